@@ -1,0 +1,20 @@
+"""kotodoc: Finnish integration plans from YAML case files to DOCX and PDF/A.
+
+The library API a case system imports; the `kotodoc` command is a thin shell over it.
+
+>>> from pathlib import Path
+>>> import kotodoc
+>>> reports = kotodoc.render([Path("samples/espoo-municipality-fi.yaml")], Path("out"))  # doctest: +SKIP
+>>> reports[0].status, reports[0].outputs  # doctest: +SKIP
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("kotodoc")
+except PackageNotFoundError:  # running from a source tree that is not installed
+    __version__ = "0+unknown"
+
+from kotodoc._pipeline import CaseReport, check_file, render, validate  # noqa: E402
+
+__all__ = ["CaseReport", "__version__", "check_file", "render", "validate"]

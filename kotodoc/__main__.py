@@ -1,0 +1,5 @@
+"""`python -m kotodoc`."""
+
+from kotodoc._cli import main
+
+main()

@@ -1,0 +1,241 @@
+"""Stage 4: the template context: every value of a case localized and formatted as text.
+
+Templates only print; all decisions about how a date, an amount, a country or a service type reads
+in Finnish, Swedish or English are made here, once, with Babel's CLDR data and the term
+catalogue. Finnish conventions (domain brief): dates `5.5.2025` in fi and sv (CLDR's sv_FI short
+date is ISO, so the pattern is ours), `5 May 2025` in en; money `1 234,50 €` in every language, so
+that a bilingual document shows the same figures twice; times `14.30`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from decimal import Decimal
+from functools import cache
+from typing import Any
+
+from babel import Locale
+from babel.dates import format_date
+from babel.numbers import format_currency, format_decimal
+
+from kotodoc._data import language_aliases, terms
+from kotodoc._model import Case, Person
+
+DASH = "–"
+_DATE_PATTERN = {"fi": "d.M.yyyy", "sv": "d.M.yyyy", "en": "d MMMM yyyy"}
+_LOCALE = {"fi": "fi_FI", "sv": "sv_FI", "en": "en_FI"}
+
+
+class Formatter:
+    """Formats values for one document language."""
+
+    def __init__(self, lang: str):
+        """Prepare Babel locales and the term catalogue for `lang` (fi, sv or en)."""
+        self.lang = lang
+        self.locale = Locale.parse(_LOCALE[lang])
+        catalogue = terms()
+        self.terms = {k.replace("-", "_"): v[lang] for k, v in catalogue["terms"].items()}
+        self.enums: dict[str, dict[str, str]] = {
+            name: {k: v[lang] for k, v in values.items()} for name, values in catalogue["enums"].items()
+        }
+
+    def date(self, value: dt.date | None) -> str:
+        """`5.5.2025` (fi, sv) or `5 May 2025` (en)."""
+        return format_date(value, _DATE_PATTERN[self.lang], locale=self.locale) if value else DASH
+
+    def period(self, start: dt.date | None, end: dt.date | None) -> str:
+        """`5.5.2025–4.5.2026`, with a dash for an open end."""
+        if not start and not end:
+            return DASH
+        return f"{self.date(start) if start else ''}–{self.date(end) if end else ''}"
+
+    def money(self, value: Decimal | None) -> str:
+        """`1 234,50 €` in every language (no-break spaces from CLDR)."""
+        return format_currency(value, "EUR", locale="fi_FI") if value is not None else DASH
+
+    def number(self, value: Decimal | int | None) -> str:
+        """A plain number in the document's convention (`12,5`)."""
+        return format_decimal(value, locale=self.locale) if value is not None else DASH
+
+    def country(self, code: str | None) -> str:
+        """The country's name in the document's language ("Syyria", "Syrien", "Syria")."""
+        return self.locale.territories.get(code, code) if code else DASH
+
+    def language(self, code: str | None) -> str:
+        """The language's name; codes CLDR knows by another id (`prs`) go through the aliases."""
+        if not code:
+            return DASH
+        names = self.locale.languages
+        return names.get(code) or names.get(language_aliases().get(code, ""), code)
+
+    def enum(self, name: str, value: str | None) -> str:
+        """A label from the term catalogue's enumeration `name`."""
+        return self.enums[name].get(value, value) if value else DASH
+
+    def level(self, value: str | None) -> str:
+        """A language level: CEFR codes as they are, `none` and `native` in words."""
+        if not value:
+            return DASH
+        return self.enums["language_level"].get(value, value)
+
+    def yes_no(self, value: bool | None) -> str:
+        """`kyllä` / `ei`, `ja` / `nej`, `yes` / `no`."""
+        return DASH if value is None else self.enums["yes_no"]["yes" if value else "no"]
+
+
+def text(value: str | None) -> str:
+    """Free text as written, or a dash."""
+    return value if value else DASH
+
+
+def upfirst(value: str) -> str:
+    """Capitalise only the first letter ("KEHA-keskus" stays as it is; Jinja's capitalize would not)."""
+    return value[:1].upper() + value[1:]
+
+
+def person_context(person: Person, f: Formatter, birth: dt.date | None) -> dict[str, Any]:
+    """The person's details, formatted."""
+    r = person.residence
+    skills = ", ".join(f"{f.language(s.language)} ({f.level(s.level)})" for s in person.other_languages)
+    interp = person.interpreter
+    if interp is None:
+        interpreter = DASH
+    elif interp.needed:
+        interpreter = f.yes_no(True) + (f", {f.language(interp.language)}" if interp.language else "")
+    else:
+        interpreter = f.yes_no(False)
+    return {
+        "family_name": person.family_name,
+        "given_names": person.given_names,
+        "full_name": f"{person.given_names} {person.family_name}",
+        "personal_id": text(person.personal_id),
+        "date_of_birth": f.date(birth),
+        "citizenship": f.country(person.citizenship),
+        "native_language": f.language(person.native_language),
+        "other_languages": skills or DASH,
+        "address": text(person.address),
+        "phone": text(person.phone),
+        "email": text(person.email),
+        "residence_basis": f.enum("residence_basis", r.basis) if r else DASH,
+        "permit_section": text(r.permit_section) if r else DASH,
+        "first_permit_date": f.date(r.first_permit_date) if r else DASH,
+        "municipality_since": f.date(r.municipality_since) if r else DASH,
+        "jobseeker": f.yes_no(person.jobseeker),
+        "interpreter": interpreter,
+    }
+
+
+def services_context(services: Iterable[Any], f: Formatter) -> list[dict[str, str]]:
+    """The agreed services as table rows."""
+    return [
+        {
+            "type": upfirst(f.enum("service_type", s.type)),
+            "description": text(s.description),
+            "provider": text(s.provider),
+            "period": f.period(s.start, s.end),
+            "hours": f.number(s.hours_per_week),
+        }
+        for s in services
+    ]
+
+
+def build_context(case: Case, lang: str) -> dict[str, Any]:
+    """Build the context of an integration plan in one language.
+
+    Args:
+        case: a validated case (rules already passed).
+        lang: the document language, fi, sv or en.
+
+    Returns:
+        A mapping of plain strings, lists and dicts; optional sections are None when absent.
+    """
+    from kotodoc._rules import birth_date  # the rules own the reading of identity codes
+
+    f = _formatter(lang)
+    a, p = case.authority, case.plan
+    act_key = "act_681_2023" if case.basis == "681/2023" else "act_1386_2010"
+    title_key = "multi_sectoral_plan" if case.multi_sectoral else "integration_plan"
+    assessment_key = "assessment" if case.basis == "681/2023" else "initial_assessment"
+    s = case.assessment
+    official = a.official
+    return {
+        "t": f.terms,
+        "lang": lang,
+        "case_id": case.case_id,
+        "title": upfirst(f.terms[title_key]),
+        "act": f.terms[act_key],
+        "basis": case.basis,
+        "is_681": case.basis == "681/2023",
+        "assessment_title": upfirst(f.terms[assessment_key]),
+        "multi_sectoral": case.multi_sectoral,
+        "authority": {
+            "kind": upfirst(f.enum("authority_kind", a.kind)),
+            "is_municipality": a.kind == "municipality",
+            "name": a.name,
+            "unit": text(a.unit),
+            "address": text(a.address),
+            "business_id": text(a.business_id),
+            "official": {
+                "name": text(official.name if official else None),
+                "title": text(official.title if official else None),
+                "phone": text(official.phone if official else None),
+                "email": text(official.email if official else None),
+            },
+        },
+        "participants": [
+            {"kind": upfirst(f.enum("participant_kind", x.kind)), "name": x.name, "contact": text(x.contact)}
+            for x in case.participants
+        ],
+        "person": person_context(case.person, f, birth_date(case.person)),
+        "assessment": {
+            "date": f.date(s.date),
+            "conducted_by": text(s.conducted_by),
+            "literacy": upfirst(f.enum("literacy", s.literacy)),
+            "integration_language": f.language(s.integration_language),
+            "finnish_level": f.level(s.finnish_level),
+            "swedish_level": f.level(s.swedish_level),
+            "education": [
+                {"level": upfirst(f.enum("education_level", e.level)), "field": text(e.field),
+                 "country": f.country(e.country), "years": f.number(e.years)}
+                for e in s.education
+            ],
+            "work_experience": [
+                {"occupation": w.occupation, "years": f.number(w.years), "country": f.country(w.country)}
+                for w in s.work_experience
+            ],
+            "strengths": list(s.strengths),
+            "life_situation": s.life_situation,
+            "special_measures": f.yes_no(s.needs_special_measures),
+            "health": s.health,
+        },
+        "plan": {
+            "drawn_up": f.date(p.drawn_up),
+            "valid_from": f.date(p.valid_from),
+            "valid_until": f.date(p.valid_until),
+            "period": f.period(p.valid_from, p.valid_until),
+            "goals_long_term": list(p.goals.long_term),
+            "goals_plan_period": list(p.goals.plan_period),
+            "services": services_context(p.services, f),
+            "job_search": None if p.job_search is None else {
+                "obligation": f.yes_no(p.job_search.obligation),
+                "opportunities_per_month": f.number(p.job_search.opportunities_per_month),
+                "goals": list(p.job_search.goals),
+            },
+            "monitoring_method": text(p.monitoring.method if p.monitoring else None),
+            "reviews": [f.date(d) for d in sorted(p.monitoring.reviews)] if p.monitoring else [],
+            "extension": None if p.extension is None else {
+                "until": f.date(p.extension.until), "grounds": p.extension.grounds,
+            },
+            "notes": p.notes,
+        },
+        "signatures": {
+            "place": text(case.signatures.place if case.signatures else None),
+            "date": f.date(case.signatures.date if case.signatures else None),
+        },
+    }
+
+
+@cache
+def _formatter(lang: str) -> Formatter:
+    return Formatter(lang)

@@ -1,0 +1,473 @@
+"""Stage 2: the case model, validated with pydantic, errors translated into located findings.
+
+The key names are the contract of `shared/case-format.md`; every model forbids unknown keys, so a
+typo never drops data from an official document. Types that carry rules of their own (dates that
+must not be numbers, euro amounts as `Decimal` with at most two decimals, ISO codes) are
+`Annotated` aliases here, so the JSON Schema shows them too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+import types
+import typing
+from decimal import Decimal, InvalidOperation
+from functools import cache
+from typing import Annotated, Any, Literal, Union
+
+from babel import Locale
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from kotodoc._load import LoadedCase
+from kotodoc.errors import CaseError, Finding, Severity
+
+FORMAT_VERSION = 1
+
+# ---------------------------------------------------------------------------------------------
+# Scalar types
+
+
+def _date_only(value: Any) -> Any:
+    # pydantic would read an integer as a Unix timestamp: `date_of_birth: 1952` must fail instead.
+    if isinstance(value, bool) or isinstance(value, (int, float)):
+        raise PydanticCustomError("date_type", "expected a date written as YYYY-MM-DD")
+    if isinstance(value, dt.datetime):
+        raise PydanticCustomError("date_type", "expected a date (YYYY-MM-DD) without a time of day")
+    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+        raise PydanticCustomError("date_type", "expected a date written as YYYY-MM-DD")
+    return value
+
+
+def _money(value: Any) -> Decimal:
+    # Money never passes through float: a YAML float keeps its written digits (see _load).
+    if isinstance(value, bool):
+        raise PydanticCustomError("money", "expected an amount in euros, such as \"132.50\"")
+    text = getattr(value, "text", None) or (str(value) if isinstance(value, (int, str, Decimal)) else None)
+    if text is None:
+        raise PydanticCustomError("money", "expected an amount in euros, such as \"132.50\"")
+    try:
+        amount = Decimal(text.strip().replace(",", ".") if isinstance(value, str) else text)
+    except InvalidOperation:
+        raise PydanticCustomError("money", "expected an amount in euros, such as \"132.50\"") from None
+    if not amount.is_finite():
+        raise PydanticCustomError("money", "expected a finite amount in euros")
+    if amount < 0:
+        raise PydanticCustomError("money", "an amount cannot be negative")
+    exponent = amount.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -2:
+        raise PydanticCustomError("money", "an amount has at most two decimals (cents)")
+    return amount
+
+
+_NOT_COUNTRIES = {"EU", "EZ", "UN", "QO", "ZZ", "XA", "XB"}
+
+
+@cache
+def _country_codes() -> frozenset[str]:
+    return frozenset(k for k in Locale("en").territories if len(k) == 2 and k.isalpha()) - _NOT_COUNTRIES
+
+
+@cache
+def _language_codes() -> frozenset[str]:
+    from kotodoc._data import language_aliases
+
+    known = {k for k in Locale("en").languages if "_" not in k}
+    return frozenset(known | set(language_aliases()))
+
+
+def _country(value: str) -> str:
+    if value not in _country_codes():
+        hint = f"; did you mean {value.upper()!r}?" if value.upper() in _country_codes() else ""
+        raise PydanticCustomError("country", "unknown ISO 3166-1 alpha-2 country code {value!r}{hint}",
+                                  {"value": value, "hint": hint})
+    return value
+
+
+def _language(value: str) -> str:
+    if value not in _language_codes():
+        hint = f"; did you mean {value.lower()!r}?" if value.lower() in _language_codes() else ""
+        raise PydanticCustomError("language", "unknown ISO 639 language code {value!r}{hint}",
+                                  {"value": value, "hint": hint})
+    return value
+
+
+Date = Annotated[dt.date, BeforeValidator(_date_only)]
+Money = Annotated[Decimal, BeforeValidator(_money), Field(json_schema_extra={"type": ["string", "number"]})]
+Text = Annotated[str, StringConstraints(min_length=1, max_length=20_000)]
+Line = Annotated[str, StringConstraints(min_length=1, max_length=500)]
+Country = Annotated[str, AfterValidator(_country), Field(description="ISO 3166-1 alpha-2, e.g. SY")]
+Language = Annotated[str, AfterValidator(_language), Field(description="ISO 639-1, or 639-3 (prs)")]
+CaseId = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"),
+    Field(description="the authority's reference; used in output file names"),
+]
+DocLang = Literal["fi", "sv", "en"]
+LegalBasis = Literal["681/2023", "1386/2010"]
+Level = Literal[
+    "A1.1", "A1.2", "A1.3", "A2.1", "A2.2", "B1.1", "B1.2", "B2.1", "B2.2", "C1.1", "C1.2", "C2",
+    "A1", "A2", "B1", "B2", "C1", "native", "none",
+]  # fmt: skip
+ResidenceBasis = Literal[
+    "quota-refugee", "asylum", "subsidiary-protection", "exclusion-clause-permit",
+    "humanitarian-admission", "compassionate-grounds", "trafficking-victim", "removal-prevented",
+    "family-member-of-protected", "temporary-protection", "work", "study", "family-member",
+    "eu-registration", "nordic", "other",
+]  # fmt: skip
+ServiceType = Literal[
+    "finnish-studies", "swedish-studies", "integration-training", "literacy-training",
+    "basic-education-supplement", "basic-education-for-adults", "mother-tongue-teaching",
+    "civic-orientation", "liberal-adult-education", "independent-study", "cso-activities",
+    "guidance-and-advice", "employment-services", "health-and-wellbeing",
+    "early-childhood-education", "basic-education", "preparatory-education", "upper-secondary",
+    "vocational-education", "after-care", "parenting-support", "hobbies", "other",
+]  # fmt: skip
+Purpose = Literal[
+    "assessment", "integration-plan", "social-and-health", "early-stage-services", "orientation",
+    "school-daycare", "guidance", "other",
+]  # fmt: skip
+# The authority kind is wider than the format allows so that PLAN-AUTHORITY, not a type error,
+# reports a wellbeing services county named as the responsible authority.
+AuthorityKind = Literal["municipality", "employment-authority", "wellbeing-services-county", "other"]
+ParticipantKind = Literal["wellbeing-services-county", "employment-authority", "municipality", "other"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Models (section 1 of the case format)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Official(_Model):
+    name: Line
+    title: Line | None = None
+    phone: Line | None = None
+    email: Line | None = None
+
+
+class Authority(_Model):
+    kind: AuthorityKind
+    name: Line
+    unit: Line | None = None
+    address: Line | None = None
+    business_id: Line | None = Field(None, description="Y-tunnus, checksum-validated (ID-YTUNNUS)")
+    official: Official | None = None
+
+
+class Participant(_Model):
+    kind: ParticipantKind
+    name: Line
+    contact: Line | None = None
+
+
+class LanguageSkill(_Model):
+    language: Language
+    level: Level
+
+
+class Residence(_Model):
+    basis: ResidenceBasis
+    permit_section: Line | None = None
+    first_permit_date: Date | None = None
+    municipality_since: Date | None = None
+    citizenship_date: Date | None = None
+
+
+class Interpreter(_Model):
+    needed: StrictBool
+    language: Language | None = None
+
+
+class Person(_Model):
+    family_name: Line
+    given_names: Line
+    personal_id: Line | None = Field(None, description="henkilötunnus (ID-HETU)")
+    date_of_birth: Date | None = None
+    citizenship: Country | None = None
+    native_language: Language | None = None
+    other_languages: list[LanguageSkill] = []
+    address: Line | None = None
+    phone: Line | None = None
+    email: Line | None = None
+    residence: Residence | None = None
+    jobseeker: StrictBool = False
+    interpreter: Interpreter | None = None
+
+    @model_validator(mode="after")
+    def _birth_known(self) -> Person:
+        if self.personal_id is None and self.date_of_birth is None:
+            raise PydanticCustomError("birth", "date_of_birth is required when personal_id is absent")
+        return self
+
+
+class Education(_Model):
+    level: Literal["none", "basic", "upper-secondary", "vocational", "higher", "other"]
+    field: Line | None = None
+    country: Country | None = None
+    years: Annotated[int, Field(ge=0, le=40)] | None = None
+
+
+class WorkExperience(_Model):
+    occupation: Line
+    years: Annotated[Decimal, Field(ge=0, le=60)] | None = None
+    country: Country | None = None
+
+
+class Assessment(_Model):
+    date: Date
+    conducted_by: Line | None = None
+    literacy: Literal["literate", "needs-literacy-training", "literate-other-script"] | None = None
+    integration_language: Literal["fi", "sv"] | None = None
+    finnish_level: Level | None = None
+    swedish_level: Level | None = None
+    education: list[Education] = []
+    work_experience: list[WorkExperience] = []
+    strengths: list[Text] = []
+    life_situation: Text | None = None
+    needs_special_measures: StrictBool = False
+    health: Text | None = Field(None, description="special-category data; printed only in the plan")
+
+
+class Goals(_Model):
+    long_term: list[Text] = []
+    plan_period: list[Text] = []
+
+
+class Service(_Model):
+    type: ServiceType
+    description: Text | None = None
+    provider: Line | None = None
+    start: Date | None = None
+    end: Date | None = None
+    hours_per_week: Annotated[Decimal, Field(ge=0, le=80)] | None = None
+
+    @model_validator(mode="after")
+    def _other_described(self) -> Service:
+        if self.type == "other" and not self.description:
+            raise PydanticCustomError("other", "a service of type 'other' needs a description")
+        return self
+
+
+class JobSearch(_Model):
+    obligation: StrictBool
+    opportunities_per_month: Annotated[int, Field(ge=0, le=100)] | None = None
+    goals: list[Text] = []
+
+
+class Monitoring(_Model):
+    method: Text | None = None
+    reviews: list[Date] = []
+
+
+class Extension(_Model):
+    until: Date
+    grounds: Text
+
+
+class Plan(_Model):
+    first_plan: StrictBool = True
+    first_plan_from: Date | None = Field(
+        None, description="kotodoc extension: start of the first plan, for PLAN-TOTAL-LENGTH on later plans"
+    )
+    drawn_up: Date
+    valid_from: Date
+    valid_until: Date
+    goals: Goals = Goals()
+    services: list[Service] = []
+    job_search: JobSearch | None = None
+    monitoring: Monitoring | None = None
+    extension: Extension | None = None
+    notes: Text | None = None
+
+
+class Appointment(_Model):
+    date: Date
+    purpose: Purpose
+    language: Language
+    provider: Line | None = None
+    mode: Literal["on-site", "remote"] | None = None
+    minutes: Annotated[int, Field(ge=0, le=24 * 60)] | None = None
+    cost: Money | None = None
+    vat: Money | None = None
+    invoice: Line | None = None
+    attended: StrictBool = True
+    booked_at: Date | None = None
+    fee_notice_given: StrictBool | None = None
+    absence_reason: Literal["sudden-illness", "accident", "transport", "other"] | None = None
+    fee: Money | None = None
+    fee_due: Date | None = None
+
+
+class Signatures(_Model):
+    place: Line
+    date: Date
+
+
+class IntegrationPlanCase(_Model):
+    """An individual integration plan (case format section 1)."""
+
+    kotodoc: Literal[1]
+    kind: Literal["integration-plan"]
+    case_id: CaseId
+    languages: Annotated[list[DocLang], Field(min_length=1, max_length=2)]
+    legal_basis: LegalBasis | None = None
+    authority: Authority
+    participants: list[Participant] = []
+    person: Person
+    assessment: Assessment
+    plan: Plan
+    interpretation: list[Appointment] = []
+    signatures: Signatures | None = None
+
+    @model_validator(mode="after")
+    def _distinct_languages(self) -> IntegrationPlanCase:
+        if len(set(self.languages)) != len(self.languages):
+            raise PydanticCustomError("languages", "the two languages of a bilingual document must differ")
+        return self
+
+    @property
+    def basis(self) -> LegalBasis:
+        """The Act the plan follows: given, or by the date it was drawn up (681/2023 from 2025)."""
+        if self.legal_basis:
+            return self.legal_basis
+        return "681/2023" if self.plan.drawn_up >= dt.date(2025, 1, 1) else "1386/2010"
+
+    @property
+    def multi_sectoral(self) -> bool:
+        """Any participating authority makes the plan multi-sectoral."""
+        return bool(self.participants)
+
+
+Case = IntegrationPlanCase
+CASE_MODELS: dict[str, type[Case]] = {"integration-plan": IntegrationPlanCase}
+# Kinds of the format that this version cannot render yet, so the message says so plainly.
+PLANNED_KINDS = ("minor-plan", "family-plan", "interpretation-claim")
+
+
+# ---------------------------------------------------------------------------------------------
+# Validation with located findings
+
+
+def build_case(loaded: LoadedCase) -> Case:
+    """Validate a loaded case file against its kind's model.
+
+    Args:
+        loaded: the output of `load_case`.
+
+    Returns:
+        The validated case.
+
+    Raises:
+        CaseError: with one located finding per problem, all at once.
+    """
+    data = loaded.data
+    version = data.get("kotodoc")
+    if "kotodoc" not in data:
+        raise _fail(loaded, "kotodoc", "the format version is missing: add `kotodoc: 1` at the top", key=False)
+    if version != FORMAT_VERSION or isinstance(version, bool):
+        raise _fail(loaded, "kotodoc", f"unsupported format version; this kotodoc reads `kotodoc: {FORMAT_VERSION}`")
+    kind = data.get("kind")
+    if kind not in CASE_MODELS:
+        if kind in PLANNED_KINDS:
+            message = f"kind {kind!r} is part of the format but not supported by this version yet"
+        elif isinstance(kind, str):
+            message = f"unknown kind {kind!r}{_did_you_mean(kind, [*CASE_MODELS, *PLANNED_KINDS])}"
+        else:
+            message = f"`kind` is required: one of {', '.join(CASE_MODELS)}"
+        raise _fail(loaded, "kind", message)
+    model = CASE_MODELS[kind]
+    try:
+        return model.model_validate(data)
+    except ValidationError as e:
+        findings = [_finding(loaded, model, err) for err in e.errors(include_input=True, include_url=False)]
+        raise CaseError(loaded.file, findings) from None
+
+
+def _fail(loaded: LoadedCase, path: str, message: str, *, key: bool = False) -> CaseError:
+    return CaseError(loaded.file, [loaded.place(Finding(Severity.ERROR, path, message), key=key)])
+
+
+def _finding(loaded: LoadedCase, model: type[BaseModel], err: Any) -> Finding:
+    loc = tuple(err["loc"])
+    path = ".".join(str(p) for p in loc)
+    kind = err["type"]
+    message = err["msg"]
+    key = False
+    if kind == "extra_forbidden":
+        key = True
+        fields = _fields_at(model, loc[:-1])
+        message = f"unknown key {loc[-1]!r}{_did_you_mean(str(loc[-1]), fields)}"
+        if fields:
+            message += f" (allowed here: {', '.join(fields)})"
+    elif kind == "missing":
+        message = "this field is required"
+        key = True
+    elif kind == "literal_error":
+        choices = re.findall(r"'([^']*)'|(\d+)", err["ctx"]["expected"])
+        options = [a or b for a, b in choices]
+        value = err.get("input")
+        shown = f"{value!r} is not allowed" if isinstance(value, (str, int)) else "this value is not allowed"
+        hint = _did_you_mean(value, options) if isinstance(value, str) else ""
+        message = f"{shown}; expected one of: {', '.join(options)}{hint}"
+    elif kind in ("string_type", "bool_type", "int_type", "list_type", "model_type", "dict_type"):
+        message = message.replace("Input should be", "expected")
+    elif kind.startswith("string_too"):
+        message = message.replace("String should have", "the text should have")
+    elif kind == "string_pattern_mismatch" and loc == ("case_id",):
+        message = "case_id may hold only letters, digits, '.', '_' and '-' (at most 64), since file names use it"
+    finding = Finding(Severity.ERROR, path, message)
+    return loaded.place(finding, key=key and kind == "extra_forbidden")
+
+
+def _did_you_mean(value: str, options: Any) -> str:
+    close = difflib.get_close_matches(value, list(options), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _fields_at(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
+    """Walk a validation location down the model's annotations to the model it names."""
+    current: Any = model
+    for part in loc:
+        current = _unwrap(current)
+        if isinstance(part, int):
+            continue
+        if isinstance(current, type) and issubclass(current, BaseModel) and part in current.model_fields:
+            current = current.model_fields[part].annotation
+        else:
+            return []
+    current = _unwrap(current)
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return list(current.model_fields)
+    return []
+
+
+def _unwrap(annotation: Any) -> Any:
+    # Peel Optional[...], list[...] and Annotated[...] down to the model they hold.
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is Annotated:
+            annotation = typing.get_args(annotation)[0]
+        elif origin in (Union, types.UnionType):
+            inner = [a for a in typing.get_args(annotation) if a is not type(None)]
+            annotation = inner[0] if len(inner) == 1 else annotation
+            if len(inner) != 1:
+                return annotation
+        elif origin is list:
+            annotation = typing.get_args(annotation)[0]
+        else:
+            return annotation

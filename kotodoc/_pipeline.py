@@ -1,0 +1,248 @@
+"""The pipeline: case file → load → model → rules → context → DOCX → PDF → finish.
+
+This is the library API the CLI (and a case system) calls. It never prints and never exits; it
+returns one `CaseReport` per case file, whatever happened to it: done, invalid or failed. Outputs
+of a case are staged in a private working directory inside the output directory and moved into
+place only when every document of the case is whole, so a failure leaves nothing half-written.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from kotodoc._context import build_context
+from kotodoc._docx import fixed_time, render_docx
+from kotodoc._files import atomic_move
+from kotodoc._finish import verify_pdf
+from kotodoc._load import load_case
+from kotodoc._model import Case, build_case
+from kotodoc._pdf import convert
+from kotodoc._rules import check_case
+from kotodoc.errors import CaseError, Finding, KotodocError, Severity, UsageError
+
+Status = Literal["done", "valid", "invalid", "failed"]
+Format = Literal["docx", "pdf"]
+LANGUAGES = ("fi", "sv", "en")
+_DOC_LANG = {"fi": "fi-FI", "sv": "sv-FI", "en": "en-GB"}
+
+
+@dataclass
+class CaseReport:
+    """What became of one case file."""
+
+    file: Path
+    status: Status
+    case_id: str | None = None
+    kind: str | None = None
+    findings: list[Finding] = field(default_factory=list)
+    outputs: list[Path] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def errors(self) -> list[Finding]:
+        """The findings that stop the document."""
+        return [f for f in self.findings if f.severity is Severity.ERROR]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        """The findings that are shown but do not stop the document."""
+        return [f for f in self.findings if f.severity is Severity.WARNING]
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready mapping (no personal data: case ids, paths of outputs, findings)."""
+        return {
+            "file": str(self.file),
+            "status": self.status,
+            "case_id": self.case_id,
+            "kind": self.kind,
+            "outputs": [str(p) for p in self.outputs],
+            "errors": [f.as_dict() for f in self.errors],
+            "warnings": [f.as_dict() for f in self.warnings],
+            "failures": self.failures,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def templates_root() -> Path:
+    """The built-in templates: `templates/` beside the package, or inside an installed wheel."""
+    package = Path(__file__).resolve().parent
+    for candidate in (package / "_templates", package.parent / "templates"):
+        if candidate.is_dir():
+            return candidate
+    raise UsageError("kotodoc's built-in templates are missing")
+
+
+def check_file(path: Path, *, rule_data: dict[str, Any] | None = None) -> tuple[Case | None, CaseReport]:
+    """Load, validate and apply the rules to one case file.
+
+    Returns:
+        The case (None when invalid) and its report with status "valid" or "invalid".
+    """
+    start = time.perf_counter()
+    try:
+        loaded = load_case(path)
+        case = build_case(loaded)
+    except CaseError as e:
+        return None, CaseReport(path, "invalid", findings=e.findings, seconds=time.perf_counter() - start)
+    findings = check_case(case, loaded, rule_data)
+    report = CaseReport(path, "valid", case.case_id, case.kind, findings, seconds=time.perf_counter() - start)
+    if report.errors:
+        report.status = "invalid"
+        return None, report
+    return case, report
+
+
+def validate(paths: Iterable[Path], *, rule_data: dict[str, Any] | None = None) -> list[CaseReport]:
+    """Validate case files without rendering them; one report per file."""
+    return [check_file(Path(p), rule_data=rule_data)[1] for p in paths]
+
+
+def output_name(case: Case, lang: str, suffix: str) -> str:
+    """`ESP-2025-0217.integration-plan.fi.pdf`: the case id, never a person's name."""
+    return f"{case.case_id}.{case.kind}.{lang}.{suffix}"
+
+
+def render(
+    paths: Sequence[Path],
+    out_dir: Path,
+    *,
+    formats: Sequence[Format] = ("docx", "pdf"),
+    languages: Sequence[str] | None = None,
+    rule_data: dict[str, Any] | None = None,
+) -> list[CaseReport]:
+    """Render case files into documents.
+
+    Args:
+        paths: case files.
+        out_dir: where the documents go (created if missing).
+        formats: "docx", "pdf" or both.
+        languages: document languages replacing each case's own `languages`.
+        rule_data: rule parameters replacing the built-in `data/rules.yaml`.
+
+    Returns:
+        One report per case file, in the order given.
+
+    Raises:
+        UsageError: an unknown format or language, or LibreOffice missing for PDF output.
+    """
+    for lang in languages or ():
+        if lang not in LANGUAGES:
+            raise UsageError(f"unknown language {lang!r}: choose from {', '.join(LANGUAGES)}")
+    if not formats or any(f not in ("docx", "pdf") for f in formats):
+        raise UsageError("formats are docx, pdf or both")
+    root = templates_root()
+    reports: list[CaseReport] = []
+    jobs: list[_Job] = []
+    used_ids: dict[str, Path] = {}
+    for path in paths:
+        case, report = check_file(Path(path), rule_data=rule_data)
+        reports.append(report)
+        if case is None:
+            continue
+        if case.case_id in used_ids:
+            report.status = "failed"
+            report.failures.append(f"case_id {case.case_id} is also used by {used_ids[case.case_id]} in this run")
+            continue
+        used_ids[case.case_id] = report.file
+        jobs.append(_Job(case, report, list(languages or case.languages)))
+    if not jobs:
+        return reports
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=".kotodoc-work-", dir=out_dir))
+    try:
+        _render_docx(jobs, root, work)
+        if "pdf" in formats:
+            _render_pdf(jobs, work)
+        for job in jobs:
+            _publish(job, out_dir, formats)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return reports
+
+
+@dataclass
+class _Job:
+    case: Case
+    report: CaseReport
+    languages: list[str]
+    docx: dict[str, Path] = field(default_factory=dict)
+    pdf: dict[str, Path] = field(default_factory=dict)
+    titles: dict[str, str] = field(default_factory=dict)
+    started: float = field(default_factory=time.perf_counter)
+
+    @property
+    def ok(self) -> bool:
+        return not self.report.failures
+
+
+def _render_docx(jobs: list[_Job], root: Path, work: Path) -> None:
+    stamp = fixed_time()
+    for job in jobs:
+        case = job.case
+        for lang in job.languages:
+            template = root / lang / f"{case.kind}.docx"
+            try:
+                context = build_context(case, lang)
+                job.titles[lang] = context["title"]
+                target = work / output_name(case, lang, "docx")
+                render_docx(template, context, target, stamp=stamp, properties={
+                    "title": context["title"],
+                    "author": case.authority.name,
+                    "subject": f"{context['title']} · {context['act']}",
+                    "language": _DOC_LANG[lang],
+                    "keywords": case.case_id,
+                })
+                job.docx[lang] = target
+            except KotodocError as e:
+                job.report.failures.append(str(e))
+            except OSError as e:
+                job.report.failures.append(f"cannot write the DOCX: {e.strerror}")
+
+
+def _render_pdf(jobs: list[_Job], work: Path) -> None:
+    sources = [(job, lang, path) for job in jobs if job.ok for lang, path in job.docx.items()]
+    if not sources:
+        return
+    results = convert([path for _, _, path in sources], work / "pdf")
+    for (job, lang, _), result in zip(sources, results, strict=True):
+        if result.error is not None or result.pdf is None:
+            job.report.failures.append(str(result.error))
+            continue
+        try:
+            verify_pdf(result.pdf, title=job.titles[lang], author=job.case.authority.name, language=_DOC_LANG[lang])
+        except KotodocError as e:
+            job.report.failures.append(str(e))
+            continue
+        job.pdf[lang] = result.pdf
+
+
+def _publish(job: _Job, out_dir: Path, formats: Sequence[Format]) -> None:
+    """Move a case's documents into place, all or none."""
+    report = job.report
+    report.seconds += time.perf_counter() - job.started
+    if not job.ok:
+        report.status = "failed"
+        return
+    moves: list[tuple[Path, Path]] = []
+    for lang in job.languages:
+        if "docx" in formats:
+            moves.append((job.docx[lang], out_dir / output_name(job.case, lang, "docx")))
+        if "pdf" in formats:
+            moves.append((job.pdf[lang], out_dir / output_name(job.case, lang, "pdf")))
+    try:
+        for src, dst in moves:
+            atomic_move(src, dst)
+            report.outputs.append(dst)
+    except OSError as e:
+        report.failures.append(f"cannot write to {out_dir}: {e.strerror}")
+        report.status = "failed"
+        return
+    report.status = "done"

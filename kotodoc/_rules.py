@@ -1,0 +1,339 @@
+"""Stage 3: the legal rules of the domain brief, each with its id, over a validated case.
+
+Each rule is a small generator of findings, registered with its id; `check_case` runs every rule
+for the case's kind and collects all findings (errors and warnings) rather than stopping at the
+first. Numbers (years, months, days) come from `data/rules.yaml` for the Act the plan follows.
+Messages never print an identity code in full (`131052-****`).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
+from stdnum.fi import hetu, ytunnus
+
+from kotodoc._data import act_params
+from kotodoc._load import LoadedCase
+from kotodoc._model import Case, Person
+from kotodoc.errors import Finding, Severity
+
+Params = dict[str, Any]
+RuleFn = Callable[[Case, Params], Iterable[Finding]]
+RULES: dict[str, RuleFn] = {}
+
+_ERROR = Severity.ERROR
+_WARNING = Severity.WARNING
+
+
+def _rule(rule_id: str) -> Callable[[RuleFn], RuleFn]:
+    def register(fn: RuleFn) -> RuleFn:
+        RULES[rule_id] = fn
+        return fn
+
+    return register
+
+
+def check_case(case: Case, loaded: LoadedCase | None = None, rule_data: dict[str, Any] | None = None) -> list[Finding]:
+    """Run every rule over a case.
+
+    Args:
+        case: a validated case.
+        loaded: the loaded file, to give findings their line and column.
+        rule_data: rule parameters replacing `data/rules.yaml` (a deployment's own copy).
+
+    Returns:
+        All findings, errors and warnings, in rule order.
+    """
+    params = act_params(case.basis, rule_data)
+    findings: list[Finding] = []
+    for fn in RULES.values():
+        findings.extend(fn(case, params))
+    if loaded is not None:
+        findings = [loaded.place(f) for f in findings]
+    return findings
+
+
+# ---------------------------------------------------------------------------------------------
+# Helpers
+
+
+def add_years(day: dt.date, years: int) -> dt.date:
+    """The same day `years` later; 29 February falls back to the 28th."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day `months` later, clamped to the month's last day."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def mask_hetu(code: str) -> str:
+    """Show an identity code only up to its century sign: `131052-****`."""
+    return code[:7] + "****" if len(code) >= 7 else "****"
+
+
+_CENTURY = {"+": 1800, **dict.fromkeys("-YXWVU", 1900), **dict.fromkeys("ABCDEF", 2000)}
+
+
+def hetu_birth_date(code: str) -> dt.date | None:
+    """The date of birth an identity code encodes, or None when it encodes none."""
+    try:
+        return dt.date(_CENTURY[code[6]] + int(code[4:6]), int(code[2:4]), int(code[0:2]))
+    except (KeyError, ValueError, IndexError):
+        return None
+
+
+def birth_date(person: Person) -> dt.date | None:
+    """The person's date of birth, given or read from a valid identity code."""
+    if person.date_of_birth:
+        return person.date_of_birth
+    if person.personal_id and hetu.is_valid(person.personal_id, allow_temporary=True):
+        return hetu_birth_date(person.personal_id)
+    return None
+
+
+def plan_end(case: Case) -> dt.date:
+    """The last day of the plan, with an extension."""
+    return case.plan.extension.until if case.plan.extension else case.plan.valid_until
+
+
+def _dates(case: Case) -> Iterator[tuple[str, dt.date]]:
+    """Every date in a case with its path, for PLAN-DATES' 'nothing before birth'."""
+    r = case.person.residence
+    if r:
+        for name in ("first_permit_date", "municipality_since", "citizenship_date"):
+            if (value := getattr(r, name)) is not None:
+                yield f"person.residence.{name}", value
+    yield "assessment.date", case.assessment.date
+    p = case.plan
+    yield from (("plan.drawn_up", p.drawn_up), ("plan.valid_from", p.valid_from), ("plan.valid_until", p.valid_until))
+    for i, s in enumerate(p.services):
+        for name in ("start", "end"):
+            if (value := getattr(s, name)) is not None:
+                yield f"plan.services.{i}.{name}", value
+    if p.monitoring:
+        for i, day in enumerate(p.monitoring.reviews):
+            yield f"plan.monitoring.reviews.{i}", day
+    for i, a in enumerate(case.interpretation):
+        yield f"interpretation.{i}.date", a.date
+    if case.signatures:
+        yield "signatures.date", case.signatures.date
+
+
+def _fmt(day: dt.date) -> str:
+    return day.isoformat()
+
+
+# ---------------------------------------------------------------------------------------------
+# Rules
+
+
+@_rule("PLAN-AUTHORITY")
+def _authority(case: Case, params: Params) -> Iterator[Finding]:
+    """Only a municipality or an employment authority draws up a plan (681/2023; domain brief)."""
+    if case.authority.kind not in ("municipality", "employment-authority"):
+        yield Finding(
+            _ERROR,
+            "authority.kind",
+            f"a {case.authority.kind} cannot be responsible for a plan; the municipality or the "
+            "employment authority is, and other authorities take part as `participants`",
+            rule="PLAN-AUTHORITY",
+        )
+
+
+@_rule("PLAN-DATES")
+def _dates_in_order(case: Case, params: Params) -> Iterator[Finding]:
+    """Dates are in order: assessment ≤ drawn_up ≤ valid_from < valid_until; services overlap."""
+    p, rid = case.plan, "PLAN-DATES"
+    if case.assessment.date > p.drawn_up:
+        yield Finding(_ERROR, "assessment.date", f"the assessment ({_fmt(case.assessment.date)}) is after "
+                      f"the plan was drawn up ({_fmt(p.drawn_up)})", rule=rid)
+    if p.drawn_up > p.valid_from:
+        yield Finding(_ERROR, "plan.valid_from", f"the plan takes effect ({_fmt(p.valid_from)}) before it "
+                      f"was drawn up ({_fmt(p.drawn_up)})", rule=rid)
+    if p.valid_from >= p.valid_until:
+        yield Finding(_ERROR, "plan.valid_until", f"the plan ends ({_fmt(p.valid_until)}) on or before "
+                      f"it starts ({_fmt(p.valid_from)})", rule=rid)
+    if p.extension and p.extension.until <= p.valid_until:
+        yield Finding(_ERROR, "plan.extension.until", "an extension must end after the plan's valid_until", rule=rid)
+    end = plan_end(case)
+    for i, s in enumerate(p.services):
+        if s.start and s.end and s.start > s.end:
+            yield Finding(_ERROR, f"plan.services.{i}.end", "the service ends before it starts", rule=rid)
+        elif (s.end and s.end < p.valid_from) or (s.start and s.start > end):
+            yield Finding(_ERROR, f"plan.services.{i}", f"the service lies outside the plan period "
+                          f"{_fmt(p.valid_from)}–{_fmt(end)}", rule=rid)
+    born = birth_date(case.person)
+    if born:
+        for path, day in _dates(case):
+            if day < born:
+                yield Finding(_ERROR, path, f"the date {_fmt(day)} is before the person's date of birth", rule=rid)
+
+
+@_rule("PLAN-FIRST-WITHIN")
+def _first_within(case: Case, params: Params) -> Iterator[Finding]:
+    """The first plan is drawn up within N years of the first residence permit or registration."""
+    years = params["first_plan_within_years"]
+    residence = case.person.residence
+    if years is None or not case.plan.first_plan or not residence or not residence.first_permit_date:
+        return
+    limit = add_years(residence.first_permit_date, years)
+    if case.plan.drawn_up > limit:
+        yield Finding(_ERROR, "plan.drawn_up", f"a first plan must be drawn up within {years} years of the first "
+                      f"residence permit ({_fmt(residence.first_permit_date)}), by {_fmt(limit)}",
+                      rule="PLAN-FIRST-WITHIN")
+
+
+@_rule("PLAN-FIRST-LENGTH")
+def _first_length(case: Case, params: Params) -> Iterator[Finding]:
+    """A first plan lasts at most N years (valid_until − valid_from)."""
+    years = params["first_plan_max_years"]
+    p = case.plan
+    if years is None or not p.first_plan:
+        return
+    limit = add_years(p.valid_from, years)
+    if p.valid_until > limit:
+        yield Finding(_ERROR, "plan.valid_until", f"a first plan lasts at most {years} year(s): from "
+                      f"{_fmt(p.valid_from)} it may run until {_fmt(limit)}", rule="PLAN-FIRST-LENGTH")
+
+
+@_rule("PLAN-TOTAL-LENGTH")
+def _total_length(case: Case, params: Params) -> Iterator[Finding]:
+    """The plans together last at most N years from the first, plus M with special measures."""
+    years = params["total_max_years"]
+    p = case.plan
+    start = p.valid_from if p.first_plan else p.first_plan_from
+    if years is None or start is None:
+        return
+    extra = params["special_measures_extra_years"] or 0
+    special = case.assessment.needs_special_measures
+    limit = add_years(start, years + (extra if special else 0))
+    end = plan_end(case)
+    if end > limit:
+        path = "plan.extension.until" if p.extension else "plan.valid_until"
+        why = f"{years} years from the first plan ({_fmt(start)})"
+        if extra and not special:
+            why += f"; {extra} more only when the person needs special measures"
+        elif extra:
+            why += f", with {extra} more for special measures"
+        yield Finding(_WARNING, path, f"the plan runs until {_fmt(end)}, beyond {_fmt(limit)}: {why}",
+                      rule="PLAN-TOTAL-LENGTH")
+
+
+@_rule("PLAN-START")
+def _start(case: Case, params: Params) -> Iterator[Finding]:
+    """Preparing the plan starts without delay after the assessment."""
+    days = params["start_max_days"]
+    gap = (case.plan.drawn_up - case.assessment.date).days
+    if days is not None and gap > days:
+        yield Finding(_WARNING, "plan.drawn_up", f"the plan was drawn up {gap} days after the assessment; "
+                      f"it should follow without delay (within {days} days)", rule="PLAN-START")
+
+
+@_rule("PLAN-JOBSEEK")
+def _jobseek(case: Case, params: Params) -> Iterator[Finding]:
+    """A jobseeker's plan states the jobseeking obligation, normally 4 opportunities a month."""
+    if not case.person.jobseeker:
+        return
+    rid, js = "PLAN-JOBSEEK", case.plan.job_search
+    normal = params["job_search_opportunities_per_month"]
+    if js is None:
+        yield Finding(_ERROR, "plan.job_search", "the person is a registered jobseeker: the plan must state the "
+                      f"jobseeking obligation (`job_search`, normally {normal} opportunities a month)", rule=rid)
+    elif not js.obligation:
+        yield Finding(_ERROR, "plan.job_search.obligation", "a jobseeker's plan must state the jobseeking "
+                      "obligation (`obligation: true`)", rule=rid)
+    elif js.opportunities_per_month is None:
+        yield Finding(_ERROR, "plan.job_search.opportunities_per_month", "state how many job opportunities "
+                      f"the person applies for a month (normally {normal})", rule=rid)
+    elif normal is not None and js.opportunities_per_month < normal:
+        yield Finding(_WARNING, "plan.job_search.opportunities_per_month", f"{js.opportunities_per_month} "
+                      f"opportunities a month is fewer than the normal {normal}; record why in the plan", rule=rid)
+
+
+@_rule("PLAN-REVIEW")
+def _review(case: Case, params: Params) -> Iterator[Finding]:
+    """The plan is reviewed at least every N months (681/2023: 6 for a municipality)."""
+    months = (params["review_max_months"] or {}).get(case.authority.kind)
+    if months is None:
+        return
+    p, rid = case.plan, "PLAN-REVIEW"
+    end = plan_end(case)
+    reviews = sorted(p.monitoring.reviews) if p.monitoring else []
+    for i, day in enumerate(p.monitoring.reviews if p.monitoring else []):
+        if not p.valid_from <= day <= end:
+            yield Finding(_WARNING, f"plan.monitoring.reviews.{i}", "the review date lies outside the plan period",
+                          rule=rid)
+    previous = p.valid_from
+    for day in [*reviews, end]:
+        if day > add_months(previous, months):
+            path = "plan.monitoring.reviews" if reviews else "plan.monitoring"
+            yield Finding(_WARNING, path, f"the plan must be reviewed at least every {months} months; no review "
+                          f"is planned between {_fmt(previous)} and {_fmt(day)}", rule=rid)
+            break
+        previous = max(previous, day)
+
+
+@_rule("ID-HETU")
+def _hetu(case: Case, params: Params) -> Iterator[Finding]:
+    """A personal identity code is valid (every century sign) and agrees with the date of birth."""
+    yield from check_hetu(case.person, "person")
+
+
+def check_hetu(person: Person, path: str) -> Iterator[Finding]:
+    """ID-HETU for one person; used by every kind that holds persons."""
+    code, rid = person.personal_id, "ID-HETU"
+    if code is None:
+        return
+    shown = mask_hetu(code)
+    try:
+        compact = hetu.validate(code, allow_temporary=True)
+    except InvalidChecksum:
+        yield Finding(_ERROR, f"{path}.personal_id", f"the check character of {shown} is wrong", rule=rid)
+        return
+    except InvalidComponent:
+        yield Finding(_ERROR, f"{path}.personal_id", f"{shown} does not encode a valid date of birth", rule=rid)
+        return
+    except (InvalidFormat, InvalidLength):
+        yield Finding(_ERROR, f"{path}.personal_id", f"{shown} is not of the form DDMMYYCZZZQ with a century "
+                      "sign + - Y X W V U A B C D E F", rule=rid)
+        return
+    if compact != code:
+        # The century sign and letters are part of the identity: we print the code as written, so
+        # it must be written in its canonical form (capitals, no spaces).
+        yield Finding(_ERROR, f"{path}.personal_id", f"write {shown} in capitals without spaces", rule=rid)
+        return
+    encoded = hetu_birth_date(code)
+    if person.date_of_birth and encoded != person.date_of_birth:
+        yield Finding(_ERROR, f"{path}.date_of_birth", f"the date of birth does not agree with the identity "
+                      f"code {shown}", rule=rid)
+
+
+@_rule("ID-YTUNNUS")
+def _ytunnus(case: Case, params: Params) -> Iterator[Finding]:
+    """A business ID is 7 digits, a dash and a check digit."""
+    yield from check_ytunnus(case.authority.business_id, "authority.business_id")
+
+
+def check_ytunnus(value: str | None, path: str) -> Iterator[Finding]:
+    """ID-YTUNNUS for one business ID."""
+    if value is None:
+        return
+    try:
+        ytunnus.validate(value)
+        ok = ytunnus.format(value) == value
+    except (InvalidChecksum, InvalidFormat, InvalidLength, InvalidComponent) as e:
+        reason = "its check digit is wrong" if isinstance(e, InvalidChecksum) else "it is not of the form 1234567-8"
+        yield Finding(_ERROR, path, f"the business ID {value!r} is invalid: {reason}", rule="ID-YTUNNUS")
+        return
+    if not ok:
+        yield Finding(_ERROR, path, f"write the business ID as {ytunnus.format(value)!r}", rule="ID-YTUNNUS")

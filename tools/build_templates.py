@@ -1,0 +1,473 @@
+"""Build the built-in Word templates `templates/<lang>/<kind>.docx` from their wording.
+
+The committed .docx files are the templates: a municipality opens and edits them in Word or
+LibreOffice. This script is how we, the maintainers, keep the three languages in step: the fixed
+wording is in `tools/template-text.yaml`, domain terms and enumeration labels are Jinja variables
+(`t.*`, and already localized values) that come from `kotodoc/data/terms.yaml` at render time.
+
+Each Jinja tag is written as one run of one paragraph, so Word's run splitting cannot break it.
+
+Run: `uv run python tools/build_templates.py`
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+from docx import Document
+from docx.document import Document as DocumentObject
+from docx.enum.section import WD_ORIENT
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_TAB_ALIGNMENT
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt, RGBColor
+from docx.table import Table, _Row
+from docx.text.paragraph import Paragraph
+from ruamel.yaml import YAML
+
+ROOT = Path(__file__).resolve().parent.parent
+LANGS = ("fi", "sv", "en")
+DOC_LANG = {"fi": "fi-FI", "sv": "sv-FI", "en": "en-GB"}
+ACCENT = RGBColor(0x1F, 0x3A, 0x5F)
+LABEL_FILL = "EEF1F5"
+HEAD_FILL = "D9E1EA"
+BODY_FONT = "Calibri"  # LibreOffice uses the metric-compatible Carlito
+CS_FONT = "Arial"  # complex scripts (Arabic); LibreOffice falls back per glyph where needed
+
+
+def load_text(kind: str, lang: str) -> dict[str, Any]:
+    """The wording of one kind in one language."""
+    data = YAML(typ="safe").load((ROOT / "tools" / "template-text.yaml").read_text(encoding="utf-8"))
+    return {key: value[lang] for key, value in data[kind].items()}
+
+
+# ---------------------------------------------------------------------------------------------
+# Low-level helpers on python-docx
+
+
+def set_cell_fill(cell: Any, fill: str) -> None:
+    """Shade a table cell."""
+    tc_pr = cell._tc.get_or_add_tcPr()
+    shd = OxmlElement("w:shd")
+    shd.set(qn("w:val"), "clear")
+    shd.set(qn("w:color"), "auto")
+    shd.set(qn("w:fill"), fill)
+    tc_pr.append(shd)
+
+
+def mark_header_row(row: _Row) -> None:
+    """Repeat this row at the top of every page the table runs onto."""
+    tr_pr = row._tr.get_or_add_trPr()
+    tr_pr.append(OxmlElement("w:tblHeader"))
+    no_split(row)
+
+
+def no_split(row: _Row) -> None:
+    """Keep a row on one page."""
+    tr_pr = row._tr.get_or_add_trPr()
+    tr_pr.append(OxmlElement("w:cantSplit"))
+
+
+def keep_with_next(p: Paragraph) -> Paragraph:
+    """Keep a paragraph on the same page as the next one."""
+    p.paragraph_format.keep_with_next = True
+    return p
+
+
+def add_field(paragraph: Paragraph, instruction: str) -> None:
+    """Insert a Word field (PAGE, NUMPAGES) as a simple field with a placeholder result."""
+    fld = OxmlElement("w:fldSimple")
+    fld.set(qn("w:instr"), instruction)
+    run = OxmlElement("w:r")
+    text = OxmlElement("w:t")
+    text.text = "1"
+    run.append(text)
+    fld.append(run)
+    paragraph._p.append(fld)
+
+
+def tag(doc: DocumentObject, text: str) -> None:
+    """A paragraph holding only a `{%p ... %}` tag: docxtpl removes it when rendering."""
+    doc.add_paragraph(text)
+
+
+def set_col_widths(table: Table, widths: list[float]) -> None:
+    """Fix column widths (Word honours cell widths, LibreOffice the grid)."""
+    table.autofit = False
+    grid = table._tbl.tblGrid
+    for i, col in enumerate(grid.findall(qn("w:gridCol"))):
+        col.set(qn("w:w"), str(int(Cm(widths[i]).twips)))
+    for row in table.rows:
+        for i, cell in enumerate(row.cells):
+            cell.width = Cm(widths[i])
+
+
+# ---------------------------------------------------------------------------------------------
+# Styles
+
+
+def setup_styles(doc: DocumentObject, lang: str) -> None:
+    """Fonts, sizes, colours and the document language."""
+    styles = doc.styles
+    normal = styles["Normal"]
+    normal.font.name = BODY_FONT
+    normal.font.size = Pt(10.5)
+    normal.paragraph_format.space_after = Pt(4)
+    rpr = normal.element.get_or_add_rPr()
+    fonts = rpr.find(qn("w:rFonts"))
+    if fonts is None:
+        fonts = OxmlElement("w:rFonts")
+        rpr.append(fonts)
+    for attr in ("w:ascii", "w:hAnsi", "w:eastAsia"):
+        fonts.set(qn(attr), BODY_FONT)
+    fonts.set(qn("w:cs"), CS_FONT)
+
+    # The document language drives hyphenation, spelling, and the PDF's /Lang.
+    defaults = doc.styles.element.find(qn("w:docDefaults"))
+    rpr_default = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    lang_el = rpr_default.find(qn("w:lang"))
+    if lang_el is None:
+        lang_el = OxmlElement("w:lang")
+        rpr_default.append(lang_el)
+    lang_el.set(qn("w:val"), DOC_LANG[lang])
+    lang_el.set(qn("w:eastAsia"), DOC_LANG[lang])
+    lang_el.set(qn("w:bidi"), "ar-SA")
+    for el in rpr_default.findall(qn("w:rFonts")):
+        for attr in list(el.attrib):
+            if attr.endswith("Theme"):
+                del el.attrib[attr]
+        for attr in ("w:ascii", "w:hAnsi", "w:eastAsia"):
+            el.set(qn(attr), BODY_FONT)
+        el.set(qn("w:cs"), CS_FONT)
+
+    for name, size, before in (("Title", 20, 0), ("Heading 1", 13.5, 14), ("Heading 2", 11, 8)):
+        style = styles[name]
+        style.font.name = BODY_FONT
+        style.font.size = Pt(size)
+        style.font.bold = True
+        style.font.italic = False
+        style.font.color.rgb = ACCENT
+        style.paragraph_format.space_before = Pt(before)
+        style.paragraph_format.space_after = Pt(4)
+        style.paragraph_format.keep_with_next = True
+        srpr = style.element.get_or_add_rPr()
+        sfonts = srpr.find(qn("w:rFonts"))
+        if sfonts is not None:
+            for attr in list(sfonts.attrib):
+                del sfonts.attrib[attr]
+            for attr in ("w:ascii", "w:hAnsi", "w:eastAsia"):
+                sfonts.set(qn(attr), BODY_FONT)
+            sfonts.set(qn("w:cs"), CS_FONT)
+    # The default Title style draws a border line under the text; keep the page calm.
+    title_ppr = styles["Title"].element.find(qn("w:pPr"))
+    if title_ppr is not None:
+        for border in title_ppr.findall(qn("w:pBdr")):
+            title_ppr.remove(border)
+    for name in ("List Bullet",):
+        styles[name].font.name = BODY_FONT
+        styles[name].paragraph_format.space_after = Pt(2)
+
+
+def setup_page(doc: DocumentObject, tx: dict[str, Any]) -> None:
+    """A4 portrait, header with the authority and case id, footer with "page x / y"."""
+    section = doc.sections[0]
+    section.orientation = WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = Cm(21), Cm(29.7)
+    section.left_margin = section.right_margin = Cm(2.2)
+    section.top_margin, section.bottom_margin = Cm(2.4), Cm(2.0)
+    section.header_distance = section.footer_distance = Cm(1.0)
+    width = section.page_width - section.left_margin - section.right_margin
+
+    header = section.header.paragraphs[0]
+    header.paragraph_format.tab_stops.add_tab_stop(width, WD_TAB_ALIGNMENT.RIGHT)
+    run = header.add_run("{{ authority.name }}")
+    run.bold = True
+    run.font.size = Pt(9)
+    run = header.add_run("\t" + tx["case_id"] + " {{ case_id }}")
+    run.font.size = Pt(9)
+    second = section.header.add_paragraph()
+    second.paragraph_format.tab_stops.add_tab_stop(width, WD_TAB_ALIGNMENT.RIGHT)
+    run = second.add_run("{{ authority.unit }}\t{{ title }}")
+    run.font.size = Pt(9)
+    run.font.color.rgb = RGBColor(0x55, 0x55, 0x55)
+
+    footer = section.footer.paragraphs[0]
+    footer.paragraph_format.tab_stops.add_tab_stop(width, WD_TAB_ALIGNMENT.RIGHT)
+    run = footer.add_run("{{ person.full_name }}, {{ person.date_of_birth }}")
+    run.font.size = Pt(8.5)
+    run = footer.add_run("\t" + tx["page"] + " ")
+    run.font.size = Pt(8.5)
+    add_field(footer, "PAGE")
+    footer.add_run(" / ").font.size = Pt(8.5)
+    add_field(footer, "NUMPAGES")
+
+
+# ---------------------------------------------------------------------------------------------
+# Building blocks of the document
+
+
+def heading(doc: DocumentObject, text: str, level: int = 1) -> None:
+    """A heading that stays with what follows it."""
+    keep_with_next(doc.add_heading(text, level=level))
+
+
+def label_table(doc: DocumentObject, rows: list[tuple[str, str]]) -> Table:
+    """Two columns: a shaded label and its value."""
+    table = doc.add_table(rows=len(rows), cols=2)
+    table.style = doc.styles["Table Grid"]
+    table.alignment = WD_TABLE_ALIGNMENT.LEFT
+    for row, (label, value) in zip(table.rows, rows, strict=True):
+        no_split(row)
+        row.cells[0].text = label
+        row.cells[1].text = value
+        set_cell_fill(row.cells[0], LABEL_FILL)
+    set_col_widths(table, [5.6, 11.0])
+    doc.add_paragraph().paragraph_format.space_after = Pt(0)
+    return table
+
+
+def list_table(doc: DocumentObject, headers: list[str], loop: str, cells: list[str], widths: list[float]) -> Table:
+    """A table with a repeated header row and one row per item of `loop` (`s in plan.services`)."""
+    table = doc.add_table(rows=4, cols=len(headers))
+    table.style = doc.styles["Table Grid"]
+    head, opener, body, closer = table.rows
+    mark_header_row(head)
+    for cell, text in zip(head.cells, headers, strict=True):
+        cell.text = text
+        cell.paragraphs[0].runs[0].bold = True
+        set_cell_fill(cell, HEAD_FILL)
+    opener.cells[0].text = "{%tr for " + loop + " %}"
+    no_split(body)
+    for cell, text in zip(body.cells, cells, strict=True):
+        cell.text = text
+    closer.cells[0].text = "{%tr endfor %}"
+    set_col_widths(table, widths)
+    doc.add_paragraph().paragraph_format.space_after = Pt(0)
+    return table
+
+
+def bullets(doc: DocumentObject, loop: str, item: str) -> None:
+    """One bullet paragraph per item."""
+    tag(doc, "{%p for " + loop + " %}")
+    doc.add_paragraph(item, style="List Bullet")
+    tag(doc, "{%p endfor %}")
+
+
+def plain(doc: DocumentObject, text: str) -> Paragraph:
+    """A body paragraph."""
+    return doc.add_paragraph(text)
+
+
+# ---------------------------------------------------------------------------------------------
+# The integration plan
+
+
+def build_integration_plan(lang: str) -> DocumentObject:
+    """The individual integration plan (case format section 1) in one language."""
+    tx = load_text("integration-plan", lang)
+    doc = Document()
+    setup_styles(doc, lang)
+    setup_page(doc, tx)
+    doc.core_properties.author = "kotodoc"
+    doc.core_properties.title = "{{ title }}"
+
+    doc.add_paragraph("{{ title }}", style="Title")
+    meta = plain(doc, f"{tx['drawn_up']} {{{{ plan.drawn_up }}}} · {tx['valid']} {{{{ plan.period }}}}")
+    meta.runs[0].bold = True
+    plain(doc, f"{tx['legal_basis']}: {{{{ act|upfirst }}}}")
+
+    heading(doc, tx["h_person"])
+    label_table(doc, [
+        (tx["family_name"], "{{ person.family_name }}"),
+        (tx["given_names"], "{{ person.given_names }}"),
+        (tx["personal_id"], "{{ person.personal_id }}"),
+        (tx["date_of_birth"], "{{ person.date_of_birth }}"),
+        (tx["citizenship"], "{{ person.citizenship }}"),
+        (tx["native_language"], "{{ person.native_language }}"),
+        (tx["other_languages"], "{{ person.other_languages }}"),
+        (tx["address"], "{{ person.address }}"),
+        (tx["phone"], "{{ person.phone }}"),
+        (tx["email"], "{{ person.email }}"),
+        (tx["residence_basis"], "{{ person.residence_basis|upfirst }}"),
+        (tx["permit_section"], "{{ person.permit_section }}"),
+        (tx["first_permit_date"], "{{ person.first_permit_date }}"),
+        (tx["municipality_since"], "{{ person.municipality_since }}"),
+        (tx["jobseeker"], "{{ person.jobseeker|upfirst }}"),
+        (tx["interpreter"], "{{ person.interpreter|upfirst }}"),
+    ])
+
+    heading(doc, tx["h_authority"])
+    label_table(doc, [
+        (tx["authority_name"], "{{ authority.name }} ({{ authority.kind|lower }})"),
+        (tx["unit"], "{{ authority.unit }}"),
+        (tx["address"], "{{ authority.address }}"),
+        (tx["business_id"], "{{ authority.business_id }}"),
+        (tx["official"], "{{ authority.official.name }}, {{ authority.official.title }}"),
+        (tx["contact"], "{{ authority.official.phone }} · {{ authority.official.email }}"),
+    ])
+
+    tag(doc, "{%p if multi_sectoral %}")
+    heading(doc, tx["h_participants"])
+    plain(doc, tx["multisectoral_text"])
+    list_table(doc, [tx["authority_name"], "", tx["contact"]], "x in participants",
+               ["{{ x.name }}", "{{ x.kind }}", "{{ x.contact }}"], [6.6, 4.4, 5.6])
+    tag(doc, "{%p endif %}")
+
+    heading(doc, "{{ assessment_title }}")
+    label_table(doc, [
+        (tx["h_assessment_basis"], "{{ assessment.date }}"),
+        (tx["conducted_by"], "{{ assessment.conducted_by }}"),
+        (tx["literacy"], "{{ assessment.literacy }}"),
+        (tx["integration_language"], "{{ assessment.integration_language|upfirst }}"),
+        (tx["finnish_level"], "{{ assessment.finnish_level }}"),
+        (tx["swedish_level"], "{{ assessment.swedish_level }}"),
+        (tx["special_measures"], "{{ assessment.special_measures|upfirst }}"),
+    ])
+    tag(doc, "{%p if assessment.education %}")
+    heading(doc, tx["h_education"], 2)
+    list_table(doc, [tx["level"], tx["field"], tx["country"], tx["years"]], "e in assessment.education",
+               ["{{ e.level }}", "{{ e.field }}", "{{ e.country }}", "{{ e.years }}"], [4.6, 6.4, 3.8, 1.8])
+    tag(doc, "{%p endif %}")
+    tag(doc, "{%p if assessment.work_experience %}")
+    heading(doc, tx["h_work_experience"], 2)
+    list_table(doc, [tx["occupation"], tx["country"], tx["years"]], "w in assessment.work_experience",
+               ["{{ w.occupation }}", "{{ w.country }}", "{{ w.years }}"], [11.0, 3.8, 1.8])
+    tag(doc, "{%p endif %}")
+    tag(doc, "{%p if assessment.strengths %}")
+    heading(doc, tx["h_strengths"], 2)
+    bullets(doc, "x in assessment.strengths", "{{ x }}")
+    tag(doc, "{%p endif %}")
+    tag(doc, "{%p if assessment.life_situation %}")
+    heading(doc, tx["h_life_situation"], 2)
+    plain(doc, "{{ assessment.life_situation }}")
+    tag(doc, "{%p endif %}")
+    tag(doc, "{%p if assessment.health %}")
+    heading(doc, tx["h_health"], 2)
+    plain(doc, "{{ assessment.health }}")
+    tag(doc, "{%p endif %}")
+
+    heading(doc, tx["h_goals"])
+    heading(doc, tx["h_goals_long_term"], 2)
+    tag(doc, "{%p if plan.goals_long_term %}")
+    bullets(doc, "x in plan.goals_long_term", "{{ x }}")
+    tag(doc, "{%p else %}")
+    plain(doc, tx["none"])
+    tag(doc, "{%p endif %}")
+    heading(doc, tx["h_goals_plan_period"], 2)
+    tag(doc, "{%p if plan.goals_plan_period %}")
+    bullets(doc, "x in plan.goals_plan_period", "{{ x }}")
+    tag(doc, "{%p else %}")
+    plain(doc, tx["none"])
+    tag(doc, "{%p endif %}")
+
+    heading(doc, tx["h_services"])
+    tag(doc, "{%p if plan.services %}")
+    list_table(doc, [tx["service_type"], tx["description"], tx["provider"], tx["period"], tx["hours_per_week"]],
+               "s in plan.services",
+               ["{{ s.type }}", "{{ s.description }}", "{{ s.provider }}", "{{ s.period }}", "{{ s.hours }}"],
+               [3.7, 5.0, 3.2, 3.4, 1.3])
+    tag(doc, "{%p else %}")
+    plain(doc, tx["none"])
+    tag(doc, "{%p endif %}")
+    plain(doc, tx["no_subjective_right"]).runs[0].italic = True
+
+    tag(doc, "{%p if plan.job_search %}")
+    heading(doc, "{{ t.job_search_obligation|upfirst }}")
+    plain(doc, tx["job_search_text"])
+    label_table(doc, [(tx["opportunities_per_month"], "{{ plan.job_search.opportunities_per_month }}")])
+    tag(doc, "{%p if plan.job_search.goals %}")
+    keep_with_next(plain(doc, tx["job_search_goals"])).runs[0].bold = True
+    bullets(doc, "x in plan.job_search.goals", "{{ x }}")
+    tag(doc, "{%p endif %}")
+    tag(doc, "{%p endif %}")
+
+    heading(doc, tx["h_monitoring"])
+    label_table(doc, [
+        (tx["monitoring_method"], "{{ monitoring_method_placeholder }}"),
+        (tx["reviews"], "{{ reviews_placeholder }}"),
+    ])
+    tag(doc, "{%p if plan.extension %}")
+    heading(doc, tx["h_extension"], 2)
+    label_table(doc, [
+        (tx["extension_until"], "{{ plan.extension.until }}"),
+        (tx["extension_grounds"], "{{ plan.extension.grounds }}"),
+    ])
+    tag(doc, "{%p endif %}")
+    tag(doc, "{%p if plan.notes %}")
+    heading(doc, tx["h_notes"])
+    plain(doc, "{{ plan.notes }}")
+    tag(doc, "{%p endif %}")
+
+    heading(doc, tx["h_rights"])
+    tag(doc, "{%p if is_681 %}")
+    for para in tx["rights_681"]:
+        plain(doc, para)
+    tag(doc, "{%p else %}")
+    for para in tx["rights_1386"]:
+        plain(doc, para)
+    tag(doc, "{%p endif %}")
+
+    heading(doc, tx["h_signatures"])
+    keep_with_next(plain(doc, tx["signature_intro"]))
+    keep_with_next(plain(doc, f"{tx['place_date']}: {{{{ signatures.place }}}} {{{{ signatures.date }}}}"))
+    signature_table(doc, tx)
+    return doc
+
+
+def signature_table(doc: DocumentObject, tx: dict[str, Any]) -> None:
+    """Lines for the customer's and the official's signatures, kept together on one page."""
+    table = doc.add_table(rows=3, cols=2)
+    lines, names, labels = table.rows
+    for row in table.rows:
+        no_split(row)
+    for cell in lines.cells:
+        cell.text = "\n\n_________________________________"
+        for p in cell.paragraphs:
+            keep_with_next(p)
+    labels.cells[0].text = tx["customer_signature"]
+    labels.cells[1].text = tx["official_signature"]
+    names.cells[0].text = "{{ person.full_name }}"
+    names.cells[1].text = "{{ authority.official.name }}"
+    for row in (names, labels):
+        for cell in row.cells:
+            for p in cell.paragraphs:
+                keep_with_next(p)
+    for cell in labels.cells:
+        cell.paragraphs[0].runs[0].font.size = Pt(8.5)
+    set_col_widths(table, [8.3, 8.3])
+    interp = plain(doc, f"\n{tx['interpreter_present']}: _________________________________")
+    interp.paragraph_format.space_before = Pt(12)
+
+
+def fix_monitoring(doc: DocumentObject) -> None:
+    """Monitoring values: a method and the review dates joined (a table cell holds one paragraph)."""
+    for table in doc.tables:
+        for row in table.rows:
+            for cell in row.cells:
+                if cell.text == "{{ monitoring_method_placeholder }}":
+                    cell.text = "{{ plan.monitoring_method }}"
+                elif cell.text == "{{ reviews_placeholder }}":
+                    cell.text = "{{ plan.reviews|join(', ') or '–' }}"
+
+
+BUILDERS = {"integration-plan": build_integration_plan}
+
+
+def main() -> None:
+    """Write every kind in every language."""
+    for kind, build in BUILDERS.items():
+        for lang in LANGS:
+            doc = build(lang)
+            fix_monitoring(doc)
+            out = ROOT / "templates" / lang / f"{kind}.docx"
+            out.parent.mkdir(parents=True, exist_ok=True)
+            doc.save(str(out))
+            print(out.relative_to(ROOT))
+
+
+if __name__ == "__main__":
+    _ = copy  # kept for builders that clone rows
+    main()
