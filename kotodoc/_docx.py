@@ -86,7 +86,6 @@ def render_docx(
     core.last_modified_by = properties.get("author", "")
     core.created = stamp
     core.modified = stamp
-    core.last_printed = None  # type: ignore[assignment]
     core.revision = 1
 
     buffer = io.BytesIO()
