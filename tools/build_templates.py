@@ -20,7 +20,7 @@ from docx import Document
 from docx.document import Document as DocumentObject
 from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_TAB_ALIGNMENT
+from docx.enum.text import WD_PARAGRAPH_ALIGNMENT, WD_TAB_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
@@ -194,11 +194,15 @@ def setup_page(doc: DocumentObject, tx: dict[str, Any]) -> None:
     run.font.size = Pt(9)
     run.font.color.rgb = RGBColor(0x55, 0x55, 0x55)
 
+    # The default Header and Footer styles carry centre and right tabs of Letter paper; ours are A4.
+    for name in ("Header", "Footer"):
+        doc.styles[name].paragraph_format.tab_stops.clear_all()
     footer = section.footer.paragraphs[0]
-    footer.paragraph_format.tab_stops.add_tab_stop(width, WD_TAB_ALIGNMENT.RIGHT)
     run = footer.add_run("{{ person.full_name }}, {{ person.date_of_birth }}")
     run.font.size = Pt(8.5)
-    run = footer.add_run("\t" + tx["page"] + " ")
+    footer = section.footer.add_paragraph()
+    footer.alignment = WD_PARAGRAPH_ALIGNMENT.RIGHT
+    run = footer.add_run(tx["page"] + " ")
     run.font.size = Pt(8.5)
     add_field(footer, "PAGE")
     footer.add_run(" / ").font.size = Pt(8.5)
@@ -312,7 +316,7 @@ def build_integration_plan(lang: str) -> DocumentObject:
     tag(doc, "{%p if multi_sectoral %}")
     heading(doc, tx["h_participants"])
     plain(doc, tx["multisectoral_text"])
-    list_table(doc, [tx["authority_name"], "", tx["contact"]], "x in participants",
+    list_table(doc, [tx["authority_name"], "{{ t.participants|upfirst }}", tx["contact"]], "x in participants",
                ["{{ x.name }}", "{{ x.kind }}", "{{ x.contact }}"], [6.6, 4.4, 5.6])
     tag(doc, "{%p endif %}")
 
