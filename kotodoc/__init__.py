@@ -15,6 +15,6 @@ try:
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0+unknown"
 
-from kotodoc._pipeline import CaseReport, check_file, render, validate  # noqa: E402
+from kotodoc._pipeline import CaseReport, check_file, render, validate
 
 __all__ = ["CaseReport", "__version__", "check_file", "render", "validate"]

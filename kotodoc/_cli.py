@@ -12,7 +12,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, NoReturn, TypeVar
 
@@ -34,7 +34,7 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 T = TypeVar("T")
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     """What `render` writes."""
 
     docx = "docx"
@@ -102,7 +102,7 @@ def _guard(call: Callable[[], T]) -> T:
         _die(str(e), e.exit_code)
     except KeyboardInterrupt:
         _die("interrupted", ExitCode.FAILED)
-    except Exception as e:  # noqa: BLE001 - the last line of defence: no traceback, no personal data
+    except Exception as e:
         if os.environ.get("KOTODOC_DEBUG") == "1":
             raise
         _die(f"internal error ({type(e).__name__}); rerun with KOTODOC_DEBUG=1 for details", ExitCode.FAILED)

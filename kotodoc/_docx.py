@@ -40,10 +40,10 @@ def fixed_time(fallback: dt.date | None = None) -> dt.datetime:
     """The time stamped into files: `SOURCE_DATE_EPOCH` if set, else the fallback date, else now."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch and epoch.isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc).replace(tzinfo=None)
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC).replace(tzinfo=None)
     if fallback is not None:
         return dt.datetime(fallback.year, fallback.month, fallback.day, 12, 0)
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
 
 
 def render_docx(
@@ -110,7 +110,8 @@ def normalise_zip(data: bytes, stamp: dt.datetime, template: Path) -> bytes:
                 try:
                     etree.fromstring(payload, parser)
                 except etree.XMLSyntaxError as e:
-                    raise TemplateRenderError(template, info.filename, f"rendered XML is not well-formed: {e.msg}") from None
+                    message = f"rendered XML is not well-formed: {e.msg}"
+                    raise TemplateRenderError(template, info.filename, message) from None
             entry = zipfile.ZipInfo(info.filename, date_time)
             entry.compress_type = zipfile.ZIP_DEFLATED
             entry.external_attr = 0o600 << 16

@@ -19,8 +19,8 @@ def atomic_write(path: Path, data: bytes) -> None:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
+        Path(tmp).chmod(0o600)
+        Path(tmp).replace(path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -29,9 +29,9 @@ def atomic_write(path: Path, data: bytes) -> None:
 def atomic_move(src: Path, dst: Path) -> None:
     """Move a finished file into place under its final name (same file system: a rename)."""
     dst.parent.mkdir(parents=True, exist_ok=True)
-    os.chmod(src, 0o600)
+    src.chmod(0o600)
     try:
-        os.replace(src, dst)
+        src.replace(dst)
     except OSError:
         atomic_write(dst, src.read_bytes())
         src.unlink(missing_ok=True)

@@ -106,9 +106,7 @@ def _collect_fonts(resources: object, fonts: set[str], unembedded: set[str], see
         font = font.get_object()
         name = str(font.get("/BaseFont", "?")).lstrip("/")
         fonts.add(name)
-        descriptors = [font]
-        for desc in font.get("/DescendantFonts") or []:
-            descriptors.append(desc.get_object())
+        descriptors = [font, *(desc.get_object() for desc in font.get("/DescendantFonts") or [])]
         embedded = False
         if font.get("/Subtype") == "/Type3":
             embedded = True  # Type 3 glyphs are drawn in the PDF itself

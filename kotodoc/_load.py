@@ -15,7 +15,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
@@ -134,7 +134,7 @@ class _Converter:
         return out
 
     def _scalar(self, node: Any, path: PathKey) -> Any:
-        if isinstance(node, TimeStamp) or isinstance(node, dt.datetime):
+        if isinstance(node, (TimeStamp, dt.datetime)):
             # A time of day has no place in the format; keep the value for the model to reject.
             return dt.datetime(node.year, node.month, node.day, node.hour, node.minute)
         if isinstance(node, ScalarFloat):
@@ -176,7 +176,7 @@ class _FloatText(float):
 
     text: str
 
-    def __new__(cls, value: ScalarFloat) -> _FloatText:
+    def __new__(cls, value: ScalarFloat) -> Self:
         obj = super().__new__(cls, float(value))
         obj.text = _float_text(value)
         return obj

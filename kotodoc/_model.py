@@ -42,7 +42,7 @@ FORMAT_VERSION = 1
 
 def _date_only(value: Any) -> Any:
     # pydantic would read an integer as a Unix timestamp: `date_of_birth: 1952` must fail instead.
-    if isinstance(value, bool) or isinstance(value, (int, float)):
+    if isinstance(value, (bool, int, float)):
         raise PydanticCustomError("date_type", "expected a date written as YYYY-MM-DD")
     if isinstance(value, dt.datetime):
         raise PydanticCustomError("date_type", "expected a date (YYYY-MM-DD) without a time of day")

@@ -32,7 +32,7 @@ class ExitCode(enum.IntEnum):
     USAGE = 2  # the command line was wrong
 
 
-class Severity(str, enum.Enum):
+class Severity(enum.StrEnum):
     """How much a finding matters: an error stops the document, a warning is shown."""
 
     ERROR = "error"
