@@ -372,7 +372,7 @@ def build_integration_plan(lang: str) -> DocumentObject:
     list_table(doc, [tx["service_type"], tx["description"], tx["provider"], tx["period"], tx["hours_per_week"]],
                "s in plan.services",
                ["{{ s.type }}", "{{ s.description }}", "{{ s.provider }}", "{{ s.period }}", "{{ s.hours }}"],
-               [3.7, 5.0, 3.2, 3.4, 1.3])
+               [4.4, 4.7, 3.0, 3.3, 1.2])
     tag(doc, "{%p else %}")
     plain(doc, tx["none"])
     tag(doc, "{%p endif %}")

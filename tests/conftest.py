@@ -1,0 +1,64 @@
+"""Shared fixtures: the samples rendered once per session by the real pipeline and LibreOffice."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from pathlib import Path
+
+import pytest
+from docx import Document
+from pypdf import PdfReader
+
+import kotodoc
+from kotodoc._load import load_case
+from kotodoc._model import Case, build_case
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = sorted((ROOT / "samples").glob("*.yaml"))
+STRESS = ROOT / "tests" / "cases" / "stress-fi.yaml"
+
+
+def read_case(path: Path) -> Case:
+    """A validated case, for comparing documents with their source."""
+    return build_case(load_case(path))
+
+
+def norm(text: str) -> str:
+    """Fold every kind of space (incl. U+00A0 and U+202F from CLDR) and line breaks to one space."""
+    text = unicodedata.normalize("NFC", text)
+    return re.sub(r"[\s\u00a0\u202f\u2009]+", " ", text).strip()
+
+
+def docx_text(path: Path) -> str:
+    """All text of a DOCX: body paragraphs, tables, headers and footers, read with python-docx."""
+    doc = Document(str(path))
+    parts = [p.text for p in doc.paragraphs]
+    for table in doc.tables:
+        for row in table.rows:
+            parts.extend(cell.text for cell in row.cells)
+    for section in doc.sections:
+        parts.extend(p.text for p in section.header.paragraphs)
+        parts.extend(p.text for p in section.footer.paragraphs)
+    return norm("\n".join(parts))
+
+
+def pdf_text(path: Path) -> str:
+    """All text of a PDF, read with pypdf; hyphenation at line ends undone."""
+    text = "\n".join(page.extract_text() or "" for page in PdfReader(path).pages)
+    return norm(text)
+
+
+@pytest.fixture(scope="session")
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, kotodoc.CaseReport]:
+    """Every sample and the stress case, rendered to DOCX and PDF in one LibreOffice run."""
+    out = tmp_path_factory.mktemp("rendered")
+    reports = kotodoc.render([*SAMPLES, STRESS], out)
+    return {r.case_id or str(r.file): r for r in reports}
+
+
+@pytest.fixture(scope="session")
+def rendered_all_languages(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[kotodoc.CaseReport]]:
+    """Every sample in all three languages (the case's own choice replaced)."""
+    out = tmp_path_factory.mktemp("languages")
+    return out, kotodoc.render(SAMPLES, out, languages=["fi", "sv", "en"])
