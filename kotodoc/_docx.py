@@ -73,7 +73,7 @@ def render_docx(
     except jinja2.TemplateError as e:
         part = getattr(getattr(tpl, "current_rendering_part", None), "partname", "word/document.xml")
         # docxtpl puts each paragraph on its own line before Jinja runs: a line is a paragraph.
-        line = getattr(e, "lineno", None)
+        line = getattr(e, "lineno", None) or _template_line(e)
         message = e.message if isinstance(e, jinja2.TemplateError) and e.message else type(e).__name__
         raise TemplateRenderError(template, str(part).lstrip("/"), message, line) from None
 
@@ -92,6 +92,16 @@ def render_docx(
     tpl.save(buffer)
     data = normalise_zip(buffer.getvalue(), stamp, template)
     atomic_write(out, data)
+
+
+def _template_line(exc: BaseException) -> int | None:
+    """The template line an error was raised on: Jinja rewrites tracebacks to show template frames."""
+    line, tb = None, exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == "<template>":
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
 
 
 def normalise_zip(data: bytes, stamp: dt.datetime, template: Path) -> bytes:

@@ -56,6 +56,8 @@ def soffice_binary() -> str:
     """
     configured = os.environ.get("KOTODOC_SOFFICE")
     if configured:
+        if not os.access(configured, os.X_OK):
+            raise UsageError(f"LibreOffice not found at KOTODOC_SOFFICE={configured}")
         return configured
     for name in ("soffice", "libreoffice"):
         found = shutil.which(name)
