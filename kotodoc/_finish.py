@@ -75,6 +75,8 @@ def verify_pdf(path: Path, *, title: str, author: str, language: str) -> PdfFact
         problems.append("its title is not the document's")
     if facts.author != author:
         problems.append("its author is not the authority")
+    if not facts.subject:
+        problems.append("it has no subject")
     if not facts.language.lower().startswith(language.lower()):
         problems.append(f"its language is {facts.language or 'missing'}, not {language}")
     if facts.pdfa != "2B":

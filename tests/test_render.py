@@ -86,6 +86,7 @@ def test_all_three_languages(rendered_all_languages: tuple[Path, list[kotodoc.Ca
             assert facts.pdfa == "2B"
             assert facts.title == title
             assert facts.author == case.authority.name
+            assert facts.subject.startswith(title) and case.basis in facts.subject
             assert facts.language.startswith(lang)
             assert not facts.unembedded and facts.fonts
             assert facts.pages >= 2
