@@ -21,6 +21,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.constructor import DuplicateKeyError
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.reader import ReaderError
 from ruamel.yaml.scalarfloat import ScalarFloat
 from ruamel.yaml.timestamp import TimeStamp
@@ -113,14 +114,15 @@ class _Converter:
     def _mapping(self, node: CommentedMap, path: PathKey, depth: int) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for key in node:
-            line, col = node.lc.key(key)
+            # Keys that come from a merge (`<<`) have no position of their own: use the mapping's.
+            line, col = _position(node, key, "key")
             if not isinstance(key, str):
                 # Keys of the format are names; a number or date as a key is a typo.
                 self._error(path, line, col, f"a key must be text, not {type(key).__name__}")
                 continue
             child = (*path, key)
             self.positions.keys[child] = (line + 1, col + 1)
-            vline, vcol = node.lc.value(key)
+            vline, vcol = _position(node, key, "value")
             self.positions.values[child] = (vline + 1, vcol + 1)
             out[key] = self.convert(node[key], child, depth + 1)
         return out
@@ -169,6 +171,14 @@ class _Converter:
 
     def _error(self, path: PathKey, line: int, col: int, message: str) -> None:
         self.findings.append(Finding(Severity.ERROR, dotted(path), message, line=line + 1, column=col + 1))
+
+
+def _position(node: CommentedMap, key: Any, which: str) -> tuple[int, int]:
+    try:
+        line, col = getattr(node.lc, which)(key)
+        return int(line), int(col)
+    except (KeyError, TypeError, AttributeError):
+        return int(node.lc.line or 0), int(node.lc.col or 0)
 
 
 class _FloatText(float):
@@ -228,6 +238,13 @@ def load_case(file: Path, text: str | None = None) -> LoadedCase:
 
     yaml = YAML(typ="rt")
     try:
+        # Check the node graph before constructing: ruamel turns a recursive alias into null and
+        # raises an unlocated ValueError for an impossible date; the nodes still know where they are.
+        problem = _check_nodes(yaml.compose(text))
+        if problem is not None:
+            message, path, line, column = problem
+            raise CaseError(file, [Finding(Severity.ERROR, dotted(path), message, file=name, line=line,
+                                           column=column)])
         doc = yaml.load(text)
     except DuplicateKeyError as e:
         # ruamel's own message repeats both values, which may be personal data.
@@ -251,6 +268,7 @@ def load_case(file: Path, text: str | None = None) -> LoadedCase:
         raise fail(f"a case file must be a mapping of keys to values, not {kind}", 1, 1)
 
     conv = _Converter()
+    conv.positions.values[()] = (1, 1)
     try:
         data = conv.convert(doc, (), 0)
     except _Limit as e:
@@ -261,6 +279,46 @@ def load_case(file: Path, text: str | None = None) -> LoadedCase:
     if conv.findings:
         raise CaseError(file, [f.located(name, f.line, f.column) for f in conv.findings])
     return LoadedCase(file, data, conv.positions)
+
+
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+
+
+def _check_nodes(root: Node | None) -> tuple[str, PathKey, int, int] | None:
+    """Find a recursive anchor, an alias bomb or an impossible date in the composed document."""
+    count = 0
+    stack: list[tuple[Node, PathKey, frozenset[int]]] = [(root, (), frozenset())] if root is not None else []
+    while stack:
+        node, path, ancestors = stack.pop()
+        count += 1
+        line, column = node.start_mark.line + 1, node.start_mark.column + 1
+        if count > MAX_NODES:
+            return f"the document expands to more than {MAX_NODES} nodes (alias bomb?)", path, line, column
+        if len(ancestors) > MAX_DEPTH:
+            return f"the document nests deeper than {MAX_DEPTH} levels", path, line, column
+        if isinstance(node, ScalarNode):
+            if node.tag == _TIMESTAMP and not _valid_timestamp(node.value):
+                return f"{node.value} is not a valid date", path, line, column
+            continue
+        if id(node) in ancestors:
+            return "a recursive anchor refers to itself", path, line, column
+        inner = ancestors | {id(node)}
+        if isinstance(node, MappingNode):
+            for key, value in node.value:
+                name = key.value if isinstance(key, ScalarNode) else "?"
+                stack.append((key, path, inner))
+                stack.append((value, (*path, name), inner))
+        elif isinstance(node, SequenceNode):
+            stack.extend((child, (*path, i), inner) for i, child in enumerate(node.value))
+    return None
+
+
+def _valid_timestamp(value: str) -> bool:
+    try:
+        dt.date.fromisoformat(value.strip()[:10])
+    except ValueError:
+        return False
+    return True
 
 
 def _mark(mark: Any) -> tuple[int | None, int | None]:

@@ -91,17 +91,23 @@ def _language_codes() -> frozenset[str]:
 def _country(value: str) -> str:
     if value not in _country_codes():
         hint = f"; did you mean {value.upper()!r}?" if value.upper() in _country_codes() else ""
-        raise PydanticCustomError("country", "unknown ISO 3166-1 alpha-2 country code {value!r}{hint}",
-                                  {"value": value, "hint": hint})
+        raise PydanticCustomError("country", "unknown ISO 3166-1 alpha-2 country code {value}{hint}",
+                                  {"value": repr(value), "hint": hint})
     return value
 
 
 def _language(value: str) -> str:
     if value not in _language_codes():
         hint = f"; did you mean {value.lower()!r}?" if value.lower() in _language_codes() else ""
-        raise PydanticCustomError("language", "unknown ISO 639 language code {value!r}{hint}",
-                                  {"value": value, "hint": hint})
+        raise PydanticCustomError("language", "unknown ISO 639 language code {value}{hint}",
+                                  {"value": repr(value), "hint": hint})
     return value
+
+
+def _distinct(languages: list[str]) -> list[str]:
+    if len(set(languages)) != len(languages):
+        raise PydanticCustomError("languages", "the two languages of a bilingual document must differ")
+    return languages
 
 
 Date = Annotated[dt.date, BeforeValidator(_date_only)]
@@ -324,7 +330,7 @@ class IntegrationPlanCase(_Model):
     kotodoc: Literal[1]
     kind: Literal["integration-plan"]
     case_id: CaseId
-    languages: Annotated[list[DocLang], Field(min_length=1, max_length=2)]
+    languages: Annotated[list[DocLang], Field(min_length=1, max_length=2), AfterValidator(_distinct)]
     legal_basis: LegalBasis | None = None
     authority: Authority
     participants: list[Participant] = []
@@ -333,12 +339,6 @@ class IntegrationPlanCase(_Model):
     plan: Plan
     interpretation: list[Appointment] = []
     signatures: Signatures | None = None
-
-    @model_validator(mode="after")
-    def _distinct_languages(self) -> IntegrationPlanCase:
-        if len(set(self.languages)) != len(self.languages):
-            raise PydanticCustomError("languages", "the two languages of a bilingual document must differ")
-        return self
 
     @property
     def basis(self) -> LegalBasis:
@@ -379,10 +379,10 @@ def build_case(loaded: LoadedCase) -> Case:
     version = data.get("kotodoc")
     if "kotodoc" not in data:
         raise _fail(loaded, "kotodoc", "the format version is missing: add `kotodoc: 1` at the top", key=False)
-    if version != FORMAT_VERSION or isinstance(version, bool):
+    if type(version) is not int or version != FORMAT_VERSION:
         raise _fail(loaded, "kotodoc", f"unsupported format version; this kotodoc reads `kotodoc: {FORMAT_VERSION}`")
     kind = data.get("kind")
-    if kind not in CASE_MODELS:
+    if not isinstance(kind, str) or kind not in CASE_MODELS:
         if kind in PLANNED_KINDS:
             message = f"kind {kind!r} is part of the format but not supported by this version yet"
         elif isinstance(kind, str):
@@ -431,7 +431,7 @@ def _finding(loaded: LoadedCase, model: type[BaseModel], err: Any) -> Finding:
     elif kind == "string_pattern_mismatch" and loc == ("case_id",):
         message = "case_id may hold only letters, digits, '.', '_' and '-' (at most 64), since file names use it"
     finding = Finding(Severity.ERROR, path, message)
-    return loaded.place(finding, key=key and kind == "extra_forbidden")
+    return loaded.place(finding, key=key)
 
 
 def _did_you_mean(value: str, options: Any) -> str:
