@@ -20,7 +20,7 @@ from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal
 
 from kotodoc._data import language_aliases, terms
-from kotodoc._model import Case, Person
+from kotodoc._model import Case, MinorPlanCase, Person
 
 DASH = "–"
 _DATE_PATTERN = {"fi": "d.M.yyyy", "sv": "d.M.yyyy", "en": "d MMMM yyyy"}
@@ -155,11 +155,14 @@ def build_context(case: Case, lang: str) -> dict[str, Any]:
     f = _formatter(lang)
     a, p = case.authority, case.plan
     act_key = "act_681_2023" if case.basis == "681/2023" else "act_1386_2010"
-    title_key = "multi_sectoral_plan" if case.multi_sectoral else "integration_plan"
+    if case.kind == "minor-plan":
+        title_key = "minor_plan"
+    else:
+        title_key = "multi_sectoral_plan" if case.multi_sectoral else "integration_plan"
     assessment_key = "assessment" if case.basis == "681/2023" else "initial_assessment"
     s = case.assessment
     official = a.official
-    return {
+    context = {
         "t": f.terms,
         "lang": lang,
         "case_id": case.case_id,
@@ -217,7 +220,7 @@ def build_context(case: Case, lang: str) -> dict[str, Any]:
             "goals_long_term": list(p.goals.long_term),
             "goals_plan_period": list(p.goals.plan_period),
             "services": services_context(p.services, f),
-            "job_search": None if p.job_search is None else {
+            "job_search": None if getattr(p, "job_search", None) is None else {
                 "obligation": f.yes_no(p.job_search.obligation),
                 "opportunities_per_month": f.number(p.job_search.opportunities_per_month),
                 "goals": list(p.job_search.goals),
@@ -232,7 +235,36 @@ def build_context(case: Case, lang: str) -> dict[str, Any]:
         "signatures": {
             "place": text(case.signatures.place if case.signatures else None),
             "date": f.date(case.signatures.date if case.signatures else None),
+            "child_signs": bool(case.signatures and case.signatures.child_signs),
         },
+    }
+    if isinstance(case, MinorPlanCase):
+        context.update(minor_context(case, f))
+    return context
+
+
+def minor_context(case: MinorPlanCase, f: Formatter) -> dict[str, Any]:
+    """What a minor's plan adds: guardians or representative, the child's opinion, schooling, related plans."""
+    rep = case.representative
+    school = case.schooling
+    return {
+        "guardians": [
+            {"name": g.name, "relation": upfirst(f.enum("relation", g.relation)), "phone": text(g.phone),
+             "email": text(g.email)}
+            for g in case.guardians
+        ],
+        "unaccompanied": case.unaccompanied,
+        "representative": None if rep is None else {
+            "name": rep.name, "appointed_by": rep.appointed_by, "appointed_on": f.date(rep.appointed_on),
+            "phone": text(rep.phone), "email": text(rep.email),
+        },
+        "child_opinion": case.child_opinion or DASH,
+        "schooling": None if school is None else {
+            "institution": text(school.institution),
+            "grade": text(str(school.grade) if school.grade is not None else None),
+            "class_type": upfirst(f.enum("class_type", school.class_type)),
+        },
+        "related_plans": [upfirst(f.enum("related_plan", r)) for r in case.related_plans],
     }
 
 

@@ -285,7 +285,7 @@ class Extension(_Model):
     grounds: Text
 
 
-class Plan(_Model):
+class _PlanBase(_Model):
     first_plan: StrictBool = True
     first_plan_from: Date | None = Field(
         None, description="kotodoc extension: start of the first plan, for PLAN-TOTAL-LENGTH on later plans"
@@ -295,10 +295,19 @@ class Plan(_Model):
     valid_until: Date
     goals: Goals = Goals()
     services: list[Service] = []
-    job_search: JobSearch | None = None
     monitoring: Monitoring | None = None
     extension: Extension | None = None
     notes: Text | None = None
+
+
+class Plan(_PlanBase):
+    """The plan of an adult (section 1): may state the jobseeking obligation."""
+
+    job_search: JobSearch | None = None
+
+
+class ChildPlan(_PlanBase):
+    """The plan of a minor (section 2): no jobseeking obligation."""
 
 
 class Appointment(_Model):
@@ -322,13 +331,39 @@ class Appointment(_Model):
 class Signatures(_Model):
     place: Line
     date: Date
+    child_signs: StrictBool = Field(
+        False, description="kotodoc extension: a signature line for the child on a minor's plan"
+    )
 
 
-class IntegrationPlanCase(_Model):
-    """An individual integration plan (case format section 1)."""
+class Guardian(_Model):
+    name: Line
+    relation: Literal["mother", "father", "guardian", "other"] | None = None
+    phone: Line | None = None
+    email: Line | None = None
+
+
+class Representative(_Model):
+    name: Line
+    appointed_by: Line = Field(description="the district court that appointed the representative")
+    appointed_on: Date | None = None
+    phone: Line | None = None
+    email: Line | None = None
+
+
+class Schooling(_Model):
+    institution: Line | None = None
+    grade: Line | int | None = None
+    class_type: Literal["preparatory", "general", "vocational", "other"] | None = None
+
+
+RelatedPlan = Literal["early-childhood-education-plan", "learning-plan", "child-welfare-plan", "after-care-plan"]
+
+
+class _PlanCase(_Model):
+    """What every plan for a person shares (case format sections 1 and 2)."""
 
     kotodoc: Literal[1]
-    kind: Literal["integration-plan"]
     case_id: CaseId
     languages: Annotated[list[DocLang], Field(min_length=1, max_length=2), AfterValidator(_distinct)]
     legal_basis: LegalBasis | None = None
@@ -336,7 +371,7 @@ class IntegrationPlanCase(_Model):
     participants: list[Participant] = []
     person: Person
     assessment: Assessment
-    plan: Plan
+    plan: _PlanBase
     interpretation: list[Appointment] = []
     signatures: Signatures | None = None
 
@@ -353,10 +388,30 @@ class IntegrationPlanCase(_Model):
         return bool(self.participants)
 
 
-Case = IntegrationPlanCase
-CASE_MODELS: dict[str, type[Case]] = {"integration-plan": IntegrationPlanCase}
+class IntegrationPlanCase(_PlanCase):
+    """An individual integration plan (case format section 1)."""
+
+    kind: Literal["integration-plan"]
+    plan: Plan
+
+
+class MinorPlanCase(_PlanCase):
+    """A plan for a minor (case format section 2)."""
+
+    kind: Literal["minor-plan"]
+    plan: ChildPlan
+    guardians: list[Guardian] = []
+    unaccompanied: StrictBool = False
+    representative: Representative | None = None
+    child_opinion: Text | None = None
+    schooling: Schooling | None = None
+    related_plans: list[RelatedPlan] = []
+
+
+Case = IntegrationPlanCase | MinorPlanCase
+CASE_MODELS: dict[str, type[Case]] = {"integration-plan": IntegrationPlanCase, "minor-plan": MinorPlanCase}
 # Kinds of the format that this version cannot render yet, so the message says so plainly.
-PLANNED_KINDS = ("minor-plan", "family-plan", "interpretation-claim")
+PLANNED_KINDS = ("family-plan", "interpretation-claim")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -189,6 +189,9 @@ def _render_docx(jobs: list[_Job], root: Path, work: Path) -> None:
         case = job.case
         for lang in job.languages:
             template = root / lang / f"{case.kind}.docx"
+            if not template.is_file():
+                job.report.failures.append(f"no template for {case.kind} in language {lang} ({template})")
+                continue
             try:
                 context = build_context(case, lang)
                 job.titles[lang] = context["title"]

@@ -18,20 +18,22 @@ from stdnum.fi import hetu, ytunnus
 
 from kotodoc._data import act_params
 from kotodoc._load import LoadedCase
-from kotodoc._model import Case, Person
+from kotodoc._model import Case, IntegrationPlanCase, MinorPlanCase, Person
 from kotodoc.errors import Finding, Severity
 
 Params = dict[str, Any]
-RuleFn = Callable[[Case, Params], Iterable[Finding]]
-RULES: dict[str, RuleFn] = {}
+RuleFn = Callable[[Any, Params], Iterable[Finding]]
+PLAN_KINDS = ("integration-plan", "minor-plan")
+# rule id -> (the kinds it applies to, the check)
+RULES: dict[str, tuple[tuple[str, ...], RuleFn]] = {}
 
 _ERROR = Severity.ERROR
 _WARNING = Severity.WARNING
 
 
-def _rule(rule_id: str) -> Callable[[RuleFn], RuleFn]:
+def _rule(rule_id: str, kinds: tuple[str, ...] = PLAN_KINDS) -> Callable[[RuleFn], RuleFn]:
     def register(fn: RuleFn) -> RuleFn:
-        RULES[rule_id] = fn
+        RULES[rule_id] = (kinds, fn)
         return fn
 
     return register
@@ -50,8 +52,9 @@ def check_case(case: Case, loaded: LoadedCase | None = None, rule_data: dict[str
     """
     params = act_params(case.basis, rule_data)
     findings: list[Finding] = []
-    for fn in RULES.values():
-        findings.extend(fn(case, params))
+    for kinds, fn in RULES.values():
+        if case.kind in kinds:
+            findings.extend(fn(case, params))
     if loaded is not None:
         findings = [loaded.place(f) for f in findings]
     return findings
@@ -239,8 +242,8 @@ def _start(case: Case, params: Params) -> Iterator[Finding]:
                       f"it should follow without delay (within {days} days)", rule="PLAN-START")
 
 
-@_rule("PLAN-JOBSEEK")
-def _jobseek(case: Case, params: Params) -> Iterator[Finding]:
+@_rule("PLAN-JOBSEEK", kinds=("integration-plan",))
+def _jobseek(case: IntegrationPlanCase, params: Params) -> Iterator[Finding]:
     """A jobseeker's plan states the jobseeking obligation, normally 4 opportunities a month."""
     if not case.person.jobseeker:
         return
@@ -337,3 +340,40 @@ def check_ytunnus(value: str | None, path: str) -> Iterator[Finding]:
         return
     if not ok:
         yield Finding(_ERROR, path, f"write the business ID as {ytunnus.format(value)!r}", rule="ID-YTUNNUS")
+
+
+def age_on(born: dt.date, day: dt.date) -> int:
+    """Completed years of age on a day."""
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+@_rule("MINOR-AGE", kinds=("minor-plan",))
+def _minor_age(case: MinorPlanCase, params: Params) -> Iterator[Finding]:
+    """A minor's plan is for a person under 18 on the day it is drawn up."""
+    born = birth_date(case.person)
+    if born is None:
+        return
+    age = age_on(born, case.plan.drawn_up)
+    if age >= 18:
+        path = "person.date_of_birth" if case.person.date_of_birth else "person.personal_id"
+        yield Finding(_ERROR, path, f"the person is {age} on {_fmt(case.plan.drawn_up)}: a minor's plan is for "
+                      "a person under 18 (use kind: integration-plan)", rule="MINOR-AGE")
+
+
+@_rule("MINOR-CARER", kinds=("minor-plan",))
+def _minor_carer(case: MinorPlanCase, params: Params) -> Iterator[Finding]:
+    """A minor's plan names the guardians, or for an unaccompanied minor the court-appointed representative."""
+    if case.unaccompanied and case.representative is None:
+        yield Finding(_ERROR, "representative", "an unaccompanied minor's plan names the representative appointed "
+                      "by a district court (`representative: {name, appointed_by, appointed_on}`)", rule="MINOR-CARER")
+    elif not case.unaccompanied and not case.guardians:
+        yield Finding(_ERROR, "guardians", "a minor's plan names the guardians (`guardians:`), or, for an "
+                      "unaccompanied minor, `unaccompanied: true` and the `representative`", rule="MINOR-CARER")
+
+
+@_rule("MINOR-OPINION", kinds=("minor-plan",))
+def _minor_opinion(case: MinorPlanCase, params: Params) -> Iterator[Finding]:
+    """The child's opinion is found out and recorded."""
+    if not (case.child_opinion or "").strip():
+        yield Finding(_ERROR, "child_opinion", "record the child's own opinion (`child_opinion:`)",
+                      rule="MINOR-OPINION")

@@ -12,7 +12,6 @@ Run: `uv run python tools/build_templates.py`
 
 from __future__ import annotations
 
-import copy
 from pathlib import Path
 from typing import Any
 
@@ -269,22 +268,29 @@ def plain(doc: DocumentObject, text: str) -> Paragraph:
 # The integration plan
 
 
-def build_integration_plan(lang: str) -> DocumentObject:
-    """The individual integration plan (case format section 1) in one language."""
-    tx = load_text("integration-plan", lang)
+def new_document(kind: str, lang: str) -> tuple[DocumentObject, dict[str, Any]]:
+    """An empty document with styles, page, header and footer, and the kind's wording."""
+    tx = load_text(kind, lang)
     doc = Document()
     setup_styles(doc, lang)
     setup_page(doc, tx)
     doc.core_properties.author = "kotodoc"
     doc.core_properties.title = "{{ title }}"
+    return doc, tx
 
+
+def title_block(doc: DocumentObject, tx: dict[str, Any]) -> None:
+    """Title, dates, and the Act the plan is based on."""
     doc.add_paragraph("{{ title }}", style="Title")
     meta = plain(doc, f"{tx['drawn_up']} {{{{ plan.drawn_up }}}} · {tx['valid']} {{{{ plan.period }}}}")
     meta.runs[0].bold = True
     plain(doc, f"{tx['legal_basis']}: {{{{ act|upfirst }}}}")
 
+
+def person_section(doc: DocumentObject, tx: dict[str, Any], *, adult: bool = True) -> None:
+    """The person's details."""
     heading(doc, tx["h_person"])
-    label_table(doc, [
+    rows = [
         (tx["family_name"], "{{ person.family_name }}"),
         (tx["given_names"], "{{ person.given_names }}"),
         (tx["personal_id"], "{{ person.personal_id }}"),
@@ -299,10 +305,15 @@ def build_integration_plan(lang: str) -> DocumentObject:
         (tx["permit_section"], "{{ person.permit_section }}"),
         (tx["first_permit_date"], "{{ person.first_permit_date }}"),
         (tx["municipality_since"], "{{ person.municipality_since }}"),
-        (tx["jobseeker"], "{{ person.jobseeker|upfirst }}"),
-        (tx["interpreter"], "{{ person.interpreter|upfirst }}"),
-    ])
+    ]
+    if adult:
+        rows.append((tx["jobseeker"], "{{ person.jobseeker|upfirst }}"))
+    rows.append((tx["interpreter"], "{{ person.interpreter|upfirst }}"))
+    label_table(doc, rows)
 
+
+def authority_section(doc: DocumentObject, tx: dict[str, Any]) -> None:
+    """The responsible authority and official, then the participants of a multi-sectoral plan."""
     heading(doc, tx["h_authority"])
     label_table(doc, [
         (tx["authority_name"], "{{ authority.name }} ({{ authority.kind|lower }})"),
@@ -312,7 +323,6 @@ def build_integration_plan(lang: str) -> DocumentObject:
         (tx["official"], "{{ authority.official.name }}, {{ authority.official.title }}"),
         (tx["contact"], "{{ authority.official.phone }} · {{ authority.official.email }}"),
     ])
-
     tag(doc, "{%p if multi_sectoral %}")
     heading(doc, tx["h_participants"])
     plain(doc, tx["multisectoral_text"])
@@ -320,6 +330,9 @@ def build_integration_plan(lang: str) -> DocumentObject:
                ["{{ x.name }}", "{{ x.kind }}", "{{ x.contact }}"], [6.6, 4.4, 5.6])
     tag(doc, "{%p endif %}")
 
+
+def assessment_section(doc: DocumentObject, tx: dict[str, Any]) -> None:
+    """The assessment of skills and the need for services (or the initial assessment)."""
     heading(doc, "{{ assessment_title }}")
     label_table(doc, [
         (tx["h_assessment_basis"], "{{ assessment.date }}"),
@@ -353,19 +366,17 @@ def build_integration_plan(lang: str) -> DocumentObject:
     plain(doc, "{{ assessment.health }}")
     tag(doc, "{%p endif %}")
 
+
+def goals_and_services(doc: DocumentObject, tx: dict[str, Any]) -> None:
+    """Long-term and plan-period goals, then the agreed services."""
     heading(doc, tx["h_goals"])
-    heading(doc, tx["h_goals_long_term"], 2)
-    tag(doc, "{%p if plan.goals_long_term %}")
-    bullets(doc, "x in plan.goals_long_term", "{{ x }}")
-    tag(doc, "{%p else %}")
-    plain(doc, tx["none"])
-    tag(doc, "{%p endif %}")
-    heading(doc, tx["h_goals_plan_period"], 2)
-    tag(doc, "{%p if plan.goals_plan_period %}")
-    bullets(doc, "x in plan.goals_plan_period", "{{ x }}")
-    tag(doc, "{%p else %}")
-    plain(doc, tx["none"])
-    tag(doc, "{%p endif %}")
+    for key, var in (("h_goals_long_term", "plan.goals_long_term"), ("h_goals_plan_period", "plan.goals_plan_period")):
+        heading(doc, tx[key], 2)
+        tag(doc, "{%p if " + var + " %}")
+        bullets(doc, "x in " + var, "{{ x }}")
+        tag(doc, "{%p else %}")
+        plain(doc, tx["none"])
+        tag(doc, "{%p endif %}")
 
     heading(doc, tx["h_services"])
     tag(doc, "{%p if plan.services %}")
@@ -378,6 +389,9 @@ def build_integration_plan(lang: str) -> DocumentObject:
     tag(doc, "{%p endif %}")
     plain(doc, tx["no_subjective_right"]).runs[0].italic = True
 
+
+def job_search_section(doc: DocumentObject, tx: dict[str, Any]) -> None:
+    """The jobseeking obligation, for a jobseeker."""
     tag(doc, "{%p if plan.job_search %}")
     heading(doc, "{{ t.job_search_obligation|upfirst }}")
     plain(doc, tx["job_search_text"])
@@ -388,10 +402,13 @@ def build_integration_plan(lang: str) -> DocumentObject:
     tag(doc, "{%p endif %}")
     tag(doc, "{%p endif %}")
 
+
+def monitoring_and_rights(doc: DocumentObject, tx: dict[str, Any]) -> None:
+    """Monitoring and reviews, extension, notes, and the rights and obligations under the Act."""
     heading(doc, tx["h_monitoring"])
     label_table(doc, [
-        (tx["monitoring_method"], "{{ monitoring_method_placeholder }}"),
-        (tx["reviews"], "{{ reviews_placeholder }}"),
+        (tx["monitoring_method"], "{{ plan.monitoring_method }}"),
+        (tx["reviews"], "{{ plan.reviews|join(', ') or '–' }}"),
     ])
     tag(doc, "{%p if plan.extension %}")
     heading(doc, tx["h_extension"], 2)
@@ -414,58 +431,133 @@ def build_integration_plan(lang: str) -> DocumentObject:
         plain(doc, para)
     tag(doc, "{%p endif %}")
 
+
+def signatures_heading(doc: DocumentObject, tx: dict[str, Any]) -> None:
+    """The signature section's heading, introduction, place and date."""
     heading(doc, tx["h_signatures"])
     keep_with_next(plain(doc, tx["signature_intro"]))
     keep_with_next(plain(doc, f"{tx['place_date']}: {{{{ signatures.place }}}} {{{{ signatures.date }}}}"))
-    signature_table(doc, tx)
+
+
+def build_integration_plan(lang: str) -> DocumentObject:
+    """The individual integration plan (case format section 1) in one language."""
+    doc, tx = new_document("integration-plan", lang)
+    title_block(doc, tx)
+    person_section(doc, tx)
+    authority_section(doc, tx)
+    assessment_section(doc, tx)
+    goals_and_services(doc, tx)
+    job_search_section(doc, tx)
+    monitoring_and_rights(doc, tx)
+    signatures_heading(doc, tx)
+    signature_table(doc, tx, [("{{ person.full_name }}", tx["customer_signature"])])
+    interpreter_line(doc, tx)
     return doc
 
 
-def signature_table(doc: DocumentObject, tx: dict[str, Any]) -> None:
-    """Lines for the customer's and the official's signatures, kept together on one page."""
+def build_minor_plan(lang: str) -> DocumentObject:
+    """The plan for a minor (case format section 2) in one language."""
+    doc, tx = new_document("minor-plan", lang)
+    title_block(doc, tx)
+    person_section(doc, tx, adult=False)
+
+    tag(doc, "{%p if unaccompanied and representative %}")
+    heading(doc, tx["h_representative"])
+    plain(doc, tx["representative_text"])
+    label_table(doc, [
+        (tx["name"], "{{ representative.name }}"),
+        (tx["appointed_by"], "{{ representative.appointed_by }}"),
+        (tx["appointed_on"], "{{ representative.appointed_on }}"),
+        (tx["contact"], "{{ representative.phone }} · {{ representative.email }}"),
+    ])
+    tag(doc, "{%p endif %}")
+    tag(doc, "{%p if guardians %}")
+    heading(doc, tx["h_guardians"])
+    list_table(doc, [tx["name"], tx["relation"], tx["phone"], tx["email"]], "g in guardians",
+               ["{{ g.name }}", "{{ g.relation }}", "{{ g.phone }}", "{{ g.email }}"], [5.4, 3.2, 3.6, 4.4])
+    tag(doc, "{%p endif %}")
+
+    authority_section(doc, tx)
+
+    heading(doc, tx["h_child_opinion"])
+    plain(doc, tx["child_opinion_text"]).runs[0].italic = True
+    plain(doc, "{{ child_opinion }}")
+
+    heading(doc, tx["h_schooling"])
+    tag(doc, "{%p if schooling %}")
+    label_table(doc, [
+        (tx["institution"], "{{ schooling.institution }}"),
+        (tx["grade"], "{{ schooling.grade }}"),
+        (tx["class_type"], "{{ schooling.class_type }}"),
+    ])
+    tag(doc, "{%p else %}")
+    plain(doc, tx["none"])
+    tag(doc, "{%p endif %}")
+    tag(doc, "{%p if related_plans %}")
+    keep_with_next(plain(doc, tx["h_related_plans"])).runs[0].bold = True
+    bullets(doc, "x in related_plans", "{{ x }}")
+    tag(doc, "{%p endif %}")
+
+    assessment_section(doc, tx)
+    goals_and_services(doc, tx)
+    monitoring_and_rights(doc, tx)
+    signatures_heading(doc, tx)
+    tag(doc, "{%p if unaccompanied and representative %}")
+    signature_table(doc, tx, [("{{ representative.name }}", tx["representative_signature"])])
+    tag(doc, "{%p else %}")
+    signature_table(doc, tx, [("{{ guardians[0].name }}", tx["guardian_signature"])])
+    tag(doc, "{%p if guardians|length > 1 %}")
+    signature_table(doc, tx, [("{{ guardians[1].name }}", tx["guardian_signature"])], official=False)
+    tag(doc, "{%p endif %}")
+    tag(doc, "{%p endif %}")
+    tag(doc, "{%p if signatures.child_signs %}")
+    signature_table(doc, tx, [("{{ person.full_name }}", tx["child_signature"])], official=False)
+    tag(doc, "{%p endif %}")
+    interpreter_line(doc, tx)
+    return doc
+
+
+def signature_table(
+    doc: DocumentObject, tx: dict[str, Any], signers: list[tuple[str, str]], *, official: bool = True
+) -> None:
+    """Signature lines: each signer (name, label) beside the official, rows kept together on one page."""
+    pairs = list(signers)
+    if official:
+        pairs.append(("{{ authority.official.name }}", tx["official_signature"]))
     table = doc.add_table(rows=3, cols=2)
     lines, names, labels = table.rows
     for row in table.rows:
         no_split(row)
-    for cell in lines.cells:
-        cell.text = "\n\n_________________________________"
-        for p in cell.paragraphs:
-            keep_with_next(p)
-    labels.cells[0].text = tx["customer_signature"]
-    labels.cells[1].text = tx["official_signature"]
-    names.cells[0].text = "{{ person.full_name }}"
-    names.cells[1].text = "{{ authority.official.name }}"
-    for row in (names, labels):
+    for i, (name, label) in enumerate(pairs[:2]):
+        lines.cells[i].text = "\n\n_________________________________"
+        names.cells[i].text = name
+        labels.cells[i].text = label
+        labels.cells[i].paragraphs[0].runs[0].font.size = Pt(8.5)
+    for row in (lines, names):
         for cell in row.cells:
             for p in cell.paragraphs:
                 keep_with_next(p)
-    for cell in labels.cells:
-        cell.paragraphs[0].runs[0].font.size = Pt(8.5)
     set_col_widths(table, [8.3, 8.3])
+
+
+def interpreter_line(doc: DocumentObject, tx: dict[str, Any]) -> None:
+    """A line for the interpreter's name."""
     interp = plain(doc, f"\n{tx['interpreter_present']}: _________________________________")
     interp.paragraph_format.space_before = Pt(12)
 
 
-def fix_monitoring(doc: DocumentObject) -> None:
-    """Monitoring values: a method and the review dates joined (a table cell holds one paragraph)."""
-    for table in doc.tables:
-        for row in table.rows:
-            for cell in row.cells:
-                if cell.text == "{{ monitoring_method_placeholder }}":
-                    cell.text = "{{ plan.monitoring_method }}"
-                elif cell.text == "{{ reviews_placeholder }}":
-                    cell.text = "{{ plan.reviews|join(', ') or '–' }}"
-
-
-BUILDERS = {"integration-plan": build_integration_plan}
+BUILDERS = {"integration-plan": build_integration_plan, "minor-plan": build_minor_plan}
 
 
 def main() -> None:
     """Write every kind in every language."""
+    data = YAML(typ="safe").load((ROOT / "tools" / "template-text.yaml").read_text(encoding="utf-8"))
     for kind, build in BUILDERS.items():
+        if kind not in data:
+            print(f"skipping {kind}: no wording in tools/template-text.yaml yet")
+            continue
         for lang in LANGS:
             doc = build(lang)
-            fix_monitoring(doc)
             out = ROOT / "templates" / lang / f"{kind}.docx"
             out.parent.mkdir(parents=True, exist_ok=True)
             doc.save(str(out))
@@ -473,5 +565,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    _ = copy  # kept for builders that clone rows
     main()
