@@ -62,3 +62,6 @@ def rendered_all_languages(tmp_path_factory: pytest.TempPathFactory) -> tuple[Pa
     """Every sample in all three languages (the case's own choice replaced)."""
     out = tmp_path_factory.mktemp("languages")
     return out, kotodoc.render(SAMPLES, out, languages=["fi", "sv", "en"])
+
+ESPOO = ROOT / "samples" / "espoo-municipality-fi.yaml"
+VAASA = ROOT / "samples" / "vaasa-employment-sv.yaml"

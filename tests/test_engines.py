@@ -18,7 +18,7 @@ from kotodoc._context import Formatter
 from kotodoc._docx import render_docx
 from kotodoc._pdf import check_pdf, convert
 from kotodoc.errors import TemplateRenderError, UsageError
-from tests.conftest import SAMPLES, STRESS, docx_text
+from tests.conftest import ESPOO, SAMPLES, STRESS, VAASA, docx_text
 
 SPACE = "[\u00a0\u202f ]"
 
@@ -91,7 +91,7 @@ def test_docx_is_reproducible(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1735689600")
     digests = []
     for run in ("a", "b"):
-        reports = kotodoc.render([SAMPLES[0]], tmp_path / run, formats=["docx"])
+        reports = kotodoc.render([ESPOO], tmp_path / run, formats=["docx"])
         digests.append(hashlib.sha256(reports[0].outputs[0].read_bytes()).hexdigest())
     assert digests[0] == digests[1]
 
@@ -120,8 +120,8 @@ def test_missing_libreoffice_is_a_usage_error(tmp_path: Path, monkeypatch: pytes
     """This test ensures that PDF output without LibreOffice says so, and DOCX output still works."""
     monkeypatch.setenv("KOTODOC_SOFFICE", str(tmp_path / "no-soffice"))
     with pytest.raises(UsageError, match="LibreOffice"):
-        kotodoc.render([SAMPLES[0]], tmp_path / "out")
-    assert kotodoc.render([SAMPLES[0]], tmp_path / "out", formats=["docx"])[0].status == "done"
+        kotodoc.render([ESPOO], tmp_path / "out")
+    assert kotodoc.render([ESPOO], tmp_path / "out", formats=["docx"])[0].status == "done"
 
 
 @pytest.mark.soffice
@@ -144,9 +144,9 @@ runner = CliRunner()
 def test_cli_render_goes_on_past_a_bad_case(tmp_path: Path) -> None:
     """This test ensures that one invalid case exits 1, writes nothing for it, and the others are rendered."""
     bad = tmp_path / "bad.yaml"
-    bad.write_text(SAMPLES[0].read_text(encoding="utf-8").replace("kind: integration-plan", "kind: integraton-plan"))
+    bad.write_text(ESPOO.read_text(encoding="utf-8").replace("kind: integration-plan", "kind: integraton-plan"))
     out = tmp_path / "out"
-    result = runner.invoke(app, ["render", str(bad), str(SAMPLES[1]), "-o", str(out)])
+    result = runner.invoke(app, ["render", str(bad), str(VAASA), "-o", str(out)])
     assert result.exit_code == 1
     assert "did you mean 'integration-plan'" in result.stderr
     assert re.search(r"bad\.yaml:\d+:\d+: kind:", result.stderr)
@@ -159,7 +159,7 @@ def test_cli_render_goes_on_past_a_bad_case(tmp_path: Path) -> None:
 def test_cli_render_docx_only_and_lang(tmp_path: Path) -> None:
     """This test ensures that --format docx --lang sv renders only a Swedish DOCX."""
     out = tmp_path / "out"
-    result = runner.invoke(app, ["render", str(SAMPLES[0]), "-o", str(out), "--format", "docx", "--lang", "sv"])
+    result = runner.invoke(app, ["render", str(ESPOO), "-o", str(out), "--format", "docx", "--lang", "sv"])
     assert result.exit_code == 0, result.stderr
     [only] = list(out.iterdir())
     assert only.name.endswith(".integration-plan.sv.docx")
@@ -168,7 +168,7 @@ def test_cli_render_docx_only_and_lang(tmp_path: Path) -> None:
 
 def test_cli_unknown_language_is_usage_error(tmp_path: Path) -> None:
     """This test ensures that an unknown --lang is a usage error (exit 2) without a traceback."""
-    result = runner.invoke(app, ["render", str(SAMPLES[0]), "-o", str(tmp_path), "--lang", "de"])
+    result = runner.invoke(app, ["render", str(ESPOO), "-o", str(tmp_path), "--lang", "de"])
     assert result.exit_code == 2
     assert "unknown language 'de'" in result.stderr and "Traceback" not in result.stderr
 

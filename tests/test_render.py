@@ -19,6 +19,15 @@ pytestmark = pytest.mark.soffice
 TITLES = {"fi": "Kotoutumissuunnitelma", "sv": "Integrationsplan", "en": "Integration plan"}
 MULTI = {"fi": "Monialainen kotoutumissuunnitelma", "sv": "Sektorsövergripande integrationsplan",
          "en": "Multi-sectoral integration plan"}
+MINOR = {"fi": "Alaikäisen kotoutumissuunnitelma", "sv": "Integrationsplan för minderårig",
+         "en": "Integration plan for a minor"}
+
+
+def title_of(case: object, lang: str) -> str:
+    """The document title a case should get."""
+    if getattr(case, "kind", "") == "minor-plan":
+        return MINOR[lang]
+    return MULTI[lang] if getattr(case, "participants", None) else TITLES[lang]
 
 
 def expected_values(path: Path, lang: str) -> list[str]:
@@ -46,7 +55,7 @@ def test_every_sample_is_rendered(rendered: dict[str, kotodoc.CaseReport]) -> No
         assert report.status == "done", (report.file, report.failures, report.errors)
         case = read_case(report.file)
         names = sorted(p.name for p in report.outputs)
-        assert names == sorted(f"{case.case_id}.integration-plan.{lang}.{ext}"
+        assert names == sorted(f"{case.case_id}.{case.kind}.{lang}.{ext}"
                                for lang in case.languages for ext in ("docx", "pdf"))
         for out in report.outputs:
             assert case.person.family_name not in out.name
@@ -78,7 +87,7 @@ def test_all_three_languages(rendered_all_languages: tuple[Path, list[kotodoc.Ca
             pdf = next(p for p in report.outputs if p.name.endswith(f".{lang}.pdf"))
             docx = next(p for p in report.outputs if p.name.endswith(f".{lang}.docx"))
             text = docx_text(docx)
-            title = MULTI[lang] if case.participants else TITLES[lang]
+            title = title_of(case, lang)
             assert title in text
             for value in expected_values(report.file, lang):
                 assert value in text, (lang, value)

@@ -1,0 +1,125 @@
+"""The plan for a minor: its rules both ways, and the rendered document read back."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from ruamel.yaml import YAML
+
+import kotodoc
+from kotodoc._load import load_case
+from kotodoc._model import MinorPlanCase, build_case
+from kotodoc._rules import check_case
+from kotodoc.errors import CaseError, Finding
+from tests.conftest import ROOT, docx_text, norm, pdf_text
+
+UNACCOMPANIED = ROOT / "samples" / "minor-unaccompanied-fi.yaml"
+GUARDIANS = ROOT / "samples" / "minor-guardians-sv.yaml"
+
+
+def findings(text: str) -> list[Finding]:
+    loaded = load_case(Path("case.yaml"), text)
+    return check_case(build_case(loaded), loaded)
+
+
+def by_rule(found: list[Finding], rule: str) -> list[Finding]:
+    return [f for f in found if f.rule == rule]
+
+
+@pytest.mark.parametrize("sample", [UNACCOMPANIED, GUARDIANS], ids=lambda p: p.stem)
+def test_samples_pass_every_rule(sample: Path) -> None:
+    """This test ensures that the minor samples are valid: no errors from any rule."""
+    assert [str(f) for f in findings(sample.read_text(encoding="utf-8")) if f.severity.value == "error"] == []
+
+
+def test_minor_age() -> None:
+    """This test ensures that MINOR-AGE rejects a person who is 18 on the day the plan is drawn up."""
+    yaml = YAML(typ="rt")
+    data = yaml.load(GUARDIANS.read_text(encoding="utf-8"))
+    drawn_up = data["plan"]["drawn_up"]
+    data["person"]["date_of_birth"] = drawn_up.replace(year=drawn_up.year - 18)
+    data["person"].pop("personal_id", None)
+    buffer = io.StringIO()
+    yaml.dump(data, buffer)
+    [hit] = by_rule(findings(buffer.getvalue()), "MINOR-AGE")
+    assert hit.path == "person.date_of_birth" and hit.line is not None and "18" in hit.message
+    data["person"]["date_of_birth"] = drawn_up.replace(year=drawn_up.year - 17)
+    buffer = io.StringIO()
+    yaml.dump(data, buffer)
+    assert not by_rule(findings(buffer.getvalue()), "MINOR-AGE")
+
+
+def test_minor_carer_guardians() -> None:
+    """This test ensures that MINOR-CARER asks for guardians when the child is not unaccompanied."""
+    text = GUARDIANS.read_text(encoding="utf-8").replace("guardians:", "old_guardians:")
+    text = text.replace("old_guardians:", "guardians: []\nx_guardians:")
+    with pytest.raises(CaseError):  # the renamed key is unknown: typos never drop data
+        findings(text)
+    lines = GUARDIANS.read_text(encoding="utf-8").splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("guardians:"))
+    end = next(i for i in range(start + 1, len(lines)) if lines[i] and not lines[i].startswith((" ", "-")))
+    text = "\n".join([*lines[:start], "guardians: []", *lines[end:]]) + "\n"
+    [hit] = by_rule(findings(text), "MINOR-CARER")
+    assert hit.path == "guardians" and hit.line == start + 1
+
+
+def test_minor_carer_representative() -> None:
+    """This test ensures that MINOR-CARER asks an unaccompanied minor's plan for the representative."""
+    lines = UNACCOMPANIED.read_text(encoding="utf-8").splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("representative:"))
+    end = next(i for i in range(start + 1, len(lines)) if lines[i] and not lines[i].startswith(" "))
+    text = "\n".join([*lines[:start], *lines[end:]]) + "\n"
+    [hit] = by_rule(findings(text), "MINOR-CARER")
+    assert hit.path == "representative" and "district court" in hit.message
+
+
+def test_minor_opinion() -> None:
+    """This test ensures that MINOR-OPINION requires the child's opinion."""
+    lines = GUARDIANS.read_text(encoding="utf-8").splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("child_opinion:"))
+    end = next(i for i in range(start + 1, len(lines)) if lines[i] and not lines[i].startswith(" "))
+    text = "\n".join([*lines[:start], *lines[end:]]) + "\n"
+    assert by_rule(findings(text), "MINOR-OPINION")
+    assert not by_rule(findings(GUARDIANS.read_text(encoding="utf-8")), "MINOR-OPINION")
+
+
+def test_no_job_search_for_a_minor() -> None:
+    """This test ensures that a minor's plan has no jobseeking obligation: the key is unknown there."""
+    text = UNACCOMPANIED.read_text(encoding="utf-8").replace(
+        "\nplan:\n", "\nplan:\n  job_search: {obligation: true, opportunities_per_month: 4}\n"
+    )
+    with pytest.raises(CaseError) as info:
+        findings(text)
+    assert any(f.path == "plan.job_search" and "unknown key" in f.message for f in info.value.findings)
+
+
+@pytest.mark.soffice
+def test_minor_documents(tmp_path: Path) -> None:
+    """This test ensures that both minor samples render, with guardians or representative, opinion and schooling."""
+    reports = kotodoc.render([UNACCOMPANIED, GUARDIANS], tmp_path, languages=["fi", "sv", "en"])
+    titles = {"fi": "Alaikäisen kotoutumissuunnitelma", "sv": "Integrationsplan för minderårig",
+              "en": "Integration plan for a minor"}
+    for report in reports:
+        assert report.status == "done", report.failures
+        case = build_case(load_case(report.file))
+        assert isinstance(case, MinorPlanCase)
+        for lang in ("fi", "sv", "en"):
+            docx = next(p for p in report.outputs if p.name.endswith(f".minor-plan.{lang}.docx"))
+            pdf = next(p for p in report.outputs if p.name.endswith(f".minor-plan.{lang}.pdf"))
+            text, ptext = docx_text(docx), pdf_text(pdf)
+            assert titles[lang] in text
+            assert case.child_opinion is not None and norm(case.child_opinion) in text
+            expected = [case.person.family_name, case.person.given_names]
+            expected += [g.name for g in case.guardians]
+            if case.representative:
+                expected += [case.representative.name, case.representative.appointed_by]
+            if case.schooling and case.schooling.institution:
+                expected.append(case.schooling.institution)
+            expected += [s.description for s in case.plan.services if s.description]
+            for value in expected:
+                assert norm(value) in text, (lang, value)
+                assert all(w in ptext for w in norm(value).split()), (lang, value)
+            for word in ("Työnhakuvelvollisuus", "Skyldighet att söka arbete", "Jobseeking obligation"):
+                assert word not in text
