@@ -78,37 +78,19 @@ class LoadedCase:
         return finding.located(str(self.file), *(pos if pos else (None, None)))
 
 
-class _Limit(Exception):
-    def __init__(self, path: PathKey, message: str):
-        self.path = path
-        self.message = message
-
-
 class _Converter:
     """Copy a ruamel document into plain data, recording positions and enforcing limits."""
 
     def __init__(self) -> None:
         self.positions = Positions()
-        self.nodes = 0
         self.findings: list[Finding] = []
-        self._open: set[int] = set()
 
     def convert(self, node: Any, path: PathKey, depth: int) -> Any:
-        self.nodes += 1
-        if self.nodes > MAX_NODES:
-            raise _Limit(path, f"the document expands to more than {MAX_NODES} nodes (alias bomb?)")
-        if depth > MAX_DEPTH:
-            raise _Limit(path, f"the document nests deeper than {MAX_DEPTH} levels")
-        if isinstance(node, (CommentedMap, CommentedSeq)):
-            if id(node) in self._open:
-                raise _Limit(path, "a recursive anchor refers to itself")
-            self._open.add(id(node))
-            try:
-                if isinstance(node, CommentedMap):
-                    return self._mapping(node, path, depth)
-                return self._sequence(node, path, depth)
-            finally:
-                self._open.discard(id(node))
+        # Recursion, depth and size were checked on the node graph (`_check_nodes`) before this.
+        if isinstance(node, CommentedMap):
+            return self._mapping(node, path, depth)
+        if isinstance(node, CommentedSeq):
+            return self._sequence(node, path, depth)
         return self._scalar(node, path)
 
     def _mapping(self, node: CommentedMap, path: PathKey, depth: int) -> dict[str, Any]:
@@ -271,9 +253,6 @@ def load_case(file: Path, text: str | None = None) -> LoadedCase:
     conv.positions.values[()] = (1, 1)
     try:
         data = conv.convert(doc, (), 0)
-    except _Limit as e:
-        pos = conv.positions.locate(e.path)
-        raise fail(e.message, *(pos or (None, None))) from None
     except RecursionError:
         raise fail(f"the document nests deeper than {MAX_DEPTH} levels") from None
     if conv.findings:
