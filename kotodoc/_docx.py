@@ -6,7 +6,7 @@ sandboxed Jinja environment. docxtpl parses the body with lxml's `recover=True`,
 XML: every XML part of the result is parsed strictly before the file is kept.
 
 python-docx stamps ZIP entries with the current time; we rewrite the archive with a fixed time
-(`SOURCE_DATE_EPOCH`, or the document's own date) so the same case gives the same bytes.
+(`SOURCE_DATE_EPOCH`, else the time of the run) so the same case gives the same bytes.
 """
 
 from __future__ import annotations
@@ -36,13 +36,11 @@ def jinja_env() -> jinja2.Environment:
     return env
 
 
-def fixed_time(fallback: dt.date | None = None) -> dt.datetime:
-    """The time stamped into files: `SOURCE_DATE_EPOCH` if set, else the fallback date, else now."""
+def fixed_time() -> dt.datetime:
+    """The time stamped into files: `SOURCE_DATE_EPOCH` if set, else now."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch and epoch.isdigit():
         return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC).replace(tzinfo=None)
-    if fallback is not None:
-        return dt.datetime(fallback.year, fallback.month, fallback.day, 12, 0)
     return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
 
 
