@@ -20,7 +20,7 @@ from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal
 
 from kotodoc._data import language_aliases, terms
-from kotodoc._model import Case, MinorPlanCase, Person
+from kotodoc._model import Case, FamilyMember, FamilyPlanCase, JobSearch, MinorPlanCase, Person, PlanCase, Schooling
 
 DASH = "–"
 _DATE_PATTERN = {"fi": "d.M.yyyy", "sv": "d.M.yyyy", "en": "d MMMM yyyy"}
@@ -117,6 +117,7 @@ def person_context(person: Person, f: Formatter, birth: dt.date | None) -> dict[
         "address": text(person.address),
         "phone": text(person.phone),
         "email": text(person.email),
+        "contact": " · ".join(x for x in (person.phone, person.email) if x) or DASH,
         "residence_basis": f.enum("residence_basis", r.basis) if r else DASH,
         "permit_section": text(r.permit_section) if r else DASH,
         "first_permit_date": f.date(r.first_permit_date) if r else DASH,
@@ -141,7 +142,7 @@ def services_context(services: Iterable[Any], f: Formatter) -> list[dict[str, st
 
 
 def build_context(case: Case, lang: str) -> dict[str, Any]:
-    """Build the context of an integration plan in one language.
+    """Build the context of a plan in one language.
 
     Args:
         case: a validated case (rules already passed).
@@ -150,27 +151,36 @@ def build_context(case: Case, lang: str) -> dict[str, Any]:
     Returns:
         A mapping of plain strings, lists and dicts; optional sections are None when absent.
     """
-    from kotodoc._rules import birth_date  # the rules own the reading of identity codes
-
     f = _formatter(lang)
+    context = common_context(case, f)
+    if isinstance(case, FamilyPlanCase):
+        context.update(family_context(case, f))
+    else:
+        extra = person_plan_context(case, f)
+        context["plan"].update(extra.pop("plan"))
+        context.update(extra)
+        if isinstance(case, MinorPlanCase):
+            context.update(minor_context(case, f))
+    return context
+
+
+def common_context(case: Case, f: Formatter) -> dict[str, Any]:
+    """What every plan shows: title, Act, authority, participants, period, monitoring, signatures."""
     a, p = case.authority, case.plan
     act_key = "act_681_2023" if case.basis == "681/2023" else "act_1386_2010"
-    if case.kind == "minor-plan":
-        title_key = "minor_plan"
+    if case.kind in ("minor-plan", "family-plan"):
+        title_key = case.kind.replace("-", "_")
     else:
         title_key = "multi_sectoral_plan" if case.multi_sectoral else "integration_plan"
-    assessment_key = "assessment" if case.basis == "681/2023" else "initial_assessment"
-    s = case.assessment
     official = a.official
-    context = {
+    return {
         "t": f.terms,
-        "lang": lang,
+        "lang": f.lang,
         "case_id": case.case_id,
         "title": upfirst(f.terms[title_key]),
         "act": f.terms[act_key],
         "basis": case.basis,
         "is_681": case.basis == "681/2023",
-        "assessment_title": upfirst(f.terms[assessment_key]),
         "multi_sectoral": case.multi_sectoral,
         "authority": {
             "kind": upfirst(f.enum("authority_kind", a.kind)),
@@ -190,6 +200,34 @@ def build_context(case: Case, lang: str) -> dict[str, Any]:
             {"kind": upfirst(f.enum("participant_kind", x.kind)), "name": x.name, "contact": text(x.contact)}
             for x in case.participants
         ],
+        "plan": {
+            "drawn_up": f.date(p.drawn_up),
+            "valid_from": f.date(p.valid_from),
+            "valid_until": f.date(p.valid_until),
+            "period": f.period(p.valid_from, p.valid_until),
+            "monitoring_method": text(p.monitoring.method if p.monitoring else None),
+            "reviews": [f.date(d) for d in sorted(p.monitoring.reviews)] if p.monitoring else [],
+            "extension": None if p.extension is None else {
+                "until": f.date(p.extension.until), "grounds": p.extension.grounds,
+            },
+            "notes": p.notes,
+        },
+        "signatures": {
+            "place": text(case.signatures.place if case.signatures else None),
+            "date": f.date(case.signatures.date if case.signatures else None),
+            "child_signs": bool(case.signatures and case.signatures.child_signs),
+        },
+    }
+
+
+def person_plan_context(case: PlanCase, f: Formatter) -> dict[str, Any]:
+    """What a plan for one person adds: the person, the assessment, goals, services, job search."""
+    from kotodoc._rules import birth_date  # the rules own the reading of identity codes
+
+    s, p = case.assessment, case.plan
+    assessment_key = "assessment" if case.basis == "681/2023" else "initial_assessment"
+    return {
+        "assessment_title": upfirst(f.terms[assessment_key]),
         "person": person_context(case.person, f, birth_date(case.person)),
         "assessment": {
             "date": f.date(s.date),
@@ -212,41 +250,40 @@ def build_context(case: Case, lang: str) -> dict[str, Any]:
             "special_measures": f.yes_no(s.needs_special_measures),
             "health": s.health,
         },
-        "plan": {
-            "drawn_up": f.date(p.drawn_up),
-            "valid_from": f.date(p.valid_from),
-            "valid_until": f.date(p.valid_until),
-            "period": f.period(p.valid_from, p.valid_until),
+        "plan": {  # merged into the common "plan"
             "goals_long_term": list(p.goals.long_term),
             "goals_plan_period": list(p.goals.plan_period),
             "services": services_context(p.services, f),
-            "job_search": None if getattr(p, "job_search", None) is None else {
-                "obligation": f.yes_no(p.job_search.obligation),
-                "opportunities_per_month": f.number(p.job_search.opportunities_per_month),
-                "goals": list(p.job_search.goals),
-            },
-            "monitoring_method": text(p.monitoring.method if p.monitoring else None),
-            "reviews": [f.date(d) for d in sorted(p.monitoring.reviews)] if p.monitoring else [],
-            "extension": None if p.extension is None else {
-                "until": f.date(p.extension.until), "grounds": p.extension.grounds,
-            },
-            "notes": p.notes,
-        },
-        "signatures": {
-            "place": text(case.signatures.place if case.signatures else None),
-            "date": f.date(case.signatures.date if case.signatures else None),
-            "child_signs": bool(case.signatures and case.signatures.child_signs),
+            "job_search": job_search_context(getattr(p, "job_search", None), f),
         },
     }
-    if isinstance(case, MinorPlanCase):
-        context.update(minor_context(case, f))
-    return context
+
+
+def job_search_context(js: JobSearch | None, f: Formatter) -> dict[str, Any] | None:
+    """The jobseeking obligation, or None."""
+    if js is None:
+        return None
+    return {
+        "obligation": f.yes_no(js.obligation),
+        "opportunities_per_month": f.number(js.opportunities_per_month),
+        "goals": list(js.goals),
+    }
+
+
+def schooling_context(school: Schooling | None, f: Formatter) -> dict[str, str] | None:
+    """A child's school or daycare, or None."""
+    if school is None:
+        return None
+    return {
+        "institution": text(school.institution),
+        "grade": text(str(school.grade) if school.grade is not None else None),
+        "class_type": upfirst(f.enum("class_type", school.class_type)),
+    }
 
 
 def minor_context(case: MinorPlanCase, f: Formatter) -> dict[str, Any]:
     """What a minor's plan adds: guardians or representative, the child's opinion, schooling, related plans."""
     rep = case.representative
-    school = case.schooling
     return {
         "guardians": [
             {"name": g.name, "relation": upfirst(f.enum("relation", g.relation)), "phone": text(g.phone),
@@ -259,12 +296,61 @@ def minor_context(case: MinorPlanCase, f: Formatter) -> dict[str, Any]:
             "phone": text(rep.phone), "email": text(rep.email),
         },
         "child_opinion": case.child_opinion or DASH,
-        "schooling": None if school is None else {
-            "institution": text(school.institution),
-            "grade": text(str(school.grade) if school.grade is not None else None),
-            "class_type": upfirst(f.enum("class_type", school.class_type)),
-        },
+        "schooling": schooling_context(case.schooling, f),
         "related_plans": [upfirst(f.enum("related_plan", r)) for r in case.related_plans],
+    }
+
+
+# A child of this age or older gets a signature line of their own when `signatures.child_signs` is
+# set: our choice, after the Child Welfare Act's independent right of a 12-year-old to be heard.
+CHILD_SIGNS_FROM_AGE = 12
+
+
+def family_context(case: FamilyPlanCase, f: Formatter) -> dict[str, Any]:
+    """What a family plan adds: the family, its goals and services, a section per member, signers."""
+    from kotodoc._rules import age_on, birth_date
+
+    members = [member_context(m, f, birth_date(m.person)) for m in case.family.members]
+    signers: list[dict[str, str]] = []
+    for m, shown in zip(case.family.members, members, strict=True):
+        born = birth_date(m.person)
+        age = age_on(born, case.plan.drawn_up) if born else 0
+        child_signs = bool(case.signatures and case.signatures.child_signs) and age >= CHILD_SIGNS_FROM_AGE
+        if m.role != "child" or child_signs:
+            signers.append({"line": SIGNATURE_LINE, "name": shown["person"]["full_name"], "role": "member"})
+    official = case.authority.official
+    signers.append({"line": SIGNATURE_LINE, "name": text(official.name if official else None), "role": "official"})
+    blank = {"line": "", "name": "", "role": ""}
+    return {
+        "family": {
+            "name": case.family.name,
+            "address": text(case.family.address),
+            "size": len(members),
+        },
+        "members": members,
+        "family_goals": list(case.family_goals),
+        "family_services": services_context(case.family_services, f),
+        # Two signers a row; the last row padded, so the template needs no arithmetic.
+        "signature_rows": [
+            [signers[i], signers[i + 1] if i + 1 < len(signers) else blank] for i in range(0, len(signers), 2)
+        ],
+    }
+
+
+SIGNATURE_LINE = "_" * 33
+
+
+def member_context(m: FamilyMember, f: Formatter, birth: dt.date | None) -> dict[str, Any]:
+    """One member's section of a family plan."""
+    return {
+        "role": upfirst(f.enum("member_role", m.role)),
+        "is_child": m.role == "child",
+        "person": person_context(m.person, f, birth),
+        "goals": list(m.goals),
+        "services": services_context(m.services, f),
+        "job_search": job_search_context(m.job_search, f),
+        "schooling": schooling_context(m.schooling, f),
+        "child_opinion": m.child_opinion,
     }
 
 

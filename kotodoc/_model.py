@@ -285,7 +285,9 @@ class Extension(_Model):
     grounds: Text
 
 
-class _PlanBase(_Model):
+class _PlanPeriod(_Model):
+    """When a plan was drawn up, its period, monitoring and extension: what every plan shares."""
+
     first_plan: StrictBool = True
     first_plan_from: Date | None = Field(
         None, description="kotodoc extension: start of the first plan, for PLAN-TOTAL-LENGTH on later plans"
@@ -293,11 +295,14 @@ class _PlanBase(_Model):
     drawn_up: Date
     valid_from: Date
     valid_until: Date
-    goals: Goals = Goals()
-    services: list[Service] = []
     monitoring: Monitoring | None = None
     extension: Extension | None = None
     notes: Text | None = None
+
+
+class _PlanBase(_PlanPeriod):
+    goals: Goals = Goals()
+    services: list[Service] = []
 
 
 class Plan(_PlanBase):
@@ -308,6 +313,10 @@ class Plan(_PlanBase):
 
 class ChildPlan(_PlanBase):
     """The plan of a minor (section 2): no jobseeking obligation."""
+
+
+class FamilyPlan(_PlanPeriod):
+    """The plan block of a family plan (section 3): goals and services belong to the family and members."""
 
 
 class Appointment(_Model):
@@ -360,8 +369,8 @@ class Schooling(_Model):
 RelatedPlan = Literal["early-childhood-education-plan", "learning-plan", "child-welfare-plan", "after-care-plan"]
 
 
-class _PlanCase(_Model):
-    """What every plan for a person shares (case format sections 1 and 2)."""
+class _CaseBase(_Model):
+    """What every plan shares (case format sections 1 to 3)."""
 
     kotodoc: Literal[1]
     case_id: CaseId
@@ -369,9 +378,7 @@ class _PlanCase(_Model):
     legal_basis: LegalBasis | None = None
     authority: Authority
     participants: list[Participant] = []
-    person: Person
-    assessment: Assessment
-    plan: _PlanBase
+    plan: _PlanPeriod
     interpretation: list[Appointment] = []
     signatures: Signatures | None = None
 
@@ -386,6 +393,14 @@ class _PlanCase(_Model):
     def multi_sectoral(self) -> bool:
         """Any participating authority makes the plan multi-sectoral."""
         return bool(self.participants)
+
+
+class _PlanCase(_CaseBase):
+    """A plan for one person (case format sections 1 and 2)."""
+
+    person: Person
+    assessment: Assessment
+    plan: _PlanBase
 
 
 class IntegrationPlanCase(_PlanCase):
@@ -408,10 +423,47 @@ class MinorPlanCase(_PlanCase):
     related_plans: list[RelatedPlan] = []
 
 
-Case = IntegrationPlanCase | MinorPlanCase
-CASE_MODELS: dict[str, type[Case]] = {"integration-plan": IntegrationPlanCase, "minor-plan": MinorPlanCase}
+MemberRole = Literal["parent", "child", "other"]
+
+
+class FamilyMember(_Model):
+    """One member of a family plan: a person with goals and services of their own (section 3)."""
+
+    role: MemberRole
+    person: Person
+    goals: list[Text] = []
+    services: list[Service] = []
+    job_search: JobSearch | None = None
+    schooling: Schooling | None = None
+    child_opinion: Text | None = None
+
+
+class Family(_Model):
+    name: Line
+    address: Line | None = None
+    # No minimum here: FAMILY-MEMBERS reports a family without a parent or a child, with its rule id.
+    members: Annotated[list[FamilyMember], Field(max_length=40)]
+
+
+class FamilyPlanCase(_CaseBase):
+    """A plan for a family (case format section 3)."""
+
+    kind: Literal["family-plan"]
+    family: Family
+    family_goals: list[Text] = []
+    family_services: list[Service] = []
+    plan: FamilyPlan
+
+
+PlanCase = IntegrationPlanCase | MinorPlanCase
+Case = IntegrationPlanCase | MinorPlanCase | FamilyPlanCase
+CASE_MODELS: dict[str, type[Case]] = {
+    "integration-plan": IntegrationPlanCase,
+    "minor-plan": MinorPlanCase,
+    "family-plan": FamilyPlanCase,
+}
 # Kinds of the format that this version cannot render yet, so the message says so plainly.
-PLANNED_KINDS = ("family-plan", "interpretation-claim")
+PLANNED_KINDS = ("interpretation-claim",)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -18,12 +18,22 @@ from stdnum.fi import hetu, ytunnus
 
 from kotodoc._data import act_params
 from kotodoc._load import LoadedCase
-from kotodoc._model import Case, IntegrationPlanCase, MinorPlanCase, Person
+from kotodoc._model import (
+    Case,
+    FamilyPlanCase,
+    IntegrationPlanCase,
+    JobSearch,
+    MinorPlanCase,
+    Person,
+    PlanCase,
+    Service,
+)
 from kotodoc.errors import Finding, Severity
 
 Params = dict[str, Any]
 RuleFn = Callable[[Any, Params], Iterable[Finding]]
-PLAN_KINDS = ("integration-plan", "minor-plan")
+PERSON_KINDS = ("integration-plan", "minor-plan")
+PLAN_KINDS = (*PERSON_KINDS, "family-plan")
 # rule id -> (the kinds it applies to, the check)
 RULES: dict[str, tuple[tuple[str, ...], RuleFn]] = {}
 
@@ -109,20 +119,43 @@ def plan_end(case: Case) -> dt.date:
     return case.plan.extension.until if case.plan.extension else case.plan.valid_until
 
 
-def _dates(case: Case) -> Iterator[tuple[str, dt.date]]:
-    """Every date in a case with its path, for PLAN-DATES' 'nothing before birth'."""
-    r = case.person.residence
+def persons(case: Case) -> list[tuple[str, Person]]:
+    """Every person a plan is for, with the path of their `person` block."""
+    if isinstance(case, FamilyPlanCase):
+        return [(f"family.members.{i}.person", m.person) for i, m in enumerate(case.family.members)]
+    return [("person", case.person)]
+
+
+def service_lists(case: Case) -> list[tuple[str, list[Service]]]:
+    """Every list of services in a plan with its path: the plan's, or the family's and each member's."""
+    if isinstance(case, FamilyPlanCase):
+        members = [(f"family.members.{i}.services", m.services) for i, m in enumerate(case.family.members)]
+        return [("family_services", list(case.family_services)), *members]
+    return [("plan.services", list(case.plan.services))]
+
+
+def _residence_dates(person: Person, path: str) -> Iterator[tuple[str, dt.date]]:
+    r = person.residence
     if r:
         for name in ("first_permit_date", "municipality_since", "citizenship_date"):
             if (value := getattr(r, name)) is not None:
-                yield f"person.residence.{name}", value
+                yield f"{path}.residence.{name}", value
+
+
+def _service_dates(services: list[Service], path: str) -> Iterator[tuple[str, dt.date]]:
+    for i, s in enumerate(services):
+        for name in ("start", "end"):
+            if (value := getattr(s, name)) is not None:
+                yield f"{path}.{i}.{name}", value
+
+
+def _dates(case: PlanCase) -> Iterator[tuple[str, dt.date]]:
+    """Every date in a plan for one person with its path, for PLAN-DATES' 'nothing before birth'."""
+    yield from _residence_dates(case.person, "person")
     yield "assessment.date", case.assessment.date
     p = case.plan
     yield from (("plan.drawn_up", p.drawn_up), ("plan.valid_from", p.valid_from), ("plan.valid_until", p.valid_until))
-    for i, s in enumerate(p.services):
-        for name in ("start", "end"):
-            if (value := getattr(s, name)) is not None:
-                yield f"plan.services.{i}.{name}", value
+    yield from _service_dates(list(p.services), "plan.services")
     if p.monitoring:
         for i, day in enumerate(p.monitoring.reviews):
             yield f"plan.monitoring.reviews.{i}", day
@@ -151,13 +184,17 @@ def _authority(case: Case, params: Params) -> Iterator[Finding]:
             "employment authority is, and other authorities take part as `participants`",
             rule="PLAN-AUTHORITY",
         )
+    elif case.kind == "family-plan" and case.authority.kind != "municipality":
+        # Case format section 3: "a family plan is the municipality's".
+        yield Finding(_ERROR, "authority.kind", "a family plan is drawn up by the municipality; the employment "
+                      "authority can take part as one of the `participants`", rule="PLAN-AUTHORITY")
 
 
 @_rule("PLAN-DATES")
 def _dates_in_order(case: Case, params: Params) -> Iterator[Finding]:
     """Dates are in order: assessment ≤ drawn_up ≤ valid_from < valid_until; services overlap."""
     p, rid = case.plan, "PLAN-DATES"
-    if case.assessment.date > p.drawn_up:
+    if not isinstance(case, FamilyPlanCase) and case.assessment.date > p.drawn_up:
         yield Finding(_ERROR, "assessment.date", f"the assessment ({_fmt(case.assessment.date)}) is after "
                       f"the plan was drawn up ({_fmt(p.drawn_up)})", rule=rid)
     if p.drawn_up > p.valid_from:
@@ -169,15 +206,23 @@ def _dates_in_order(case: Case, params: Params) -> Iterator[Finding]:
     if p.extension and p.extension.until <= p.valid_until:
         yield Finding(_ERROR, "plan.extension.until", "an extension must end after the plan's valid_until", rule=rid)
     end = plan_end(case)
-    for i, s in enumerate(p.services):
-        if s.start and s.end and s.start > s.end:
-            yield Finding(_ERROR, f"plan.services.{i}.end", "the service ends before it starts", rule=rid)
-        elif (s.end and s.end < p.valid_from) or (s.start and s.start > end):
-            yield Finding(_ERROR, f"plan.services.{i}", f"the service lies outside the plan period "
-                          f"{_fmt(p.valid_from)}–{_fmt(end)}", rule=rid)
-    born = birth_date(case.person)
-    if born:
-        for path, day in _dates(case):
+    for path, services in service_lists(case):
+        for i, s in enumerate(services):
+            if s.start and s.end and s.start > s.end:
+                yield Finding(_ERROR, f"{path}.{i}.end", "the service ends before it starts", rule=rid)
+            elif (s.end and s.end < p.valid_from) or (s.start and s.start > end):
+                yield Finding(_ERROR, f"{path}.{i}", f"the service lies outside the plan period "
+                              f"{_fmt(p.valid_from)}–{_fmt(end)}", rule=rid)
+    if isinstance(case, FamilyPlanCase):
+        # Each member's own dates against their own birth; the family's dates belong to no one person.
+        dated = [(m.person, [*_residence_dates(m.person, f"family.members.{i}.person"),
+                             *_service_dates(list(m.services), f"family.members.{i}.services")])
+                 for i, m in enumerate(case.family.members)]
+    else:
+        dated = [(case.person, list(_dates(case)))]
+    for person, days in dated:
+        born = birth_date(person)
+        for path, day in days if born else []:
             if day < born:
                 yield Finding(_ERROR, path, f"the date {_fmt(day)} is before the person's date of birth", rule=rid)
 
@@ -186,14 +231,19 @@ def _dates_in_order(case: Case, params: Params) -> Iterator[Finding]:
 def _first_within(case: Case, params: Params) -> Iterator[Finding]:
     """The first plan is drawn up within N years of the first residence permit or registration."""
     years = params["first_plan_within_years"]
-    residence = case.person.residence
-    if years is None or not case.plan.first_plan or not residence or not residence.first_permit_date:
+    if years is None or not case.plan.first_plan:
         return
-    limit = add_years(residence.first_permit_date, years)
-    if case.plan.drawn_up > limit:
-        yield Finding(_ERROR, "plan.drawn_up", f"a first plan must be drawn up within {years} years of the first "
-                      f"residence permit ({_fmt(residence.first_permit_date)}), by {_fmt(limit)}",
-                      rule="PLAN-FIRST-WITHIN")
+    for path, person in persons(case):
+        residence = person.residence
+        if not residence or not residence.first_permit_date:
+            continue
+        limit = add_years(residence.first_permit_date, years)
+        if case.plan.drawn_up > limit:
+            # In a family plan the date is the member's, so the finding points at it.
+            where = "plan.drawn_up" if path == "person" else f"{path}.residence.first_permit_date"
+            yield Finding(_ERROR, where, f"a first plan must be drawn up within {years} years of the first "
+                          f"residence permit ({_fmt(residence.first_permit_date)}), by {_fmt(limit)}",
+                          rule="PLAN-FIRST-WITHIN")
 
 
 @_rule("PLAN-FIRST-LENGTH")
@@ -218,7 +268,8 @@ def _total_length(case: Case, params: Params) -> Iterator[Finding]:
     if years is None or start is None:
         return
     extra = params["special_measures_extra_years"] or 0
-    special = case.assessment.needs_special_measures
+    # A family plan has no assessment of its own, so no member's special measures extend it.
+    special = not isinstance(case, FamilyPlanCase) and case.assessment.needs_special_measures
     limit = add_years(start, years + (extra if special else 0))
     end = plan_end(case)
     if end > limit:
@@ -232,8 +283,8 @@ def _total_length(case: Case, params: Params) -> Iterator[Finding]:
                       rule="PLAN-TOTAL-LENGTH")
 
 
-@_rule("PLAN-START")
-def _start(case: Case, params: Params) -> Iterator[Finding]:
+@_rule("PLAN-START", kinds=PERSON_KINDS)
+def _start(case: PlanCase, params: Params) -> Iterator[Finding]:
     """Preparing the plan starts without delay after the assessment."""
     days = params["start_max_days"]
     gap = (case.plan.drawn_up - case.assessment.date).days
@@ -242,24 +293,31 @@ def _start(case: Case, params: Params) -> Iterator[Finding]:
                       f"it should follow without delay (within {days} days)", rule="PLAN-START")
 
 
-@_rule("PLAN-JOBSEEK", kinds=("integration-plan",))
-def _jobseek(case: IntegrationPlanCase, params: Params) -> Iterator[Finding]:
+@_rule("PLAN-JOBSEEK", kinds=("integration-plan", "family-plan"))
+def _jobseek(case: IntegrationPlanCase | FamilyPlanCase, params: Params) -> Iterator[Finding]:
     """A jobseeker's plan states the jobseeking obligation, normally 4 opportunities a month."""
-    if not case.person.jobseeker:
-        return
-    rid, js = "PLAN-JOBSEEK", case.plan.job_search
     normal = params["job_search_opportunities_per_month"]
+    if isinstance(case, FamilyPlanCase):
+        for i, m in enumerate(case.family.members):
+            if m.person.jobseeker:
+                yield from _job_search(m.job_search, f"family.members.{i}.job_search", normal)
+    elif case.person.jobseeker:
+        yield from _job_search(case.plan.job_search, "plan.job_search", normal)
+
+
+def _job_search(js: JobSearch | None, path: str, normal: int | None) -> Iterator[Finding]:
+    rid = "PLAN-JOBSEEK"
     if js is None:
-        yield Finding(_ERROR, "plan.job_search", "the person is a registered jobseeker: the plan must state the "
+        yield Finding(_ERROR, path, "the person is a registered jobseeker: the plan must state the "
                       f"jobseeking obligation (`job_search`, normally {normal} opportunities a month)", rule=rid)
     elif not js.obligation:
-        yield Finding(_ERROR, "plan.job_search.obligation", "a jobseeker's plan must state the jobseeking "
+        yield Finding(_ERROR, f"{path}.obligation", "a jobseeker's plan must state the jobseeking "
                       "obligation (`obligation: true`)", rule=rid)
     elif js.opportunities_per_month is None:
-        yield Finding(_ERROR, "plan.job_search.opportunities_per_month", "state how many job opportunities "
+        yield Finding(_ERROR, f"{path}.opportunities_per_month", "state how many job opportunities "
                       f"the person applies for a month (normally {normal})", rule=rid)
     elif normal is not None and js.opportunities_per_month < normal:
-        yield Finding(_WARNING, "plan.job_search.opportunities_per_month", f"{js.opportunities_per_month} "
+        yield Finding(_WARNING, f"{path}.opportunities_per_month", f"{js.opportunities_per_month} "
                       f"opportunities a month is fewer than the normal {normal}; record why in the plan", rule=rid)
 
 
@@ -289,7 +347,8 @@ def _review(case: Case, params: Params) -> Iterator[Finding]:
 @_rule("ID-HETU")
 def _hetu(case: Case, params: Params) -> Iterator[Finding]:
     """A personal identity code is valid (every century sign) and agrees with the date of birth."""
-    yield from check_hetu(case.person, "person")
+    for path, person in persons(case):
+        yield from check_hetu(person, path)
 
 
 def check_hetu(person: Person, path: str) -> Iterator[Finding]:
@@ -347,17 +406,23 @@ def age_on(born: dt.date, day: dt.date) -> int:
     return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
-@_rule("MINOR-AGE", kinds=("minor-plan",))
-def _minor_age(case: MinorPlanCase, params: Params) -> Iterator[Finding]:
-    """A minor's plan is for a person under 18 on the day it is drawn up."""
-    born = birth_date(case.person)
-    if born is None:
-        return
-    age = age_on(born, case.plan.drawn_up)
-    if age >= 18:
-        path = "person.date_of_birth" if case.person.date_of_birth else "person.personal_id"
-        yield Finding(_ERROR, path, f"the person is {age} on {_fmt(case.plan.drawn_up)}: a minor's plan is for "
-                      "a person under 18 (use kind: integration-plan)", rule="MINOR-AGE")
+@_rule("MINOR-AGE", kinds=("minor-plan", "family-plan"))
+def _minor_age(case: MinorPlanCase | FamilyPlanCase, params: Params) -> Iterator[Finding]:
+    """A minor's plan, and a family member in the child role, is for a person under 18 on `drawn_up`."""
+    if isinstance(case, FamilyPlanCase):
+        children = [(f"family.members.{i}.person", m.person) for i, m in enumerate(case.family.members)
+                    if m.role == "child"]
+        advice = "a member in the child role is under 18 (use role: parent or other)"
+    else:
+        children = [("person", case.person)]
+        advice = "a minor's plan is for a person under 18 (use kind: integration-plan)"
+    for path, person in children:
+        born = birth_date(person)
+        age = age_on(born, case.plan.drawn_up) if born else 0
+        if age >= 18:
+            where = f"{path}.date_of_birth" if person.date_of_birth else f"{path}.personal_id"
+            yield Finding(_ERROR, where, f"the person is {age} on {_fmt(case.plan.drawn_up)}: {advice}",
+                          rule="MINOR-AGE")
 
 
 @_rule("MINOR-CARER", kinds=("minor-plan",))
@@ -371,9 +436,24 @@ def _minor_carer(case: MinorPlanCase, params: Params) -> Iterator[Finding]:
                       "unaccompanied minor, `unaccompanied: true` and the `representative`", rule="MINOR-CARER")
 
 
-@_rule("MINOR-OPINION", kinds=("minor-plan",))
-def _minor_opinion(case: MinorPlanCase, params: Params) -> Iterator[Finding]:
-    """The child's opinion is found out and recorded."""
-    if not (case.child_opinion or "").strip():
-        yield Finding(_ERROR, "child_opinion", "record the child's own opinion (`child_opinion:`)",
-                      rule="MINOR-OPINION")
+@_rule("MINOR-OPINION", kinds=("minor-plan", "family-plan"))
+def _minor_opinion(case: MinorPlanCase | FamilyPlanCase, params: Params) -> Iterator[Finding]:
+    """The child's opinion is found out and recorded (for each child of a family, too)."""
+    if isinstance(case, FamilyPlanCase):
+        missing = [f"family.members.{i}.child_opinion" for i, m in enumerate(case.family.members)
+                   if m.role == "child" and not (m.child_opinion or "").strip()]
+    else:
+        missing = [] if (case.child_opinion or "").strip() else ["child_opinion"]
+    for path in missing:
+        yield Finding(_ERROR, path, "record the child's own opinion (`child_opinion:`)", rule="MINOR-OPINION")
+
+
+@_rule("FAMILY-MEMBERS", kinds=("family-plan",))
+def _family_members(case: FamilyPlanCase, params: Params) -> Iterator[Finding]:
+    """A family plan has at least one parent and one child."""
+    roles = {m.role for m in case.family.members}
+    lacking = [role for role in ("parent", "child") if role not in roles]
+    if lacking:
+        yield Finding(_ERROR, "family.members", f"a family plan has at least one parent and one child; this family "
+                      f"has no member with role: {' and no member with role: '.join(lacking)}",
+                      rule="FAMILY-MEMBERS")

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from docx import Document
+from docx.table import Table
 from pypdf import PdfReader
 
 import kotodoc
@@ -43,10 +44,21 @@ def docx_text(path: Path) -> str:
     return norm("\n".join(parts))
 
 
+def docx_body_text(path: Path) -> str:
+    """The body of a DOCX in reading order, paragraphs and table cells interleaved as on the page."""
+    parts: list[str] = []
+    for block in Document(str(path)).iter_inner_content():
+        if isinstance(block, Table):
+            parts.extend(cell.text for row in block.rows for cell in row.cells)
+        else:
+            parts.append(block.text)
+    return norm("\n".join(parts))
+
+
 def pdf_text(path: Path) -> str:
-    """All text of a PDF, read with pypdf; hyphenation at line ends undone."""
+    """All text of a PDF, read with pypdf; a word hyphenated at a line end ("single-/parent") joined."""
     text = "\n".join(page.extract_text() or "" for page in PdfReader(path).pages)
-    return norm(text)
+    return norm(re.sub(r"-[ ]*\n\s*(?=\w)", "-", text))
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,8 @@ from lxml import etree
 import kotodoc
 from kotodoc._context import Formatter
 from kotodoc._finish import read_facts
-from kotodoc._rules import birth_date
+from kotodoc._model import FamilyPlanCase
+from kotodoc._rules import birth_date, persons, service_lists
 from tests.conftest import SAMPLES, STRESS, docx_text, norm, pdf_text, read_case
 
 pytestmark = pytest.mark.soffice
@@ -21,12 +22,16 @@ MULTI = {"fi": "Monialainen kotoutumissuunnitelma", "sv": "Sektorsövergripande 
          "en": "Multi-sectoral integration plan"}
 MINOR = {"fi": "Alaikäisen kotoutumissuunnitelma", "sv": "Integrationsplan för minderårig",
          "en": "Integration plan for a minor"}
+FAMILY = {"fi": "Perheen kotoutumissuunnitelma", "sv": "Integrationsplan för en familj",
+          "en": "Integration plan for a family"}
 
 
 def title_of(case: object, lang: str) -> str:
     """The document title a case should get."""
     if getattr(case, "kind", "") == "minor-plan":
         return MINOR[lang]
+    if getattr(case, "kind", "") == "family-plan":
+        return FAMILY[lang]
     return MULTI[lang] if getattr(case, "participants", None) else TITLES[lang]
 
 
@@ -34,17 +39,25 @@ def expected_values(path: Path, lang: str) -> list[str]:
     """What a plan in `lang` must show of its case: names, codes, dates, services, places."""
     case = read_case(path)
     f = Formatter(lang)
-    p = case.person
-    values = [case.case_id, p.family_name, p.given_names, case.authority.name,
-              f.date(birth_date(p)), f.date(case.plan.drawn_up), f.date(case.plan.valid_from),
-              f.date(case.plan.valid_until), f.country(p.citizenship), f.language(p.native_language)]
-    if p.personal_id:
-        values.append(p.personal_id)
-    for s in case.plan.services:
-        values.append(f.enum("service_type", s.type)[1:])  # first letter is capitalised in the table
-        values.extend(v for v in (s.description, s.provider) if v)
-    values.extend(case.plan.goals.long_term)
-    values.extend(case.plan.goals.plan_period)
+    values = [case.case_id, case.authority.name, f.date(case.plan.drawn_up), f.date(case.plan.valid_from),
+              f.date(case.plan.valid_until)]
+    for _, p in persons(case):  # the person, or every member of a family
+        values += [p.family_name, p.given_names, f.date(birth_date(p)), f.country(p.citizenship),
+                   f.language(p.native_language)]
+        if p.personal_id:
+            values.append(p.personal_id)
+    for _, services in service_lists(case):
+        for s in services:
+            values.append(f.enum("service_type", s.type)[1:])  # first letter is capitalised in the table
+            values.extend(v for v in (s.description, s.provider) if v)
+    if isinstance(case, FamilyPlanCase):
+        values += [case.family.name, *case.family_goals]
+        for m in case.family.members:
+            values += [*m.goals, *(m.job_search.goals if m.job_search else [])]
+            values += [v for v in (m.child_opinion, m.schooling and m.schooling.institution) if v]
+    else:
+        values.extend(case.plan.goals.long_term)
+        values.extend(case.plan.goals.plan_period)
     values.extend(x.name for x in case.participants)
     return [norm(v) for v in values]
 
@@ -58,7 +71,7 @@ def test_every_sample_is_rendered(rendered: dict[str, kotodoc.CaseReport]) -> No
         assert names == sorted(f"{case.case_id}.{case.kind}.{lang}.{ext}"
                                for lang in case.languages for ext in ("docx", "pdf"))
         for out in report.outputs:
-            assert case.person.family_name not in out.name
+            assert all(p.family_name not in out.name for _, p in persons(case))
             assert out.stat().st_mode & 0o077 == 0, "documents hold personal data: owner only"
 
 

@@ -12,6 +12,8 @@ Run: `uv run python tools/build_templates.py`
 
 from __future__ import annotations
 
+import datetime as dt
+import io
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +29,9 @@ from docx.table import Table, _Row
 from docx.text.paragraph import Paragraph
 from ruamel.yaml import YAML
 
+from kotodoc._docx import normalise_zip
+
+BUILD_TIME = dt.datetime(2025, 1, 1)
 ROOT = Path(__file__).resolve().parent.parent
 LANGS = ("fi", "sv", "en")
 DOC_LANG = {"fi": "fi-FI", "sv": "sv-FI", "en": "en-GB"}
@@ -170,8 +175,11 @@ def setup_styles(doc: DocumentObject, lang: str) -> None:
         styles[name].paragraph_format.space_after = Pt(2)
 
 
-def setup_page(doc: DocumentObject, tx: dict[str, Any]) -> None:
-    """A4 portrait, header with the authority and case id, footer with "page x / y"."""
+PERSON_FOOTER = "{{ person.full_name }}, {{ person.date_of_birth }}"
+
+
+def setup_page(doc: DocumentObject, tx: dict[str, Any], footer_text: str = PERSON_FOOTER) -> None:
+    """A4 portrait, header with the authority and case id, footer with whom it is for and "page x / y"."""
     section = doc.sections[0]
     section.orientation = WD_ORIENT.PORTRAIT
     section.page_width, section.page_height = Cm(21), Cm(29.7)
@@ -197,7 +205,7 @@ def setup_page(doc: DocumentObject, tx: dict[str, Any]) -> None:
     for name in ("Header", "Footer"):
         doc.styles[name].paragraph_format.tab_stops.clear_all()
     footer = section.footer.paragraphs[0]
-    run = footer.add_run("{{ person.full_name }}, {{ person.date_of_birth }}")
+    run = footer.add_run(footer_text)
     run.font.size = Pt(8.5)
     footer = section.footer.add_paragraph()
     footer.alignment = WD_PARAGRAPH_ALIGNMENT.RIGHT
@@ -217,16 +225,19 @@ def heading(doc: DocumentObject, text: str, level: int = 1) -> None:
     keep_with_next(doc.add_heading(text, level=level))
 
 
-def label_table(doc: DocumentObject, rows: list[tuple[str, str]]) -> Table:
-    """Two columns: a shaded label and its value."""
+def label_table(doc: DocumentObject, rows: list[tuple[str, str]], *, together: bool = False) -> Table:
+    """Two columns: a shaded label and its value; `together` keeps the whole table on one page."""
     table = doc.add_table(rows=len(rows), cols=2)
     table.style = doc.styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.LEFT
-    for row, (label, value) in zip(table.rows, rows, strict=True):
+    for n, (row, (label, value)) in enumerate(zip(table.rows, rows, strict=True)):
         no_split(row)
         row.cells[0].text = label
         row.cells[1].text = value
         set_cell_fill(row.cells[0], LABEL_FILL)
+        if together and n < len(rows) - 1:
+            for cell in row.cells:
+                keep_with_next(cell.paragraphs[0])
     set_col_widths(table, [5.6, 11.0])
     doc.add_paragraph().paragraph_format.space_after = Pt(0)
     return table
@@ -268,12 +279,12 @@ def plain(doc: DocumentObject, text: str) -> Paragraph:
 # The integration plan
 
 
-def new_document(kind: str, lang: str) -> tuple[DocumentObject, dict[str, Any]]:
+def new_document(kind: str, lang: str, footer_text: str = PERSON_FOOTER) -> tuple[DocumentObject, dict[str, Any]]:
     """An empty document with styles, page, header and footer, and the kind's wording."""
     tx = load_text(kind, lang)
     doc = Document()
     setup_styles(doc, lang)
-    setup_page(doc, tx)
+    setup_page(doc, tx, footer_text)
     doc.core_properties.author = "kotodoc"
     doc.core_properties.title = "{{ title }}"
     return doc, tx
@@ -379,14 +390,7 @@ def goals_and_services(doc: DocumentObject, tx: dict[str, Any]) -> None:
         tag(doc, "{%p endif %}")
 
     heading(doc, tx["h_services"])
-    tag(doc, "{%p if plan.services %}")
-    list_table(doc, [tx["service_type"], tx["description"], tx["provider"], tx["period"], tx["hours_per_week"]],
-               "s in plan.services",
-               ["{{ s.type }}", "{{ s.description }}", "{{ s.provider }}", "{{ s.period }}", "{{ s.hours }}"],
-               [4.4, 4.7, 3.0, 3.3, 1.2])
-    tag(doc, "{%p else %}")
-    plain(doc, tx["none"])
-    tag(doc, "{%p endif %}")
+    services_table(doc, tx, "plan.services")
     plain(doc, tx["no_subjective_right"]).runs[0].italic = True
 
 
@@ -517,6 +521,136 @@ def build_minor_plan(lang: str) -> DocumentObject:
     return doc
 
 
+def build_family_plan(lang: str) -> DocumentObject:
+    """The plan for a family (case format section 3): the family, then a section per member."""
+    doc, tx = new_document("family-plan", lang, footer_text="{{ family.name }}")
+    title_block(doc, tx)
+
+    heading(doc, tx["h_family"])
+    label_table(doc, [
+        (tx["family_name_label"], "{{ family.name }}"),
+        (tx["address"], "{{ family.address }}"),
+        (tx["member_count"], "{{ family.size }}"),
+    ])
+    list_table(doc, [tx["family_name"], tx["given_names"], tx["role"], tx["date_of_birth"]], "m in members",
+               ["{{ m.person.family_name }}", "{{ m.person.given_names }}", "{{ m.role }}",
+                "{{ m.person.date_of_birth }}"], [4.6, 5.6, 3.2, 3.2])
+
+    authority_section(doc, tx)
+
+    heading(doc, tx["h_family_goals"])
+    tag(doc, "{%p if family_goals %}")
+    bullets(doc, "x in family_goals", "{{ x }}")
+    tag(doc, "{%p else %}")
+    plain(doc, tx["none"])
+    tag(doc, "{%p endif %}")
+    heading(doc, tx["h_family_services"])
+    services_table(doc, tx, "family_services")
+    plain(doc, tx["no_subjective_right"]).runs[0].italic = True
+
+    heading(doc, tx["h_members"])
+    tag(doc, "{%p for m in members %}")
+    # The heading keeps with the member's details, and those stay on one page, so a member's
+    # section never starts at the foot of a page.
+    heading(doc, "{{ m.person.full_name }} · {{ m.role }}", 2)
+    label_table(doc, [
+        (tx["family_name"], "{{ m.person.family_name }}"),
+        (tx["given_names"], "{{ m.person.given_names }}"),
+        (tx["personal_id"], "{{ m.person.personal_id }}"),
+        (tx["date_of_birth"], "{{ m.person.date_of_birth }}"),
+        (tx["citizenship"], "{{ m.person.citizenship }}"),
+        (tx["native_language"], "{{ m.person.native_language }}"),
+        (tx["other_languages"], "{{ m.person.other_languages }}"),
+        (tx["address"], "{{ m.person.address }}"),
+        (tx["contact"], "{{ m.person.contact }}"),
+        (tx["residence_basis"], "{{ m.person.residence_basis|upfirst }}"),
+        (tx["permit_section"], "{{ m.person.permit_section }}"),
+        (tx["first_permit_date"], "{{ m.person.first_permit_date }}"),
+        (tx["municipality_since"], "{{ m.person.municipality_since }}"),
+        (tx["jobseeker"], "{{ m.person.jobseeker|upfirst }}"),
+        (tx["interpreter"], "{{ m.person.interpreter|upfirst }}"),
+    ], together=True)
+    sub_heading(doc, tx["member_goals"])
+    tag(doc, "{%p if m.goals %}")
+    bullets(doc, "x in m.goals", "{{ x }}")
+    tag(doc, "{%p else %}")
+    plain(doc, tx["none"])
+    tag(doc, "{%p endif %}")
+    sub_heading(doc, tx["member_services"])
+    services_table(doc, tx, "m.services")
+
+    tag(doc, "{%p if m.job_search %}")
+    sub_heading(doc, "{{ t.job_search_obligation|upfirst }}")
+    plain(doc, tx["job_search_text"])
+    label_table(doc, [(tx["opportunities_per_month"], "{{ m.job_search.opportunities_per_month }}")])
+    tag(doc, "{%p if m.job_search.goals %}")
+    keep_with_next(plain(doc, tx["job_search_goals"])).runs[0].italic = True
+    bullets(doc, "x in m.job_search.goals", "{{ x }}")
+    tag(doc, "{%p endif %}")
+    tag(doc, "{%p endif %}")
+
+    tag(doc, "{%p if m.schooling %}")
+    sub_heading(doc, tx["h_schooling"])
+    label_table(doc, [
+        (tx["institution"], "{{ m.schooling.institution }}"),
+        (tx["grade"], "{{ m.schooling.grade }}"),
+        (tx["class_type"], "{{ m.schooling.class_type }}"),
+    ], together=True)
+    tag(doc, "{%p endif %}")
+    tag(doc, "{%p if m.child_opinion %}")
+    sub_heading(doc, tx["h_child_opinion"])
+    keep_with_next(plain(doc, tx["child_opinion_text"])).runs[0].italic = True
+    plain(doc, "{{ m.child_opinion }}")
+    tag(doc, "{%p endif %}")
+    tag(doc, "{%p endfor %}")
+
+    monitoring_and_rights(doc, tx)
+    signatures_heading(doc, tx)
+    signer_table(doc, tx)
+    interpreter_line(doc, tx)
+    return doc
+
+
+def sub_heading(doc: DocumentObject, text: str) -> None:
+    """A bold run-in heading inside a member's section, kept with what follows."""
+    p = keep_with_next(plain(doc, text))
+    p.runs[0].bold = True
+    p.paragraph_format.space_before = Pt(6)
+
+
+def services_table(doc: DocumentObject, tx: dict[str, Any], var: str) -> None:
+    """The services of `var` as a table with a repeated header, or a dash when there are none."""
+    tag(doc, "{%p if " + var + " %}")
+    list_table(doc, [tx["service_type"], tx["description"], tx["provider"], tx["period"], tx["hours_per_week"]],
+               "s in " + var,
+               ["{{ s.type }}", "{{ s.description }}", "{{ s.provider }}", "{{ s.period }}", "{{ s.hours }}"],
+               [4.1, 4.3, 3.0, 3.2, 2.0])
+    tag(doc, "{%p else %}")
+    plain(doc, tx["none"])
+    tag(doc, "{%p endif %}")
+
+
+def signer_table(doc: DocumentObject, tx: dict[str, Any]) -> None:
+    """Signature lines two a row for a list of signers (`signature_rows`, the official last)."""
+    table = doc.add_table(rows=3, cols=2)
+    opener, body, closer = table.rows
+    opener.cells[0].text = "{%tr for row in signature_rows %}"
+    no_split(body)
+    for i in range(2):
+        cell = body.cells[i]
+        c = f"row[{i}]"
+        cell.text = "\n\n{{ " + c + ".line }}"
+        keep_with_next(cell.paragraphs[0])
+        keep_with_next(cell.add_paragraph("{{ " + c + ".name }}"))
+        label = cell.add_paragraph(
+            "{% if " + c + ".role == 'official' %}" + tx["official_signature"]
+            + "{% elif " + c + ".role == 'member' %}" + tx["member_signature"] + "{% endif %}"
+        )
+        label.runs[0].font.size = Pt(8.5)
+    closer.cells[0].text = "{%tr endfor %}"
+    set_col_widths(table, [8.3, 8.3])
+
+
 def signature_table(
     doc: DocumentObject, tx: dict[str, Any], signers: list[tuple[str, str]], *, official: bool = True
 ) -> None:
@@ -546,7 +680,11 @@ def interpreter_line(doc: DocumentObject, tx: dict[str, Any]) -> None:
     interp.paragraph_format.space_before = Pt(12)
 
 
-BUILDERS = {"integration-plan": build_integration_plan, "minor-plan": build_minor_plan}
+BUILDERS = {
+    "integration-plan": build_integration_plan,
+    "minor-plan": build_minor_plan,
+    "family-plan": build_family_plan,
+}
 
 
 def main() -> None:
@@ -560,7 +698,10 @@ def main() -> None:
             doc = build(lang)
             out = ROOT / "templates" / lang / f"{kind}.docx"
             out.parent.mkdir(parents=True, exist_ok=True)
-            doc.save(str(out))
+            # Fixed ZIP entry times, so rebuilding unchanged wording leaves the files byte-identical.
+            buffer = io.BytesIO()
+            doc.save(buffer)
+            out.write_bytes(normalise_zip(buffer.getvalue(), BUILD_TIME, out))
             print(out.relative_to(ROOT))
 
 
