@@ -11,8 +11,9 @@ from __future__ import annotations
 import shutil
 import tempfile
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
@@ -109,6 +110,28 @@ def output_name(case: Case, lang: str, suffix: str) -> str:
     return f"{case.case_id}.{case.kind}.{lang}.{suffix}"
 
 
+@dataclass(frozen=True)
+class Document:
+    """One document a case produces: which template, in which language, under which name."""
+
+    stem: str  # the output name without suffix, from the case id (never a person's name)
+    template: str  # `templates/<lang>/<template>.docx`
+    lang: str
+    context: Callable[[], dict[str, Any]]  # built when the document is rendered
+
+
+def documents(case: Case, languages: Sequence[str]) -> list[Document]:
+    """Every document a case produces in the given languages: today its plan, one per language.
+
+    This is the one place that decides what a case becomes; a kind that yields more than one
+    document per language (a notice beside a plan) adds them here.
+    """
+    return [
+        Document(output_name(case, lang, "")[:-1], case.kind, lang, partial(build_context, case, lang))
+        for lang in languages
+    ]
+
+
 def render(
     paths: Sequence[Path],
     out_dir: Path,
@@ -151,7 +174,7 @@ def render(
             report.failures.append(f"case_id {case.case_id} is also used by {used_ids[case.case_id]} in this run")
             continue
         used_ids[case.case_id] = report.file
-        jobs.append(_Job(case, report, list(languages or case.languages)))
+        jobs.append(_Job(case, report, documents(case, list(languages or case.languages))))
     if not jobs:
         return reports
 
@@ -172,7 +195,8 @@ def render(
 class _Job:
     case: Case
     report: CaseReport
-    languages: list[str]
+    documents: list[Document]
+    # by document stem
     docx: dict[str, Path] = field(default_factory=dict)
     pdf: dict[str, Path] = field(default_factory=dict)
     titles: dict[str, str] = field(default_factory=dict)
@@ -187,23 +211,23 @@ def _render_docx(jobs: list[_Job], root: Path, work: Path) -> None:
     stamp = fixed_time()
     for job in jobs:
         case = job.case
-        for lang in job.languages:
-            template = root / lang / f"{case.kind}.docx"
+        for doc in job.documents:
+            template = root / doc.lang / f"{doc.template}.docx"
             if not template.is_file():
-                job.report.failures.append(f"no template for {case.kind} in language {lang} ({template})")
+                job.report.failures.append(f"no template for {doc.template} in language {doc.lang} ({template})")
                 continue
             try:
-                context = build_context(case, lang)
-                job.titles[lang] = context["title"]
-                target = work / output_name(case, lang, "docx")
+                context = doc.context()
+                job.titles[doc.stem] = context["title"]
+                target = work / f"{doc.stem}.docx"
                 render_docx(template, context, target, stamp=stamp, properties={
                     "title": context["title"],
                     "author": case.authority.name,
                     "subject": f"{context['title']} · {context['act']}",
-                    "language": _DOC_LANG[lang],
+                    "language": _DOC_LANG[doc.lang],
                     "keywords": case.case_id,
                 })
-                job.docx[lang] = target
+                job.docx[doc.stem] = target
             except KotodocError as e:
                 job.report.failures.append(str(e))
             except OSError as e:
@@ -211,20 +235,21 @@ def _render_docx(jobs: list[_Job], root: Path, work: Path) -> None:
 
 
 def _render_pdf(jobs: list[_Job], work: Path) -> None:
-    sources = [(job, lang, path) for job in jobs if job.ok for lang, path in job.docx.items()]
+    sources = [(job, doc, job.docx[doc.stem]) for job in jobs if job.ok for doc in job.documents]
     if not sources:
         return
     results = convert([path for _, _, path in sources], work / "pdf")
-    for (job, lang, _), result in zip(sources, results, strict=True):
+    for (job, doc, _), result in zip(sources, results, strict=True):
         if result.error is not None or result.pdf is None:
             job.report.failures.append(str(result.error))
             continue
         try:
-            verify_pdf(result.pdf, title=job.titles[lang], author=job.case.authority.name, language=_DOC_LANG[lang])
+            verify_pdf(result.pdf, title=job.titles[doc.stem], author=job.case.authority.name,
+                       language=_DOC_LANG[doc.lang])
         except KotodocError as e:
             job.report.failures.append(str(e))
             continue
-        job.pdf[lang] = result.pdf
+        job.pdf[doc.stem] = result.pdf
 
 
 def _publish(job: _Job, out_dir: Path, formats: Sequence[Format]) -> None:
@@ -235,11 +260,11 @@ def _publish(job: _Job, out_dir: Path, formats: Sequence[Format]) -> None:
         report.status = "failed"
         return
     moves: list[tuple[Path, Path]] = []
-    for lang in job.languages:
+    for doc in job.documents:
         if "docx" in formats:
-            moves.append((job.docx[lang], out_dir / output_name(job.case, lang, "docx")))
+            moves.append((job.docx[doc.stem], out_dir / f"{doc.stem}.docx"))
         if "pdf" in formats:
-            moves.append((job.pdf[lang], out_dir / output_name(job.case, lang, "pdf")))
+            moves.append((job.pdf[doc.stem], out_dir / f"{doc.stem}.pdf"))
     try:
         for src, dst in moves:
             atomic_move(src, dst)
