@@ -1,9 +1,12 @@
-"""Stage 5: render a DOCX template with docxtpl, check the result, write it reproducibly.
+"""Stage 5: render a DOCX template with docxtpl's preprocessing, check the result, write it reproducibly.
 
 Safety (engine notes): docxtpl does not escape by default, so rendering uses autoescape; a missing
 variable must fail, so `StrictUndefined`; custom templates must not reach Python internals, so a
 sandboxed Jinja environment. docxtpl parses the body with lxml's `recover=True`, which hides broken
-XML: every XML part of the result is parsed strictly before the file is kept.
+XML: every rendered XML part is parsed strictly before the file is kept.
+
+Speed: a template is compiled once per process (`CompiledTemplate`) with docxtpl's own XML
+patching, and rendered many times: about 10 ms a plan instead of docxtpl's ~100 ms.
 
 python-docx stamps ZIP entries with the current time; we rewrite the archive with a fixed time
 (`SOURCE_DATE_EPOCH`, else the time of the run) so the same case gives the same bytes.
@@ -14,8 +17,10 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
+import re
 import zipfile
 from collections.abc import Mapping
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -65,31 +70,139 @@ def render_docx(
         TemplateRenderError: the template has a syntax error, uses a missing variable, or the
             result is not well-formed XML.
     """
-    tpl = DocxTemplate(str(template))
-    try:
-        tpl.render(dict(context), jinja_env(), autoescape=True)
-    except jinja2.TemplateError as e:
-        part = getattr(getattr(tpl, "current_rendering_part", None), "partname", "word/document.xml")
-        # docxtpl puts each paragraph on its own line before Jinja runs: a line is a paragraph.
-        line = getattr(e, "lineno", None) or _template_line(e)
-        message = e.message if isinstance(e, jinja2.TemplateError) and e.message else type(e).__name__
-        raise TemplateRenderError(template, str(part).lstrip("/"), message, line) from None
+    atomic_write(out, compiled(template).render(context, properties, stamp))
 
-    core = tpl.docx.core_properties
-    core.title = properties.get("title", "")
-    core.author = properties.get("author", "")
-    core.subject = properties.get("subject", "")
-    core.language = properties.get("language", "")
-    core.keywords = properties.get("keywords", "")
-    core.last_modified_by = properties.get("author", "")
-    core.created = stamp
-    core.modified = stamp
-    core.revision = 1
 
-    buffer = io.BytesIO()
-    tpl.save(buffer)
-    data = normalise_zip(buffer.getvalue(), stamp, template)
-    atomic_write(out, data)
+def compiled(template: Path) -> CompiledTemplate:
+    """The compiled form of a template, reused while the file is unchanged (one per process)."""
+    st = template.stat()
+    return _compiled(template.resolve(), st.st_mtime_ns, st.st_size)
+
+
+@lru_cache(maxsize=64)
+def _compiled(template: Path, mtime_ns: int, size: int) -> CompiledTemplate:
+    return CompiledTemplate(template)
+
+
+_XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+_CORE = "docProps/core.xml"
+_NS = {
+    "cp": "http://schemas.openxmlformats.org/package/2006/metadata/core-properties",
+    "dc": "http://purl.org/dc/elements/1.1/",
+    "dcterms": "http://purl.org/dc/terms/",
+    "xsi": "http://www.w3.org/2001/XMLSchema-instance",
+}
+
+
+class CompiledTemplate:
+    """A DOCX template prepared once and rendered many times.
+
+    docxtpl re-reads the package, re-patches the XML and re-compiles Jinja on every render (about
+    100 ms for a plan). Here that is done once per template: docxtpl's own `patch_xml` turns
+    Word's XML into Jinja source for the body, headers and footers, which are compiled in our
+    sandboxed environment. A render is then Jinja, docxtpl's `resolve_listing` for line breaks and
+    tabs in values, a strict parse of each rendered part, and a ZIP written in the template's entry
+    order with fixed times; parts without Jinja are copied as they are.
+    """
+
+    def __init__(self, template: Path):
+        """Load and compile `template`.
+
+        Raises:
+            TemplateRenderError: a Jinja syntax error, located by part and paragraph.
+        """
+        self.path = template
+        tpl = DocxTemplate(str(template))
+        tpl.render_init()
+        self._tpl = tpl
+        with zipfile.ZipFile(template) as z:
+            self._entries = [(info.filename, z.read(info.filename)) for info in z.infolist()]
+        env = jinja_env()
+        # partname -> (text before the rendered region, compiled region, text after)
+        self._parts: dict[str, tuple[str, jinja2.Template, str, bool]] = {}
+        root = etree.tostring(tpl.docx._element, encoding="unicode")
+        start, end = root.index("<w:body"), root.rindex("</w:body>") + len("</w:body>")
+        self._add(env, "word/document.xml", _XML_DECLARATION + root[:start], root[start:end], root[end:])
+        for uri in (tpl.HEADER_URI, tpl.FOOTER_URI):
+            for _, part in tpl.get_headers_footers(uri):
+                self._add(env, str(part.partname).lstrip("/"), _XML_DECLARATION, tpl.get_part_xml(part), "")
+
+    def _add(self, env: jinja2.Environment, name: str, before: str, xml: str, after: str) -> None:
+        source = re.sub(r"<w:p([ >])", r"\n<w:p\1", self._tpl.patch_xml(xml))
+        try:
+            compiled = env.from_string(source)
+        except jinja2.TemplateSyntaxError as e:
+            raise TemplateRenderError(self.path, name, e.message or "syntax error", e.lineno) from None
+        # `{%tc %}` column loops leave the table grid wrong; docxtpl's fix_tables repairs it.
+        self._parts[name] = (before, compiled, after, bool(re.search(r"{%-?\s*tc\b", xml)))
+
+    def render(self, context: Mapping[str, Any], properties: Mapping[str, str], stamp: dt.datetime) -> bytes:
+        """The rendered document as bytes.
+
+        Raises:
+            TemplateRenderError: a missing variable, a runtime error in the template, or a
+                rendered part that is not well-formed XML.
+        """
+        values = dict(context)
+        rendered: dict[str, bytes] = {}
+        for name, (before, template, after, fix_tables) in self._parts.items():
+            try:
+                xml = template.render(values)
+            except jinja2.TemplateError as e:
+                line = getattr(e, "lineno", None) or _template_line(e)
+                message = e.message if e.message else type(e).__name__
+                raise TemplateRenderError(self.path, name, message, line) from None
+            xml = self._finish_part(xml, fix_tables)
+            data = (before + xml + after).encode("utf-8")
+            try:
+                etree.fromstring(data, _STRICT)
+            except etree.XMLSyntaxError as e:
+                raise TemplateRenderError(self.path, name, f"rendered XML is not well-formed: {e.msg}") from None
+            rendered[name] = data
+        rendered[_CORE] = _core_properties(properties, stamp)
+        return _write_zip(self._entries, rendered, stamp)
+
+    def _finish_part(self, xml: str, fix_tables: bool) -> str:
+        """What docxtpl does to a part after Jinja: rejoin paragraphs, unescape, line breaks, tables."""
+        xml = re.sub(r"\n<w:p([ >])", r"<w:p\1", xml)
+        xml = xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
+        if any(c in xml for c in "\t\a\n\f"):
+            xml = self._tpl.resolve_listing(xml)
+        if fix_tables:
+            xml = etree.tostring(self._tpl.fix_tables(xml), encoding="unicode")
+        return xml
+
+
+_STRICT = etree.XMLParser(recover=False, resolve_entities=False, no_network=True, huge_tree=False)
+
+
+def _core_properties(properties: Mapping[str, str], stamp: dt.datetime) -> bytes:
+    """docProps/core.xml with the document's title, author, subject, language and times."""
+    cp, dc, dcterms, xsi = (f"{{{_NS[k]}}}" for k in ("cp", "dc", "dcterms", "xsi"))
+    root = etree.Element(f"{cp}coreProperties", nsmap=_NS)
+    for tag, key in ((f"{dc}title", "title"), (f"{dc}subject", "subject"), (f"{dc}creator", "author"),
+                     (f"{cp}keywords", "keywords"), (f"{dc}language", "language"),
+                     (f"{cp}lastModifiedBy", "author")):
+        etree.SubElement(root, tag).text = properties.get(key, "")
+    etree.SubElement(root, f"{cp}revision").text = "1"
+    when = stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+    for tag in (f"{dcterms}created", f"{dcterms}modified"):
+        el = etree.SubElement(root, tag)
+        el.set(f"{xsi}type", "dcterms:W3CDTF")
+        el.text = when
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def _write_zip(entries: list[tuple[str, bytes]], replaced: Mapping[str, bytes], stamp: dt.datetime) -> bytes:
+    out = io.BytesIO()
+    date_time = (max(stamp.year, 1980), stamp.month, stamp.day, stamp.hour, stamp.minute, stamp.second)
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for name, payload in entries:
+            entry = zipfile.ZipInfo(name, date_time)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o600 << 16
+            dst.writestr(entry, replaced.get(name, payload))
+    return out.getvalue()
 
 
 def _template_line(exc: BaseException) -> int | None:
