@@ -6,6 +6,7 @@ The library API a case system imports; the `kotodoc` command is a thin shell ove
 >>> import kotodoc
 >>> reports = kotodoc.render([Path("samples/espoo-municipality-fi.yaml")], Path("out"))  # doctest: +SKIP
 >>> reports[0].status, reports[0].outputs  # doctest: +SKIP
+>>> result = kotodoc.batch(["samples/"], Path("out"), jobs=2)  # doctest: +SKIP
 """
 
 from importlib.metadata import PackageNotFoundError, version
@@ -15,6 +16,7 @@ try:
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0+unknown"
 
+from kotodoc._batch import BatchReport, batch
 from kotodoc._pipeline import CaseReport, check_file, render, validate
 
-__all__ = ["CaseReport", "__version__", "check_file", "render", "validate"]
+__all__ = ["BatchReport", "CaseReport", "__version__", "batch", "check_file", "render", "validate"]

@@ -10,16 +10,21 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from kotodoc import __version__
+from kotodoc._batch import batch, parse_shard
+from kotodoc._files import atomic_write
 from kotodoc._pipeline import CaseReport, render, validate
 from kotodoc.errors import ExitCode, KotodocError
 
@@ -88,6 +93,78 @@ def validate_command(cases: Cases, json_out: Json = False) -> None:
     _finish(reports, json_out, verb="valid")
 
 
+@app.command("batch")
+def batch_command(
+    paths: Annotated[list[str], typer.Argument(help="Case files, folders and globs.", show_default=False)],
+    out: OutDir = Path("out"),
+    format: Annotated[OutputFormat, typer.Option("--format", help="docx, pdf or both.")] = OutputFormat.both,
+    lang: Lang = None,
+    jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="Workers and LibreOffice instances "
+                                             "(default: the number of CPUs).")] = None,
+    shard: Annotated[str | None, typer.Option("--shard", help="Only shard I of N, as I/N (CI matrix).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Redo cases the manifest says are unchanged.")] = False,
+    bundle: Annotated[Path | None, typer.Option("--bundle", help="Also write one print-ready PDF of the batch.")]
+    = None,
+    timeout: Annotated[float, typer.Option("--timeout", min=1, help="Seconds a document may take in "
+                                           "LibreOffice before it is restarted.")] = 60.0,
+    restart_after: Annotated[int, typer.Option("--restart-after", min=1, help="Documents per LibreOffice "
+                                               "start (bounds its memory).")] = 200,
+    report: Annotated[Path | None, typer.Option("--report", help="Write the JSON report to this file.")] = None,
+    json_out: Json = False,
+) -> None:
+    """Render many case files in parallel, resumably, with a JSON report and an optional print bundle."""
+    formats = ("docx", "pdf") if format is OutputFormat.both else (format.value,)
+    languages = _languages(lang)
+    shard_value = _guard(lambda: parse_shard(shard)) if shard else None
+    # SIGTERM (a CI runner cancelling) stops the batch like Ctrl-C: LibreOffice killed, work removed.
+    signal.signal(signal.SIGTERM, _interrupt)
+    with _progress(enabled=err.is_terminal and not json_out) as progress:
+        result = _guard(lambda: batch(
+            paths, out, formats=formats, languages=languages, jobs=jobs, shard=shard_value,  # type: ignore[arg-type]
+            force=force, bundle=bundle, doc_timeout=timeout, restart_after=restart_after, progress=progress,
+        ))
+    data = result.as_dict()
+    if report is not None:
+        _guard(lambda: atomic_write(report, json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")))
+    _print_findings(result.cases)
+    bad = [c for c in result.cases if c.status in ("invalid", "failed")]
+    if json_out:
+        typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        summary = data["summary"]
+        line = (f"{summary['cases']} case(s): {summary['done']} done ({summary['reused']} unchanged), "
+                f"{summary['invalid']} invalid, {summary['failed']} failed; {summary['documents']} file(s) "
+                f"in {summary['seconds']:.1f} s")
+        err.print(line)
+        for case in bad:
+            if case.status == "failed":
+                err.print(f"failed: {_escape(str(case.file))}")
+        if result.bundle:
+            err.print(f"bundle: {_escape(str(result.bundle))}")
+    if bad:
+        raise typer.Exit(int(ExitCode.FAILED))
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+@contextmanager
+def _progress(*, enabled: bool) -> Iterator[Callable[[CaseReport, int, int], None] | None]:
+    """A progress bar on a terminal; nothing when output goes to a file or a pipe."""
+    if not enabled:
+        yield None
+        return
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  console=err, transient=True) as bar:
+        task = bar.add_task("rendering", total=None)
+
+        def update(report: CaseReport, ended: int, total: int) -> None:
+            bar.update(task, completed=ended, total=total)
+
+        yield update
+
+
 def _languages(value: str | None) -> list[str] | None:
     if value is None:
         return None
@@ -113,13 +190,17 @@ def _die(message: str, code: ExitCode) -> NoReturn:
     raise typer.Exit(int(code))
 
 
-def _finish(reports: Sequence[CaseReport], json_out: bool, *, verb: str) -> None:
+def _print_findings(reports: Sequence[CaseReport]) -> None:
     for report in reports:
         for finding in report.findings:
             colour = "red" if finding.severity.value == "error" else "yellow"
             err.print(f"[{colour}]{_escape(str(finding))}[/{colour}]", markup=True)
         for failure in report.failures:
             err.print(f"[red]{_escape(str(report.file))}: failed: {_escape(failure)}[/red]", markup=True)
+
+
+def _finish(reports: Sequence[CaseReport], json_out: bool, *, verb: str) -> None:
+    _print_findings(reports)
     bad = [r for r in reports if r.status in ("invalid", "failed")]
     if json_out:
         typer.echo(json.dumps([r.as_dict() for r in reports], ensure_ascii=False, indent=2))

@@ -8,12 +8,19 @@ and verifies, and a PDF that lacks any of it is an error rather than a silent su
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import io
+import re
+import struct
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from pypdf import PdfReader
+from pypdf import PdfReader, PdfWriter
 from pypdf.generic import DictionaryObject, IndirectObject
 
+from kotodoc._files import atomic_write
 from kotodoc.errors import ConversionError
 
 _FONT_FILES = ("/FontFile", "/FontFile2", "/FontFile3")
@@ -126,3 +133,126 @@ def _collect_fonts(resources: object, fonts: set[str], unembedded: set[str], see
         seen.add(id(obj))
         if obj.get("/Subtype") == "/Form":
             _collect_fonts(obj.get("/Resources"), fonts, unembedded, seen)
+
+
+# ---------------------------------------------------------------------------------------------
+# Reproducible PDFs
+
+
+def pin_pdf(path: Path, stamp: dt.datetime) -> None:
+    """Make a PDF from LibreOffice byte-identical from run to run: pin its dates and its /ID.
+
+    LibreOffice stamps the time into the info dictionary, the XMP packet and the sRGB profile of
+    the PDF/A output intent, and derives /ID and /DocChecksum from them. The info and XMP dates
+    are rewritten in place (same length, so nothing moves); the profile's date is rewritten in
+    its decompressed header, which changes the stream's length, so the following objects'
+    offsets in the cross-reference table are shifted by the difference. /ID and /DocChecksum
+    become a digest of the pinned file. The XMP and info dates stay equal, so PDF/A stays valid.
+    LibreOffice runs with TZ=UTC, so its dates always have the same form.
+
+    Raises:
+        ConversionError: the file is not laid out as LibreOffice writes it.
+    """
+    data = path.read_bytes()
+    digits = stamp.strftime("%Y%m%d%H%M%S").encode()
+    iso = stamp.strftime("%Y-%m-%dT%H:%M:%S").encode()
+    data = re.sub(rb"(/(?:CreationDate|ModDate)\(D:)\d{14}", rb"\g<1>" + digits, data)
+    data = re.sub(rb"(<xmp:(?:CreateDate|ModifyDate|MetadataDate)>)\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d", rb"\g<1>" + iso,
+                  data)
+    data = _pin_profile(data, stamp, path)
+    # /ID and /DocChecksum: a digest of everything else, written at the same length.
+    blank = re.sub(rb"/ID \[ <[0-9A-F]{32}>\n<[0-9A-F]{32}> \]|/DocChecksum /[0-9A-F]{32}", b"", data)
+    digest = hashlib.md5(blank, usedforsecurity=False).hexdigest().upper().encode()
+    data = re.sub(rb"/ID \[ <[0-9A-F]{32}>\n<[0-9A-F]{32}> \]", b"/ID [ <" + digest + b">\n<" + digest + b"> ]", data)
+    data = re.sub(rb"/DocChecksum /[0-9A-F]{32}", b"/DocChecksum /" + digest, data)
+    atomic_write(path, data)
+
+
+def _pin_profile(data: bytes, stamp: dt.datetime, path: Path) -> bytes:
+    found = re.search(rb"/DestOutputProfile (\d+) 0 R", data)
+    if found is None:
+        return data  # not PDF/A: no profile to pin
+    number = int(found.group(1))
+    head = re.search(rb"\n%d 0 obj\n<<([^>]*)/Length (\d+) 0 R([^>]*)>>\nstream\n" % number, data)
+    if head is None or b"/FlateDecode" not in head.group(0):
+        raise ConversionError(f"{path.name}: unexpected layout of the colour profile; cannot pin its date")
+    start = head.end()
+    length_obj = int(head.group(2))
+    length_match = re.search(rb"\n%d 0 obj\n(\d+)\nendobj" % length_obj, data)
+    if length_match is None:
+        raise ConversionError(f"{path.name}: the colour profile's length is not where expected")
+    old_length = int(length_match.group(1))
+    profile = bytearray(zlib.decompress(data[start:start + old_length]))
+    # ICC header: creation date and time at bytes 24-35 (six big-endian uint16), profile ID at 84-99.
+    profile[24:36] = struct.pack(">6H", stamp.year, stamp.month, stamp.day, stamp.hour, stamp.minute, stamp.second)
+    if any(profile[84:100]):
+        # The ID is the MD5 of the profile with flags, rendering intent and the ID itself zeroed.
+        copy = bytearray(profile)
+        copy[44:48] = copy[64:68] = bytes(4)
+        copy[84:100] = bytes(16)
+        profile[84:100] = hashlib.md5(copy, usedforsecurity=False).digest()
+    stream = zlib.compress(bytes(profile), 9)
+    splices = [(start, start + old_length, stream),
+               (length_match.start(1), length_match.end(1), str(len(stream)).encode())]
+    return _splice(data, splices, path)
+
+
+def _splice(data: bytes, splices: list[tuple[int, int, bytes]], path: Path) -> bytes:
+    """Replace byte ranges and shift the cross-reference table's offsets to match."""
+    xref_at = int(re.search(rb"startxref\n(\d+)\n%%EOF\s*$", data).group(1))  # type: ignore[union-attr]
+    table = re.match(rb"xref\n0 (\d+)\n", data[xref_at:])
+    if table is None:
+        raise ConversionError(f"{path.name}: no classic cross-reference table; cannot pin the PDF")
+    count = int(table.group(1))
+    entries_at = xref_at + table.end()
+    entries = data[entries_at:entries_at + 20 * count]
+
+    def shifted(offset: int) -> int:
+        return offset + sum(len(new) - (end - begin) for begin, end, new in splices if end <= offset)
+
+    rows = []
+    for i in range(count):
+        row = entries[20 * i:20 * i + 20]
+        if row[17:18] == b"n":
+            row = b"%010d" % shifted(int(row[:10])) + row[10:]
+        rows.append(row)
+    out = bytearray()
+    cursor = 0
+    for begin, end, new in sorted(splices):
+        out += data[cursor:begin] + new
+        cursor = end
+    out += data[cursor:entries_at]
+    new_xref = shifted(xref_at)
+    out = bytes(out)
+    tail = data[entries_at + 20 * count:]
+    tail = re.sub(rb"startxref\n\d+\n", b"startxref\n%d\n" % new_xref, tail)
+    return out + b"".join(rows) + tail
+
+
+# ---------------------------------------------------------------------------------------------
+# The print bundle
+
+
+def bundle_pdfs(documents: list[tuple[str, Path]], target: Path) -> None:
+    """One print-ready PDF of many documents, in order, each starting on an odd page.
+
+    Args:
+        documents: (outline label, PDF) pairs in print order.
+        target: the bundle, written under a temporary name and renamed when whole.
+
+    A blank page follows a document with an odd number of pages, so that the next one starts on a
+    front side in duplex printing. The bundle is for printing: merging drops the parts' PDF/A
+    identity and tags (engine notes), so the archive keeps the individual files.
+    """
+    writer = PdfWriter()
+    for label, pdf in documents:
+        first = len(writer.pages)
+        reader = PdfReader(pdf)
+        writer.append(reader, import_outline=False)
+        writer.add_outline_item(label, first)
+        if (len(writer.pages) - first) % 2:
+            last = writer.pages[-1]
+            writer.add_blank_page(width=last.mediabox.width, height=last.mediabox.height)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    atomic_write(target, buffer.getvalue())

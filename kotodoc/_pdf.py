@@ -13,12 +13,17 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import shutil
 import signal
 import subprocess
 import tempfile
+import threading
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Self
 
 from pypdf import PdfReader
 from pypdf.errors import PyPdfError
@@ -46,6 +51,13 @@ _PROFILE_XCU = """<?xml version="1.0" encoding="UTF-8"?>
 <item oor:path="/org.openoffice.Office.Common/Misc"><prop oor:name="FirstRun" oor:op="fuse"><value>false</value></prop></item>
 </oor:items>
 """
+
+
+def soffice_env() -> dict[str, str]:
+    """The environment LibreOffice runs in."""
+    # svp: no display needed. TZ=UTC: the dates LibreOffice writes always have the same form,
+    # which `_finish.pin_pdf` relies on.
+    return {**os.environ, "SAL_USE_VCLPLUGIN": "svp", "TZ": "UTC"}
 
 
 def soffice_binary() -> str:
@@ -108,7 +120,7 @@ def convert(docx_files: list[Path], out_dir: Path, *, timeout: float | None = No
     try:
         # A session of its own, so a timeout kills LibreOffice's helper processes too.
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
-                                env={**os.environ, "SAL_USE_VCLPLUGIN": "svp"})
+                                env=soffice_env())
         try:
             _, stderr = proc.communicate(timeout=limit)
             if proc.returncode != 0:
@@ -129,6 +141,192 @@ def convert(docx_files: list[Path], out_dir: Path, *, timeout: float | None = No
             pdf.unlink(missing_ok=True)
             results.append(Conversion(src, None, ConversionError(f"{src.name}: {failure or problem}")))
     return results
+
+
+class ConverterPool:
+    """Persistent conversion lanes for a batch: each a thread that runs `soffice` over chunks of files.
+
+    The engine notes measure one `soffice` call over many files as fast as a persistent UNO
+    instance, without UNO bindings and without a socket; so an "instance" here is a lane with its
+    own profile directory (kept for the lane's life, so only its first start pays for a fresh
+    profile) that converts up to `restart_after` files per LibreOffice start. Restarting bounds
+    LibreOffice's memory growth. LibreOffice converts the files of a call in order, so a lane
+    watches the PDFs appear: when none appears for `doc_timeout` seconds, it kills the instance,
+    keeps what was finished, and goes on with a fresh start. Every file that did not convert
+    (hung, crashed, or skipped by LibreOffice) is retried once on its own before it is reported.
+
+    Use: `submit()` DOCX files as they are rendered, `close()` when there are no more, and read
+    `results()` as they complete; `shutdown()` stops everything (it is also the context exit).
+    """
+
+    def __init__(self, out_dir: Path, instances: int, *, expected: int | None = None, doc_timeout: float = 60.0,
+                 restart_after: int = 200):
+        """Start `instances` lanes converting into `out_dir`.
+
+        Args:
+            out_dir: where the PDFs go.
+            instances: lanes (LibreOffice instances at a time).
+            expected: how many files will be submitted, so the work is shared evenly between lanes.
+            doc_timeout: seconds without a finished PDF before an instance is killed.
+            restart_after: at most this many files per LibreOffice start.
+        """
+        self.out_dir = out_dir
+        self.binary = soffice_binary()
+        self.doc_timeout = doc_timeout
+        self.restart_after = max(1, restart_after)
+        self._expected = expected
+        self._taken = 0
+        self._quota: dict[str, int] = {}
+        out_dir.mkdir(parents=True, exist_ok=True)
+        self._todo: queue.Queue[Path | None] = queue.Queue()
+        self._done: queue.Queue[Conversion | None] = queue.Queue()
+        self._stopping = threading.Event()
+        self._procs: set[subprocess.Popen[bytes]] = set()
+        self._lock = threading.Lock()
+        self.starts = 0  # LibreOffice starts, for the report
+        self._profiles = [make_profile() for _ in range(max(1, instances))]
+        self._lanes = [threading.Thread(target=self._lane, args=(prof,), daemon=True) for prof in self._profiles]
+        for lane in self._lanes:
+            lane.start()
+
+    def expect(self, count: int) -> None:
+        """Correct the number of files expected in all, once it is known."""
+        with self._lock:
+            self._expected = count
+
+    def submit(self, docx: Path) -> None:
+        """Queue a DOCX file (its stem names the PDF)."""
+        self._todo.put(docx)
+
+    def close(self) -> None:
+        """No more files will be submitted."""
+        for _ in self._lanes:
+            self._todo.put(None)
+
+    def results(self) -> Iterator[Conversion]:
+        """Each submitted file's outcome, as it completes, until every lane has finished."""
+        running = len(self._lanes)
+        while running:
+            item = self._done.get()
+            if item is None:
+                running -= 1
+            else:
+                yield item
+
+    def shutdown(self) -> None:
+        """Stop the lanes, kill any LibreOffice still running, remove the profiles."""
+        self._stopping.set()
+        with self._lock:
+            procs = list(self._procs)
+        for proc in procs:
+            _kill(proc)
+        for _ in self._lanes:
+            self._todo.put(None)
+        for lane in self._lanes:
+            lane.join(timeout=30)
+        for profile in self._profiles:
+            shutil.rmtree(profile, ignore_errors=True)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.shutdown()
+
+    # -- one lane ---------------------------------------------------------------------------
+
+    def _lane(self, profile: Path) -> None:
+        try:
+            finished = False
+            while not finished and not self._stopping.is_set():
+                chunk, finished = self._take()
+                pending = chunk
+                while pending and not self._stopping.is_set():
+                    pending = self._run(profile, pending, retry=False)
+        finally:
+            self._done.put(None)
+
+    def _take(self) -> tuple[list[Path], bool]:
+        """The files for one LibreOffice start: this lane's share of the work still expected.
+
+        A lane waits until its share has been rendered (rendering is far faster than converting),
+        so each start converts many files; the share shrinks towards the end so that the lanes
+        finish together. Returns the files and whether the input has ended.
+        """
+        item = self._todo.get()
+        if item is None:
+            return [], True
+        lane = threading.current_thread().name
+        with self._lock:
+            if self._expected is None:
+                target = self.restart_after
+            else:
+                # Each lane's share of the whole is fixed up front, as LibreOffice alone would split
+                # the files; what is left over (retries, rounding) is shared out as it comes.
+                share = self._quota.setdefault(lane, -(-self._expected // len(self._lanes)))
+                leftover = max(1, -(-(self._expected - self._taken) // len(self._lanes)))
+                target = min(self.restart_after, share if share > 0 else leftover)
+                self._quota[lane] = share - target
+            self._taken += target
+        chunk = [item]
+        while len(chunk) < target:
+            item = self._todo.get()
+            if item is None:
+                return chunk, True
+            chunk.append(item)
+        return chunk, False
+
+    def _run(self, profile: Path, files: list[Path], *, retry: bool) -> list[Path]:
+        """Convert `files` in one LibreOffice start; report each; return the files still to do."""
+        outputs = [self.out_dir / (f.stem + ".pdf") for f in files]
+        cmd = [self.binary, f"-env:UserInstallation={profile.as_uri()}", *FLAGS,
+               "--convert-to", PDF_FILTER, "--outdir", str(self.out_dir), *map(str, files)]
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+                                env=soffice_env())
+        with self._lock:
+            self._procs.add(proc)
+            self.starts += 1
+        # Progress is a PDF appearing. LibreOffice works through the files in order and skips one it
+        # cannot load, so the file in hand is the one after the last PDF written. Its first start
+        # may take a while on its own: the first document gets 20 s more.
+        reached, last_progress, hung = 0, time.monotonic() + 20.0, False
+        while proc.poll() is None:
+            if self._stopping.wait(0.1):
+                break
+            # Look a few files ahead, past any that LibreOffice skipped.
+            furthest = reached
+            for j in range(reached, min(len(outputs), reached + 8)):
+                if outputs[j].exists():
+                    furthest = j + 1
+            if furthest > reached:
+                reached, last_progress = furthest, time.monotonic()
+            elif time.monotonic() - last_progress > self.doc_timeout:
+                hung = True
+                break
+        if proc.poll() is None:
+            _kill(proc)
+        with self._lock:
+            self._procs.discard(proc)
+        if self._stopping.is_set():
+            return []
+
+        later: list[Path] = []
+        for i, (src, pdf) in enumerate(zip(files, outputs, strict=True)):
+            problem = check_pdf(pdf)
+            if problem is None:
+                self._done.put(Conversion(src, pdf, None))
+                continue
+            pdf.unlink(missing_ok=True)
+            stuck = hung and i == reached  # the file LibreOffice was working on when it hung
+            if hung and i > reached:
+                later.append(src)  # never reached: convert in the next start, not a failure
+            elif retry:
+                why = f"LibreOffice did not finish it within {self.doc_timeout:.0f} s" if stuck else problem
+                self._done.put(Conversion(src, None, ConversionError(f"{src.name}: {why} (after one retry)")))
+            else:
+                # One retry, on its own, so a neighbour cannot be the cause.
+                self._run(profile, [src], retry=True)
+        return later
 
 
 def check_pdf(path: Path) -> str | None:

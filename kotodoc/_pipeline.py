@@ -45,6 +45,8 @@ class CaseReport:
     outputs: list[Path] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    digests: dict[str, str] = field(default_factory=dict)  # output name -> sha256 (batch)
+    reused: bool = False  # batch: unchanged since the last run, outputs kept
 
     @property
     def errors(self) -> list[Finding]:
