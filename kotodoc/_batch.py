@@ -19,6 +19,7 @@ rerun skips a case whose fingerprint is unchanged and whose outputs are intact.
 
 from __future__ import annotations
 
+import datetime as dt
 import glob
 import hashlib
 import json
@@ -229,9 +230,13 @@ class _Prepared:
     author: str = ""
 
 
-def _prepare(args: tuple[Path, Path, Sequence[str] | None, dict[str, Any] | None]) -> _Prepared:
-    """Validate a case and render its DOCX files (runs in a worker process)."""
-    path, work, languages, rule_data = args
+def _prepare(args: tuple[Path, Path, Sequence[str] | None, dict[str, Any] | None, dt.datetime]) -> _Prepared:
+    """Validate a case and render its DOCX files (runs in a worker process).
+
+    Everything comes in the arguments, the time stamp included: a worker started by the
+    forkserver has the environment of the forkserver's start, not the caller's of today.
+    """
+    path, work, languages, rule_data, stamp = args
     start = time.perf_counter()
     case, report = check_file(path, rule_data=rule_data)
     prepared = _Prepared(report)
@@ -239,7 +244,7 @@ def _prepare(args: tuple[Path, Path, Sequence[str] | None, dict[str, Any] | None
         report.seconds = time.perf_counter() - start
         return prepared
     prepared.author = case.authority.name
-    root, stamp = templates_root(), fixed_time()
+    root = templates_root()
     for doc in documents(case, list(languages or case.languages)):
         template = root / doc.lang / f"{doc.template}.docx"
         try:
@@ -379,6 +384,7 @@ class _Runner:
         self.states: dict[str, tuple[int, _CaseState]] = {}  # docx stem -> (case index, state)
         self.lock = threading.Lock()
         self.pin = os.environ.get("SOURCE_DATE_EPOCH", "").isdigit()
+        self.stamp = fixed_time()
 
     def run(self, todo: list[tuple[int, Path, str, str]], languages: Sequence[str] | None,
             rule_data: dict[str, Any] | None, workers: int, doc_timeout: float, restart_after: int) -> None:
@@ -386,7 +392,7 @@ class _Runner:
         pool: ConverterPool | None = None
         collector: threading.Thread | None = None
         try:
-            args = [(path, work, languages, rule_data) for _, path, _, _ in todo]
+            args = [(path, work, languages, rule_data, self.stamp) for _, path, _, _ in todo]
             # forkserver: workers start from a clean process, not a fork of one running threads.
             context = multiprocessing.get_context("forkserver")
             with ProcessPoolExecutor(max_workers=workers, mp_context=context) as executor:
@@ -451,7 +457,7 @@ class _Runner:
                     title = next(t for s, _, t, _ in state.prepared.docs if s == stem)
                     lang = next(lang for s, lang, _, _ in state.prepared.docs if s == stem)
                     if self.pin:
-                        pin_pdf(result.pdf, fixed_time())
+                        pin_pdf(result.pdf, self.stamp)
                     verify_pdf(result.pdf, title=title, author=state.prepared.author, language=_DOC_LANG[lang])
                     state.pdfs[stem] = result.pdf
                 except KotodocError as e:

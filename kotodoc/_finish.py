@@ -249,7 +249,7 @@ def bundle_pdfs(documents: list[tuple[str, Path]], target: Path) -> None:
         first = len(writer.pages)
         reader = PdfReader(pdf)
         writer.append(reader, import_outline=False)
-        writer.add_outline_item(label, first)
+        writer.add_outline_item(title=label, page_number=first)
         if (len(writer.pages) - first) % 2:
             last = writer.pages[-1]
             writer.add_blank_page(width=last.mediabox.width, height=last.mediabox.height)

@@ -177,6 +177,7 @@ class ConverterPool:
         self._expected = expected
         self._taken = 0
         self._quota: dict[str, int] = {}
+        self._warm: set[Path] = set()
         out_dir.mkdir(parents=True, exist_ok=True)
         self._todo: queue.Queue[Path | None] = queue.Queue()
         self._done: queue.Queue[Conversion | None] = queue.Queue()
@@ -286,10 +287,15 @@ class ConverterPool:
         with self._lock:
             self._procs.add(proc)
             self.starts += 1
+            # LibreOffice's first start on a fresh profile takes a while on its own.
+            grace = 3.0 if profile in self._warm else 15.0
+            self._warm.add(profile)
         # Progress is a PDF appearing. LibreOffice works through the files in order and skips one it
-        # cannot load, so the file in hand is the one after the last PDF written. Its first start
-        # may take a while on its own: the first document gets 20 s more.
-        reached, last_progress, hung = 0, time.monotonic() + 20.0, False
+        # cannot load, so the file in hand is the one after the last PDF written, and every file
+        # before that one is finished: it is reported at once, not when the start ends.
+        settled, reached, hung = 0, 0, False
+        retries: list[Path] = []
+        last_progress = time.monotonic() + grace
         while proc.poll() is None:
             if self._stopping.wait(0.1):
                 break
@@ -300,6 +306,12 @@ class ConverterPool:
                     furthest = j + 1
             if furthest > reached:
                 reached, last_progress = furthest, time.monotonic()
+                settled += self._settle(files[settled:reached - 1], retry, retries)
+            if settled == reached - 1 and check_pdf(outputs[settled]) is None:
+                # The newest PDF is already whole (LibreOffice writes %%EOF last): report it now, so a
+                # document is never held back behind the next one, which may hang.
+                self._done.put(Conversion(files[settled], outputs[settled], None))
+                settled += 1
             elif time.monotonic() - last_progress > self.doc_timeout:
                 hung = True
                 break
@@ -311,22 +323,38 @@ class ConverterPool:
             return []
 
         later: list[Path] = []
-        for i, (src, pdf) in enumerate(zip(files, outputs, strict=True)):
+        if not hung:
+            self._settle(files[settled:], retry, retries)
+        else:
+            self._settle(files[settled:reached], retry, retries)
+            if reached < len(files):
+                stuck = files[reached]  # the file LibreOffice was working on when it hung
+                outputs[reached].unlink(missing_ok=True)
+                if retry:
+                    why = f"LibreOffice did not finish it within {self.doc_timeout:.0f} s (after one retry)"
+                    self._done.put(Conversion(stuck, None, ConversionError(f"{stuck.name}: {why}")))
+                else:
+                    retries.append(stuck)
+                later = files[reached + 1:]  # never reached: the next start converts them
+        for src in retries:
+            # One retry, on its own, so a neighbour cannot be the cause.
+            self._run(profile, [src], retry=True)
+        return later
+
+    def _settle(self, files: list[Path], retry: bool, retries: list[Path]) -> int:
+        """Report finished files: a whole PDF is done; anything else is retried, or on a retry failed."""
+        for src in files:
+            pdf = self.out_dir / (src.stem + ".pdf")
             problem = check_pdf(pdf)
             if problem is None:
                 self._done.put(Conversion(src, pdf, None))
                 continue
             pdf.unlink(missing_ok=True)
-            stuck = hung and i == reached  # the file LibreOffice was working on when it hung
-            if hung and i > reached:
-                later.append(src)  # never reached: convert in the next start, not a failure
-            elif retry:
-                why = f"LibreOffice did not finish it within {self.doc_timeout:.0f} s" if stuck else problem
-                self._done.put(Conversion(src, None, ConversionError(f"{src.name}: {why} (after one retry)")))
+            if retry:
+                self._done.put(Conversion(src, None, ConversionError(f"{src.name}: {problem} (after one retry)")))
             else:
-                # One retry, on its own, so a neighbour cannot be the cause.
-                self._run(profile, [src], retry=True)
-        return later
+                retries.append(src)
+        return len(files)
 
 
 def check_pdf(path: Path) -> str | None:

@@ -1,0 +1,254 @@
+"""The batch benchmark: kotodoc against LibreOffice alone and against the naive way, in one run.
+
+    uv run python benchmarks/run.py                  # 200 cases, all four measurements
+    uv run python benchmarks/run.py --cases 1000 --memory 1000,10000
+
+It writes N realistic synthetic cases (integration plans, minors' and family plans; fi, sv, en
+and two-language cases; short ones and long ones with many services and long names, Arabic
+script among them) built from the samples, then measures on this machine:
+
+1. `kotodoc batch --format docx` (validation and DOCX only),
+2. `kotodoc batch` (DOCX and PDF/A),
+3. LibreOffice alone converting the same DOCX files with the same number of instances (one
+   `soffice` call per instance over its share of the files, each with its own profile): the limit,
+4. the naive way: docxtpl's `DocxTemplate(...).render()` and one `soffice --convert-to` per
+   document, on a sample of the documents (it is too slow for all of them),
+
+and prints documents per second, peak memory (the process tree's resident memory, sampled), and
+the ratios the issue sets as targets. `--memory` repeats DOCX-only batches of those sizes to show
+that kotodoc's own memory does not grow with the number of cases.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import io
+import os
+import platform
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from ruamel.yaml import YAML
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from kotodoc._pdf import FLAGS, PDF_FILTER, make_profile, soffice_binary, soffice_env  # noqa: E402
+
+yaml = YAML(typ="rt")
+SAMPLES = {
+    "integration-plan": ["espoo-municipality-fi", "vaasa-employment-sv", "vantaa-multisectoral-en", "tampere-2024-fi"],
+    "minor-plan": ["minor-unaccompanied-fi", "minor-guardians-sv"],
+    "family-plan": ["family-five-fi", "family-en"],
+}
+GIVEN = ["Amina", "Yusuf", "Olena", "Mohammed Abdirahman", "Zahra", "Bogdan", "Fatima Zahra", "Ahmad Shah",
+         "Mariam", "Oleksandr", "Hodan", "Ali Reza", "أمينة", "يوسف", "Nguyen Thi Thu"]
+FAMILY = ["Saleh", "Hassan", "Kovalenko", "Abdullahi", "Rahimi", "Mwangi", "Al-Hashimi-Abdulrahman",
+          "Shevchenko", "Ahmadzai", "Nguyen", "الهاشمي", "Osman", "Bondarenko-Kravchenko"]
+
+
+def synthetic_cases(folder: Path, count: int, seed: int = 2025) -> list[Path]:
+    """`count` valid case files: a mix of kinds, languages and lengths."""
+    rng = random.Random(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    loaded = {name: yaml.load((ROOT / "samples" / f"{name}.yaml").read_text(encoding="utf-8"))
+              for names in SAMPLES.values() for name in names}
+    paths = []
+    for i in range(count):
+        kind = rng.choices(list(SAMPLES), weights=[6, 2, 2])[0]
+        data = copy.deepcopy(loaded[rng.choice(SAMPLES[kind])])
+        data["case_id"] = f"BENCH-{i:05d}"
+        data["languages"] = rng.choice([["fi"], ["fi"], ["sv"], ["en"], ["fi", "sv"], ["fi", "en"]])
+        long = rng.random() < 0.25
+        persons = [m["person"] for m in data["family"]["members"]] if kind == "family-plan" else [data["person"]]
+        for person in persons:
+            person["given_names"] = rng.choice(GIVEN) + (" " + rng.choice(GIVEN) if long else "")
+            person["family_name"] = rng.choice(FAMILY)
+        services = (data["family_services"] if kind == "family-plan" else data["plan"]["services"])
+        if long and services:
+            services.extend(copy.deepcopy(services[j % len(services)]) for j in range(12))
+        buffer = io.StringIO()
+        yaml.dump(data, buffer)
+        path = folder / f"case-{i:05d}.yaml"
+        path.write_text(buffer.getvalue(), encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+class TreeMemory:
+    """Samples the resident memory of a process and all its descendants; keeps the peak."""
+
+    def __init__(self, pid: int):
+        self.pid, self.peak_total, self.peak_main = pid, 0, 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.1):
+            pids = self._tree(self.pid)
+            rss = {p: _rss(p) for p in pids}
+            self.peak_total = max(self.peak_total, sum(rss.values()))
+            self.peak_main = max(self.peak_main, rss.get(self.pid, 0))
+
+    @staticmethod
+    def _tree(pid: int) -> list[int]:
+        out, todo = [], [pid]
+        while todo:
+            p = todo.pop()
+            out.append(p)
+            try:
+                for task in Path(f"/proc/{p}/task").iterdir():
+                    todo.extend(int(c) for c in (task / "children").read_text().split())
+            except OSError:
+                continue
+        return out
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def _rss(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def timed(cmd: list[str], **kwargs: object) -> tuple[float, TreeMemory]:
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, **kwargs)  # type: ignore[call-overload]
+    memory = TreeMemory(proc.pid)
+    _, err = proc.communicate()
+    memory.stop()
+    if proc.returncode != 0:
+        raise SystemExit(f"{cmd[:3]} failed ({proc.returncode}): {err.decode()[-2000:]}")
+    return time.perf_counter() - start, memory
+
+
+def kotodoc_batch(cases: Path, out: Path, jobs: int, fmt: str) -> tuple[float, TreeMemory, int]:
+    shutil.rmtree(out, ignore_errors=True)
+    seconds, memory = timed([sys.executable, "-m", "kotodoc", "batch", str(cases), "-o", str(out),
+                             "--format", fmt, "--jobs", str(jobs)], cwd=ROOT)
+    docs = len([p for p in out.iterdir() if p.suffix == (".pdf" if fmt != "docx" else ".docx")])
+    return seconds, memory, docs
+
+
+def libreoffice_alone(docx: list[Path], out: Path, jobs: int) -> tuple[float, int]:
+    """The same DOCX files, one soffice call per instance over its share, in parallel."""
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    binary = soffice_binary()
+    shares = [docx[i::jobs] for i in range(jobs)]
+    profiles = [make_profile() for _ in shares]
+    start = time.perf_counter()
+    procs = [subprocess.Popen([binary, f"-env:UserInstallation={prof.as_uri()}", *FLAGS, "--convert-to", PDF_FILTER,
+                               "--outdir", str(out), *map(str, share)], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, env=soffice_env())
+             for share, prof in zip(shares, profiles, strict=True)]
+    for p in procs:
+        p.wait()
+    seconds = time.perf_counter() - start
+    for prof in profiles:
+        shutil.rmtree(prof, ignore_errors=True)
+    return seconds, len(list(out.glob("*.pdf")))
+
+
+NAIVE = r"""
+import sys, subprocess, time
+from pathlib import Path
+from docxtpl import DocxTemplate
+from kotodoc._pipeline import check_file, documents, templates_root
+from kotodoc._docx import jinja_env
+cases, out, limit = [Path(p) for p in sys.argv[1].split(",")], Path(sys.argv[2]), int(sys.argv[3])
+done = 0
+for path in cases:
+    case, _ = check_file(path)
+    for doc in documents(case, case.languages):
+        tpl = DocxTemplate(str(templates_root() / doc.lang / f"{doc.template}.docx"))
+        tpl.render(doc.context(), jinja_env(), autoescape=True)
+        target = out / f"{doc.stem}.docx"
+        tpl.save(str(target))
+        subprocess.run(["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(out), str(target)],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+        done += 1
+        if done >= limit:
+            sys.exit(0)
+"""
+
+
+def naive(cases: list[Path], out: Path, limit: int) -> tuple[float, int]:
+    """docxtpl plus one soffice call per document (the user's default profile, as one would)."""
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-c", NAIVE, ",".join(map(str, cases)), str(out), str(limit)], cwd=ROOT,
+                   check=True)
+    return time.perf_counter() - start, len(list(out.glob("*.pdf")))
+
+
+def mib(value: int) -> str:
+    return f"{value / 2**20:.0f} MiB"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--cases", type=int, default=200)
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--naive", type=int, default=12, help="documents for the naive way (default 12)")
+    parser.add_argument("--memory", default="", help="case counts for DOCX-only memory runs, e.g. 1000,10000")
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="kotodoc-bench-"))
+    try:
+        cases = synthetic_cases(work / "cases", args.cases)
+        print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
+              f"Python {platform.python_version()}; {args.cases} cases, --jobs {args.jobs}")
+        rows = []
+        t, mem, docx_docs = kotodoc_batch(work / "cases", work / "docx", args.jobs, "docx")
+        rows.append(("kotodoc batch, DOCX only", docx_docs, t, mem.peak_total, mem.peak_main))
+        t, mem, pdf_docs = kotodoc_batch(work / "cases", work / "both", args.jobs, "both")
+        rows.append(("kotodoc batch, DOCX + PDF/A", pdf_docs, t, mem.peak_total, mem.peak_main))
+        docx_files = sorted((work / "docx").glob("*.docx"))
+        t, lo_docs = libreoffice_alone(docx_files, work / "lo", args.jobs)
+        rows.append((f"LibreOffice alone, {args.jobs} instance(s)", lo_docs, t, 0, 0))
+        t, naive_docs = naive(cases, work / "naive", args.naive)
+        rows.append(("naive: docxtpl + one soffice per document", naive_docs, t, 0, 0))
+
+        print("\n| job | documents | seconds | docs/s | peak memory (tree) | kotodoc process |")
+        print("|---|---:|---:|---:|---:|---:|")
+        rates = {}
+        for name, docs, seconds, tree, main_rss in rows:
+            rates[name] = docs / seconds
+            print(f"| {name} | {docs} | {seconds:.1f} | {docs / seconds:.1f} | {mib(tree) if tree else '–'} | "
+                  f"{mib(main_rss) if main_rss else '–'} |")
+        both, lo, nv = (rates[rows[1][0]], rates[rows[2][0]], rates[rows[3][0]])
+        print(f"\nDOCX+PDF vs LibreOffice alone: {both / lo:.0%} (target ≥ 90 %)")
+        print(f"DOCX+PDF vs naive: {both / nv:.1f}× (target ≥ 10×)")
+        print(f"DOCX only: {rates[rows[0][0]]:.0f} docs/s (target ≥ 100)")
+
+        for size in [int(x) for x in args.memory.split(",") if x.strip()]:
+            folder = work / f"mem-{size}"
+            synthetic_cases(folder, size, seed=size)
+            t, mem, docs = kotodoc_batch(folder, work / f"mem-out-{size}", args.jobs, "docx")
+            print(f"memory, {size} cases DOCX only: {docs} docs in {t:.0f} s ({docs / t:.0f} docs/s); kotodoc "
+                  f"process {mib(mem.peak_main)}, whole tree {mib(mem.peak_total)}")
+            shutil.rmtree(work / f"mem-out-{size}", ignore_errors=True)
+            shutil.rmtree(folder, ignore_errors=True)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
