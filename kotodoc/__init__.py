@@ -17,6 +17,17 @@ except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0+unknown"
 
 from kotodoc._batch import BatchReport, batch
+from kotodoc._claim import ClaimReport, build_claim
 from kotodoc._pipeline import CaseReport, check_file, render, validate
 
-__all__ = ["BatchReport", "CaseReport", "__version__", "batch", "check_file", "render", "validate"]
+__all__ = [
+    "BatchReport",
+    "CaseReport",
+    "ClaimReport",
+    "__version__",
+    "batch",
+    "build_claim",
+    "check_file",
+    "render",
+    "validate",
+]

@@ -145,6 +145,46 @@ def batch_command(
         raise typer.Exit(int(ExitCode.FAILED))
 
 
+@app.command("claim")
+def claim_command(
+    cases: Cases,
+    claimant: Annotated[Path, typer.Option("--claimant", help="The claimant file (YAML): name, business ID, "
+                                           "IBAN, languages.", show_default=False)],
+    period: Annotated[str, typer.Option("--period", help="The claim period as START..END, such as "
+                                        "2025-01-01..2025-06-30.", show_default=False)],
+    submitted: Annotated[str | None, typer.Option("--submitted", help="The submission date, YYYY-MM-DD (default: "
+                                                  "today); the 2-year reach-back counts from it.")] = None,
+    case_id: Annotated[str | None, typer.Option("--case-id", help="The claim's case id (default: "
+                                                "<case_id_prefix>-KEHA-<start>-<end>).")] = None,
+    out: OutDir = Path("out"),
+    format: Annotated[OutputFormat, typer.Option("--format", help="docx, pdf or both.")] = OutputFormat.both,
+    lang: Lang = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing claim file.")] = False,
+    json_out: Json = False,
+) -> None:
+    """Build an interpretation-cost claim to the KEHA Centre from case files, then render it with its CSV."""
+    from kotodoc._claim import build_claim
+
+    formats = ("docx", "pdf") if format is OutputFormat.both else (format.value,)
+    languages = _languages(lang)
+    result = _guard(lambda: build_claim(
+        cases, claimant=claimant, period=period, out_dir=out, submitted=submitted, case_id=case_id,
+        languages=languages, formats=formats, force=force,  # type: ignore[arg-type]
+    ))
+    _print_findings(result.inputs)
+    for exclusion in result.exclusions:  # the annex, located in the case files
+        err.print(f"[dim]{_escape(str(exclusion))}[/dim]", markup=True, emoji=False)  # ':100:' is a line
+    if result.render is not None:
+        _print_findings([result.render])
+    if json_out:
+        typer.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        for line in result.summary():
+            err.print(_escape(line), emoji=False)
+    if result.status in ("invalid", "failed"):
+        raise typer.Exit(int(ExitCode.FAILED))
+
+
 def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 

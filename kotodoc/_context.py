@@ -20,7 +20,19 @@ from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal
 
 from kotodoc._data import language_aliases, terms
-from kotodoc._model import Case, FamilyMember, FamilyPlanCase, JobSearch, MinorPlanCase, Person, PlanCase, Schooling
+from kotodoc._model import (
+    EXCLUSION_RULES,
+    Case,
+    FamilyMember,
+    FamilyPlanCase,
+    InterpretationClaimCase,
+    JobSearch,
+    MinorPlanCase,
+    Person,
+    PlanCase,
+    Schooling,
+)
+from kotodoc._notice import Notice
 
 DASH = "–"
 _DATE_PATTERN = {"fi": "d.M.yyyy", "sv": "d.M.yyyy", "en": "d MMMM yyyy"}
@@ -357,3 +369,105 @@ def member_context(m: FamilyMember, f: Formatter, birth: dt.date | None) -> dict
 @cache
 def _formatter(lang: str) -> Formatter:
     return Formatter(lang)
+
+
+# ---------------------------------------------------------------------------------------------
+# Interpretation-cost claims and no-show fee notices
+
+
+def _sum_context(s: Any, f: Formatter) -> dict[str, str]:
+    """A `_claim.Sum` formatted: rows, minutes and money."""
+    return {"rows": f.number(s.rows), "minutes": f.number(s.minutes), "cost": f.money(s.cost),
+            "vat": f.money(s.vat), "total": f.money(s.total)}
+
+
+def claim_context(case: InterpretationClaimCase, lang: str) -> dict[str, Any]:
+    """Build the context of an interpretation-cost claim in one language.
+
+    The claim names no one: rows show initials and the date of birth. All sums come from
+    `_claim.claim_totals` (exact Decimal sums); this function only formats them.
+    """
+    from stdnum import iban
+
+    from kotodoc._claim import claim_totals
+
+    f = _formatter(lang)
+    c, totals = case.claimant, claim_totals(case)
+    contact = c.contact
+    act_key = "act_681_2023" if case.basis == "681/2023" else "act_1386_2010"
+    return {
+        "t": f.terms,
+        "lang": lang,
+        "case_id": case.case_id,
+        "title": upfirst(f.terms["interpretation_claim"]),
+        "act": f.terms[act_key],
+        # The page header of every template prints `authority`: for a claim, the claimant.
+        "authority": {"name": c.name, "unit": f"{f.terms['business_id']} {c.business_id}"},
+        "claimant": {
+            "name": c.name,
+            "business_id": c.business_id,
+            "address": text(c.address),
+            "contact_name": text(contact.name if contact else None),
+            "contact": " · ".join(x for x in (contact.phone, contact.email) if x) if contact else DASH,
+            "iban": iban.format(c.iban),
+        },
+        "recipient": f.terms["keha_centre"],
+        "period": f.period(case.period.start, case.period.end),
+        "submitted": f.date(case.submitted),
+        "rows": [
+            {"case_id": r.case_id, "initials": r.person.initials, "date_of_birth": f.date(r.person.date_of_birth),
+             "date": f.date(r.date), "purpose": upfirst(f.enum("purpose", r.purpose)),
+             "language": f.language(r.language), "minutes": f.number(r.minutes), "cost": f.money(r.cost),
+             "vat": f.money(r.vat)}
+            for r in case.rows
+        ],
+        "per_person": [
+            {"case_id": key[0], "initials": key[1], "date_of_birth": f.date(key[2]), **_sum_context(s, f)}
+            for key, s in totals.per_person
+        ],
+        "per_purpose": [
+            {"purpose": upfirst(f.enum("purpose", purpose)), **_sum_context(s, f)} for purpose, s in totals.per_purpose
+        ],
+        "totals": _sum_context(totals.grand, f),
+        "excluded": [
+            {"case_id": x.case_id, "initials": x.person.initials, "date_of_birth": f.date(x.person.date_of_birth),
+             "date": f.date(x.date), "purpose": upfirst(f.enum("purpose", x.purpose)), "cost": f.money(x.cost),
+             "reason": upfirst(f.enum("exclusion_reason", x.reason)), "rule": x.rule}
+            for x in case.excluded
+        ],
+        "excluded_totals": _sum_context(totals.excluded, f),
+        "per_reason": [
+            {"reason": upfirst(f.enum("exclusion_reason", reason)), "rule": EXCLUSION_RULES[reason],
+             **_sum_context(s, f)}
+            for reason, s in totals.per_reason
+        ],
+    }
+
+
+def notice_context(case: Case, notice: Notice, lang: str) -> dict[str, Any]:
+    """Build the context of a no-show fee notice in one language: to the customer, from the authority."""
+    f = _formatter(lang)
+    a, p = notice.appointment, notice.person
+    address = p.address or (case.family.address if isinstance(case, FamilyPlanCase) else None)
+    authority = common_context(case, f)["authority"]
+    return {
+        "t": f.terms,
+        "lang": lang,
+        "case_id": case.case_id,
+        "title": upfirst(f.terms["no_show_fee_notice"]),
+        "act": f.terms["act_681_2023"],
+        "authority": authority,
+        "customer": {"full_name": f"{p.given_names} {p.family_name}", "address": text(address)},
+        "issued": f.date(notice.issued),
+        "appointment": {
+            "date": f.date(a.date),
+            "purpose": upfirst(f.enum("purpose", a.purpose)),
+            "language": upfirst(f.language(a.language)),
+            "mode": upfirst(f.enum("mode", a.mode)),
+            "provider": text(a.provider),
+            "booked_at": f.date(a.booked_at),
+        },
+        "fee": {"amount": f.money(notice.fee), "due": f.date(notice.due), "cap": f.money(notice.cap),
+                "year": str(a.date.year)},
+        "reasons": [upfirst(f.enum("absence_reason", r)) for r in notice.reasons],
+    }

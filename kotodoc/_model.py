@@ -13,6 +13,7 @@ import difflib
 import re
 import types
 import typing
+from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from typing import Annotated, Any, Literal, Union
@@ -335,6 +336,11 @@ class Appointment(_Model):
     absence_reason: Literal["sudden-illness", "accident", "transport", "other"] | None = None
     fee: Money | None = None
     fee_due: Date | None = None
+    member: Annotated[int, Field(ge=0, le=39)] | None = Field(
+        None,
+        description="kotodoc extension, family plans only: the index in family.members of the member the "
+        "appointment is for (claims and no-show fees); default: the first member in the parent role",
+    )
 
 
 class Signatures(_Model):
@@ -455,22 +461,154 @@ class FamilyPlanCase(_CaseBase):
     plan: FamilyPlan
 
 
+# ---------------------------------------------------------------------------------------------
+# The interpretation-cost claim (case format section 4) and the claimant file of `kotodoc claim`
+
+ExclusionReason = Literal["no-show", "not-eligible", "citizen", "purpose", "too-old", "cost-missing"]
+ExclusionRule = Literal["CLAIM-NOSHOW", "CLAIM-ELIGIBLE", "CLAIM-CITIZEN", "CLAIM-PURPOSE", "CLAIM-AGE", "CLAIM-COST"]
+# Why an appointment of the period is not claimed, and the rule that says so. The order is the order
+# in which `kotodoc claim` tests them: the first that applies is the row's reason. CLAIM-COST is
+# kotodoc's own: a row without a cost (no invoice yet) cannot be claimed, but must not vanish.
+EXCLUSION_RULES: dict[str, str] = {
+    "no-show": "CLAIM-NOSHOW",
+    "not-eligible": "CLAIM-ELIGIBLE",
+    "citizen": "CLAIM-CITIZEN",
+    "purpose": "CLAIM-PURPOSE",
+    "too-old": "CLAIM-AGE",
+    "cost-missing": "CLAIM-COST",
+}
+
+
+def _initials(value: str) -> str:
+    # Letters each followed by a dot ("A.A."): a claim must never carry a name (domain brief).
+    if not re.fullmatch(r"(?:[^\W\d_]\.){1,6}", value):
+        raise PydanticCustomError("initials", "write initials as letters each followed by a dot, such as "
+                                  "\"A.A.\"; a claim carries no names")
+    return value
+
+
+Initials = Annotated[str, AfterValidator(_initials), Field(description="initials such as A.A.; no names on claims")]
+
+
+class ClaimContact(_Model):
+    name: Line | None = None
+    phone: Line | None = None
+    email: Line | None = None
+
+
+class Claimant(_Model):
+    """The authority that claims the costs and is paid by the KEHA Centre."""
+
+    name: Line
+    business_id: Line = Field(description="Y-tunnus, checksum-validated (ID-YTUNNUS); required on claims")
+    address: Line | None = None
+    contact: ClaimContact | None = None
+    iban: Line = Field(description="the account the reimbursement is paid to, checksum-validated (ID-IBAN)")
+
+
+class ClaimPeriod(_Model):
+    start: Date
+    end: Date
+
+
+class ClaimPerson(_Model):
+    """Data minimisation: a claim tells persons apart by initials and date of birth, never by name."""
+
+    initials: Initials
+    date_of_birth: Date
+
+
+class _ClaimRowBase(_Model):
+    case_id: CaseId
+    person: ClaimPerson
+    citizenship_date: Date | None = None
+    date: Date
+    purpose: Purpose
+    language: Language
+    provider: Line | None = None
+    minutes: Annotated[int, Field(ge=0, le=24 * 60)] | None = None
+    invoice: Line | None = None
+
+
+class ClaimRow(_ClaimRowBase):
+    """One claimed appointment (case format section 4, `rows`): cost and VAT in euros."""
+
+    residence_basis: ResidenceBasis
+    cost: Money
+    vat: Money
+
+
+class ExcludedRow(_ClaimRowBase):
+    """kotodoc extension: an appointment of the period that is not claimed, listed in the claim's annex."""
+
+    residence_basis: ResidenceBasis | None = None
+    cost: Money | None = None
+    vat: Money | None = None
+    reason: ExclusionReason
+    rule: ExclusionRule
+
+    @model_validator(mode="after")
+    def _rule_of_reason(self) -> ExcludedRow:
+        expected = EXCLUSION_RULES[self.reason]
+        if self.rule != expected:
+            raise PydanticCustomError("rule", "the reason {reason} goes with the rule {rule}",
+                                      {"reason": self.reason, "rule": expected})
+        return self
+
+
+class InterpretationClaimCase(_Model):
+    """An interpretation-cost claim to the KEHA Centre (case format section 4)."""
+
+    kotodoc: Literal[1]
+    kind: Literal["interpretation-claim"]
+    case_id: CaseId
+    languages: Annotated[list[DocLang], Field(min_length=1, max_length=2), AfterValidator(_distinct)]
+    claimant: Claimant
+    period: ClaimPeriod
+    submitted: Date
+    rows: list[ClaimRow] = []
+    excluded: list[ExcludedRow] = Field(
+        [], description="kotodoc extension: appointments of the period that are not claimed, with the reason"
+    )
+
+    @property
+    def basis(self) -> LegalBasis:
+        """The Act whose claim rules apply: 681/2023 for periods from 2025, else 1386/2010."""
+        return "681/2023" if self.period.start >= dt.date(2025, 1, 1) else "1386/2010"
+
+    @property
+    def authority(self) -> Claimant:
+        """The claimant, under the name the pipeline uses for the author of every document."""
+        return self.claimant
+
+
+class ClaimantFile(_Model):
+    """The claimant file of `kotodoc claim` (not a case): who claims, and defaults for the claims built."""
+
+    kotodoc: Literal[1]
+    claimant: Claimant
+    languages: Annotated[list[DocLang], Field(min_length=1, max_length=2), AfterValidator(_distinct)] = ["fi"]
+    case_id_prefix: CaseId | None = Field(None, description="the built claim's case_id starts with it")
+
+
 PlanCase = IntegrationPlanCase | MinorPlanCase
 Case = IntegrationPlanCase | MinorPlanCase | FamilyPlanCase
-CASE_MODELS: dict[str, type[Case]] = {
+AnyCase = Case | InterpretationClaimCase
+CASE_MODELS: dict[str, type[AnyCase]] = {
     "integration-plan": IntegrationPlanCase,
     "minor-plan": MinorPlanCase,
     "family-plan": FamilyPlanCase,
+    "interpretation-claim": InterpretationClaimCase,
 }
 # Kinds of the format that this version cannot render yet, so the message says so plainly.
-PLANNED_KINDS = ("interpretation-claim",)
+PLANNED_KINDS: tuple[str, ...] = ()
 
 
 # ---------------------------------------------------------------------------------------------
 # Validation with located findings
 
 
-def build_case(loaded: LoadedCase) -> Case:
+def build_case(loaded: LoadedCase) -> AnyCase:
     """Validate a loaded case file against its kind's model.
 
     Args:
@@ -485,7 +623,7 @@ def build_case(loaded: LoadedCase) -> Case:
     data = loaded.data
     version = data.get("kotodoc")
     if "kotodoc" not in data:
-        raise _fail(loaded, "kotodoc", "the format version is missing: add `kotodoc: 1` at the top", key=False)
+        raise _missing_head(loaded, "kotodoc", "the format version is missing: add `kotodoc: 1` at the top")
     if type(version) is not int or version != FORMAT_VERSION:
         raise _fail(loaded, "kotodoc", f"unsupported format version; this kotodoc reads `kotodoc: {FORMAT_VERSION}`")
     kind = data.get("kind")
@@ -496,23 +634,73 @@ def build_case(loaded: LoadedCase) -> Case:
             message = f"unknown kind {kind!r}{_did_you_mean(kind, [*CASE_MODELS, *PLANNED_KINDS])}"
         else:
             message = f"`kind` is required: one of {', '.join(CASE_MODELS)}"
+            if "kind" not in data:
+                raise _missing_head(loaded, "kind", message)
         raise _fail(loaded, "kind", message)
     model = CASE_MODELS[kind]
     try:
         return model.model_validate(data)
     except ValidationError as e:
-        findings = [_finding(loaded, model, err) for err in e.errors(include_input=True, include_url=False)]
-        raise CaseError(loaded.file, findings) from None
+        raise CaseError(loaded.file, _findings(loaded, model, e)) from None
+
+
+def build_claimant(loaded: LoadedCase) -> ClaimantFile:
+    """Validate a loaded claimant file (`kotodoc claim --claimant`).
+
+    Raises:
+        CaseError: with one located finding per problem, all at once.
+    """
+    try:
+        return ClaimantFile.model_validate(loaded.data)
+    except ValidationError as e:
+        raise CaseError(loaded.file, _findings(loaded, ClaimantFile, e)) from None
 
 
 def _fail(loaded: LoadedCase, path: str, message: str, *, key: bool = False) -> CaseError:
     return CaseError(loaded.file, [loaded.place(Finding(Severity.ERROR, path, message), key=key)])
 
 
+def _missing_head(loaded: LoadedCase, name: str, message: str) -> CaseError:
+    """`kotodoc` or `kind` is missing: point at a misspelt key (`Kind:`) when there is one."""
+    close = [k for k in loaded.data if k.lower() == name] or difflib.get_close_matches(name, list(loaded.data), n=1)
+    if close:
+        return _fail(loaded, close[0], f"unknown key {close[0]!r}; did you mean {name!r}? ({message})", key=True)
+    return _fail(loaded, name, message)
+
+
+def _findings(loaded: LoadedCase, model: type[BaseModel], error: ValidationError) -> list[Finding]:
+    """One finding per field: the failed members of a union (`grade: Line | int`) become one."""
+    merged: dict[str, Finding] = {}
+    for err in error.errors(include_input=True, include_url=False):
+        f = _finding(loaded, model, err)
+        if f.path in merged:
+            first = merged[f.path]
+            f = replace(first, message=f"{first.message} or {f.message.removeprefix('expected ')}")
+        merged[f.path] = f
+    return list(merged.values())
+
+
+def _data_loc(data: Any, loc: tuple[Any, ...], kind: str) -> tuple[Any, ...]:
+    """The location in the file's data: without pydantic's union tags (`grade.constrained-str`)."""
+    out: list[Any] = []
+    node = data
+    for i, part in enumerate(loc):
+        present = part in node if isinstance(node, dict) else (
+            isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node))
+        if present:
+            node = node[part]
+        elif i == len(loc) - 1 and kind in ("missing", "extra_forbidden") and isinstance(node, dict):
+            pass  # a key that is absent, or present but unknown: it is the finding's subject
+        else:
+            continue  # a union member's tag names no part of the file
+        out.append(part)
+    return tuple(out)
+
+
 def _finding(loaded: LoadedCase, model: type[BaseModel], err: Any) -> Finding:
-    loc = tuple(err["loc"])
-    path = ".".join(str(p) for p in loc)
     kind = err["type"]
+    loc = _data_loc(loaded.data, tuple(err["loc"]), kind)
+    path = ".".join(str(p) for p in loc)
     message = err["msg"]
     key = False
     if kind == "extra_forbidden":
@@ -533,16 +721,26 @@ def _finding(loaded: LoadedCase, model: type[BaseModel], err: Any) -> Finding:
         message = f"{shown}; expected one of: {', '.join(options)}{hint}"
     elif kind in ("string_type", "bool_type", "int_type", "list_type", "model_type", "dict_type"):
         message = message.replace("Input should be", "expected")
+        if kind == "string_type" and type(err.get("input")) not in (bool, type(None)) and isinstance(
+                err.get("input"), (int, float)):
+            # `personal_id: 120409E3718` is a float to YAML; `case_id: 20250217` an integer.
+            message += " (YAML read the value as a number: put it in quotes)"
     elif kind.startswith("string_too"):
         message = message.replace("String should have", "the text should have")
     elif kind == "string_pattern_mismatch" and loc == ("case_id",):
         message = "case_id may hold only letters, digits, '.', '_' and '-' (at most 64), since file names use it"
+    elif kind.startswith("too_"):
+        message = message.replace(" after validation", "").replace("List should", "the list should")
+    # pydantic's remaining messages ("Input should be greater than or equal to 0") name no field.
+    message = re.sub(r"^Input should be", "the value should be", message)
     finding = Finding(Severity.ERROR, path, message)
     return loaded.place(finding, key=key)
 
 
 def _did_you_mean(value: str, options: Any) -> str:
-    close = difflib.get_close_matches(value, list(options), n=1, cutoff=0.6)
+    # `FI` for `fi`, `None` for `none`: the case alone is wrong.
+    close = [o for o in options if isinstance(o, str) and o.lower() == value.lower()]
+    close = close or difflib.get_close_matches(value, list(options), n=1, cutoff=0.6)
     return f"; did you mean {close[0]!r}?" if close else ""
 
 

@@ -17,12 +17,15 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
-from kotodoc._context import build_context
+from kotodoc._claim import claim_files
+from kotodoc._context import build_context, claim_context, notice_context
+from kotodoc._data import act_params
 from kotodoc._docx import fixed_time, render_docx
-from kotodoc._files import atomic_move
+from kotodoc._files import atomic_move, atomic_write
 from kotodoc._finish import verify_pdf
 from kotodoc._load import load_case
-from kotodoc._model import Case, build_case
+from kotodoc._model import Case, InterpretationClaimCase, build_case
+from kotodoc._notice import notices
 from kotodoc._pdf import convert
 from kotodoc._rules import check_case
 from kotodoc.errors import CaseError, Finding, KotodocError, Severity, UsageError
@@ -120,17 +123,35 @@ class Document:
     template: str  # `templates/<lang>/<template>.docx`
     lang: str
     context: Callable[[], dict[str, Any]]  # built when the document is rendered
+    # Files written beside the document when it is published, by file name (a claim's CSV).
+    extras: Callable[[], dict[str, bytes]] | None = None
 
 
-def documents(case: Case, languages: Sequence[str]) -> list[Document]:
-    """Every document a case produces in the given languages: today its plan, one per language.
+def documents(
+    case: Case | InterpretationClaimCase, languages: Sequence[str], *, rule_data: dict[str, Any] | None = None
+) -> list[Document]:
+    """Every document a case produces in the given languages.
 
-    This is the one place that decides what a case becomes; a kind that yields more than one
-    document per language (a notice beside a plan) adds them here.
+    This is the one place that decides what a case becomes: a plan gives the plan in each language,
+    then a no-show fee notice per appointment for which the FEE rules allow a fee, in each language
+    (`ESP-2025-0217.no-show-notice.2025-06-11.fi`); a claim gives the claim in each language, and
+    the CSV of its claimed rows beside the first.
     """
-    return [
+    if isinstance(case, InterpretationClaimCase):
+        return [
+            Document(output_name(case, lang, "")[:-1], case.kind, lang, partial(claim_context, case, lang),
+                     partial(claim_files, case) if n == 0 else None)
+            for n, lang in enumerate(languages)
+        ]
+    plans = [
         Document(output_name(case, lang, "")[:-1], case.kind, lang, partial(build_context, case, lang))
         for lang in languages
+    ]
+    due = notices(case, act_params(case.basis, rule_data), fixed_time().date())
+    return plans + [
+        Document(f"{case.case_id}.{notice.stem}.{lang}", "no-show-notice", lang,
+                 partial(notice_context, case, notice, lang))
+        for notice in due for lang in languages
     ]
 
 
@@ -176,7 +197,7 @@ def render(
             report.failures.append(f"case_id {case.case_id} is also used by {used_ids[case.case_id]} in this run")
             continue
         used_ids[case.case_id] = report.file
-        jobs.append(_Job(case, report, documents(case, list(languages or case.languages))))
+        jobs.append(_Job(case, report, documents(case, list(languages or case.languages), rule_data=rule_data)))
     if not jobs:
         return reports
 
@@ -267,9 +288,13 @@ def _publish(job: _Job, out_dir: Path, formats: Sequence[Format]) -> None:
             moves.append((job.docx[doc.stem], out_dir / f"{doc.stem}.docx"))
         if "pdf" in formats:
             moves.append((job.pdf[doc.stem], out_dir / f"{doc.stem}.pdf"))
+    extras = {out_dir / name: data for doc in job.documents if doc.extras for name, data in doc.extras().items()}
     try:
         for src, dst in moves:
             atomic_move(src, dst)
+            report.outputs.append(dst)
+        for dst, data in extras.items():
+            atomic_write(dst, data)
             report.outputs.append(dst)
     except OSError as e:
         report.failures.append(f"cannot write to {out_dir}: {e.strerror}")

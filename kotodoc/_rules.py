@@ -11,17 +11,21 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
+from decimal import Decimal
 from typing import Any
 
+from stdnum import iban
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
 from stdnum.fi import hetu, ytunnus
 
 from kotodoc._data import act_params
 from kotodoc._load import LoadedCase
 from kotodoc._model import (
+    Appointment,
     Case,
     FamilyPlanCase,
     IntegrationPlanCase,
+    InterpretationClaimCase,
     JobSearch,
     MinorPlanCase,
     Person,
@@ -34,6 +38,7 @@ Params = dict[str, Any]
 RuleFn = Callable[[Any, Params], Iterable[Finding]]
 PERSON_KINDS = ("integration-plan", "minor-plan")
 PLAN_KINDS = (*PERSON_KINDS, "family-plan")
+CLAIM_KINDS = ("interpretation-claim",)
 # rule id -> (the kinds it applies to, the check)
 RULES: dict[str, tuple[tuple[str, ...], RuleFn]] = {}
 
@@ -49,7 +54,9 @@ def _rule(rule_id: str, kinds: tuple[str, ...] = PLAN_KINDS) -> Callable[[RuleFn
     return register
 
 
-def check_case(case: Case, loaded: LoadedCase | None = None, rule_data: dict[str, Any] | None = None) -> list[Finding]:
+def check_case(
+    case: Case | InterpretationClaimCase, loaded: LoadedCase | None = None, rule_data: dict[str, Any] | None = None
+) -> list[Finding]:
     """Run every rule over a case.
 
     Args:
@@ -380,10 +387,13 @@ def check_hetu(person: Person, path: str) -> Iterator[Finding]:
                       f"code {shown}", rule=rid)
 
 
-@_rule("ID-YTUNNUS")
-def _ytunnus(case: Case, params: Params) -> Iterator[Finding]:
-    """A business ID is 7 digits, a dash and a check digit."""
-    yield from check_ytunnus(case.authority.business_id, "authority.business_id")
+@_rule("ID-YTUNNUS", kinds=(*PLAN_KINDS, *CLAIM_KINDS))
+def _ytunnus(case: Case | InterpretationClaimCase, params: Params) -> Iterator[Finding]:
+    """A business ID is 7 digits, a dash and a check digit: the plan's authority, or the claimant."""
+    if isinstance(case, InterpretationClaimCase):
+        yield from check_ytunnus(case.claimant.business_id, "claimant.business_id")
+    else:
+        yield from check_ytunnus(case.authority.business_id, "authority.business_id")
 
 
 def check_ytunnus(value: str | None, path: str) -> Iterator[Finding]:
@@ -457,3 +467,283 @@ def _family_members(case: FamilyPlanCase, params: Params) -> Iterator[Finding]:
         yield Finding(_ERROR, "family.members", f"a family plan has at least one parent and one child; this family "
                       f"has no member with role: {' and no member with role: '.join(lacking)}",
                       rule="FAMILY-MEMBERS")
+
+
+# ---------------------------------------------------------------------------------------------
+# Appointments: whom an appointment is for
+
+
+def appointment_person(case: Case, index: int) -> tuple[str, Person] | None:
+    """The person an appointment of `case.interpretation` is for, with the path of their `person` block.
+
+    A plan for one person: that person. A family plan: the member named by the appointment's
+    `member` index (a kotodoc extension), else the first member in the parent role, else the first
+    member: a family's appointments are mostly the parents' (a child's school or health visit names
+    the child with `member`). None for a family without members (FAMILY-MEMBERS reports it).
+    """
+    if not isinstance(case, FamilyPlanCase):
+        return "person", case.person
+    members = case.family.members
+    if not members:
+        return None
+    chosen = case.interpretation[index].member
+    if chosen is None or chosen >= len(members):
+        chosen = next((k for k, m in enumerate(members) if m.role == "parent"), 0)
+    return f"family.members.{chosen}.person", members[chosen].person
+
+
+@_rule("APPOINTMENT-MEMBER")
+def _appointment_member(case: Case, params: Params) -> Iterator[Finding]:
+    """kotodoc's own rule: an appointment's `member` names an existing member of a family plan."""
+    for i, a in enumerate(case.interpretation):
+        if a.member is None:
+            continue
+        path = f"interpretation.{i}.member"
+        if not isinstance(case, FamilyPlanCase):
+            yield Finding(_ERROR, path, "`member` names a member of a family plan; this plan is for one person",
+                          rule="APPOINTMENT-MEMBER")
+        elif a.member >= len(case.family.members):
+            yield Finding(_ERROR, path, f"the family has {len(case.family.members)} member(s): `member` is an "
+                          f"index from 0 to {len(case.family.members) - 1}", rule="APPOINTMENT-MEMBER")
+
+
+# ---------------------------------------------------------------------------------------------
+# Interpretation-cost claims (CLAIM-*, ID-IBAN)
+#
+# The same tests route the appointments of plans when `kotodoc claim` builds a claim (every
+# appointment of the period is claimed or listed in the annex with its reason), and check the rows
+# of a claim file, which an official may have edited, when it is validated or rendered.
+
+
+@_rule("ID-IBAN", kinds=CLAIM_KINDS)
+def _iban(case: InterpretationClaimCase, params: Params) -> Iterator[Finding]:
+    """kotodoc's own id: the claimant's IBAN has valid check digits and its country's length and format."""
+    yield from check_iban(case.claimant.iban, "claimant.iban")
+
+
+def check_iban(value: str | None, path: str) -> Iterator[Finding]:
+    """ID-IBAN for one account number (spaces allowed). The number is not echoed: it may be a person's."""
+    if value is None:
+        return
+    try:
+        iban.validate(value)
+    except InvalidChecksum:
+        yield Finding(_ERROR, path, "the IBAN's check digits are wrong", rule="ID-IBAN")
+    except (InvalidFormat, InvalidLength, InvalidComponent):
+        yield Finding(_ERROR, path, "this is not an IBAN of the right length and format for its country "
+                      "(a Finnish one reads FI21 1234 5600 0007 85)", rule="ID-IBAN")
+
+
+def reach_back_limit(submitted: dt.date, params: Params) -> dt.date:
+    """CLAIM-AGE: the earliest appointment date a claim submitted on `submitted` may include."""
+    return add_years(submitted, -int(params["claim_reach_back_years"]))
+
+
+def claim_exclusion(
+    *,
+    day: dt.date,
+    purpose: str,
+    basis: str | None,
+    citizenship_date: dt.date | None,
+    attended: bool,
+    cost: Decimal | None,
+    submitted: dt.date,
+    params: Params,
+) -> tuple[str, str] | None:
+    """Why an appointment is not claimed: (reason, message), or None when it is claimed.
+
+    The reasons are tested in the order of `EXCLUSION_RULES` (no-show, not-eligible, citizen,
+    purpose, too-old, cost-missing) and the first that applies is the row's reason: first what
+    happened, then who the person is, then what the appointment was for, then when, and last the
+    paperwork, which the official can still complete.
+    """
+    if not attended:
+        return "no-show", "the customer did not attend: not claimed as interpretation (a no-show fee may apply)"
+    if basis is None:
+        return "not-eligible", "no basis of residence is recorded (person.residence.basis)"
+    if basis not in params["claim_eligible_bases"]:
+        return "not-eligible", f"the basis of residence {basis!r} is not one the KEHA Centre reimburses"
+    if citizen_excluded(basis, citizenship_date, day, params):
+        became = _fmt(citizenship_date)  # type: ignore[arg-type]  # not None: citizen_excluded checked it
+        return "citizen", f"the person became a Finnish citizen on {became}: nothing is reimbursed from that day"
+    if purpose not in params["claim_purposes"]:
+        return "purpose", f"interpretation for the purpose {purpose!r} is not reimbursable"
+    limit = reach_back_limit(submitted, params)
+    if day < limit:
+        years = params["claim_reach_back_years"]
+        return "too-old", f"a claim submitted on {_fmt(submitted)} reaches back to {_fmt(limit)} ({years} years)"
+    if cost is None:
+        return "cost-missing", "no cost is recorded (the invoice has not arrived?): add `cost` to claim it"
+    return None
+
+
+def citizen_excluded(basis: str | None, citizenship_date: dt.date | None, day: dt.date, params: Params) -> bool:
+    """CLAIM-CITIZEN: the day is on or after the person became a citizen, and the basis is not exempt."""
+    return (citizenship_date is not None and day >= citizenship_date
+            and basis not in params["claim_citizen_exempt_bases"])
+
+
+@_rule("CLAIM-PERIOD", kinds=CLAIM_KINDS)
+def _claim_period(case: InterpretationClaimCase, params: Params) -> Iterator[Finding]:
+    """Every claimed row's date lies within the claim period (and the period runs forwards)."""
+    start, end, rid = case.period.start, case.period.end, "CLAIM-PERIOD"
+    if start > end:
+        yield Finding(_ERROR, "period.end", f"the period ends ({_fmt(end)}) before it starts ({_fmt(start)})",
+                      rule=rid)
+        return
+    for i, row in enumerate(case.rows):
+        if not start <= row.date <= end:
+            yield Finding(_ERROR, f"rows.{i}.date", f"the appointment ({_fmt(row.date)}) lies outside the claim "
+                          f"period {_fmt(start)}–{_fmt(end)}", rule=rid)
+    for i, row in enumerate(case.excluded):
+        if not start <= row.date <= end:
+            yield Finding(_WARNING, f"excluded.{i}.date", f"the annex lists an appointment ({_fmt(row.date)}) "
+                          f"outside the claim period {_fmt(start)}–{_fmt(end)}", rule=rid)
+
+
+_MOVE = "; move the row to `excluded` with reason"
+
+
+@_rule("CLAIM-ELIGIBLE", kinds=CLAIM_KINDS)
+def _claim_eligible(case: InterpretationClaimCase, params: Params) -> Iterator[Finding]:
+    """Only the residence bases of CLAIM-ELIGIBLE (Aliens Act §§ 87–93, 51, 52, 52 a, 110; families) are claimed."""
+    for i, row in enumerate(case.rows):
+        if row.residence_basis not in params["claim_eligible_bases"]:
+            yield Finding(_ERROR, f"rows.{i}.residence_basis", f"the basis of residence {row.residence_basis!r} "
+                          f"is not one the KEHA Centre reimburses{_MOVE} not-eligible", rule="CLAIM-ELIGIBLE")
+
+
+@_rule("CLAIM-CITIZEN", kinds=CLAIM_KINDS)
+def _claim_citizen(case: InterpretationClaimCase, params: Params) -> Iterator[Finding]:
+    """Nothing is reimbursed on or after the day the person became a Finnish citizen (trafficking victims excepted)."""
+    for i, row in enumerate(case.rows):
+        if citizen_excluded(row.residence_basis, row.citizenship_date, row.date, params):
+            yield Finding(_ERROR, f"rows.{i}.date", f"the person became a Finnish citizen on "
+                          f"{_fmt(row.citizenship_date)}{_MOVE} citizen", rule="CLAIM-CITIZEN")  # type: ignore[arg-type]
+
+
+@_rule("CLAIM-PURPOSE", kinds=CLAIM_KINDS)
+def _claim_purpose(case: InterpretationClaimCase, params: Params) -> Iterator[Finding]:
+    """Only reimbursable purposes are claimed: social and health, plan, assessment, early stage, orientation, school."""
+    for i, row in enumerate(case.rows):
+        if row.purpose not in params["claim_purposes"]:
+            yield Finding(_ERROR, f"rows.{i}.purpose", f"interpretation for the purpose {row.purpose!r} is not "
+                          f"reimbursable{_MOVE} purpose", rule="CLAIM-PURPOSE")
+
+
+@_rule("CLAIM-AGE", kinds=CLAIM_KINDS)
+def _claim_age(case: InterpretationClaimCase, params: Params) -> Iterator[Finding]:
+    """A claim reaches back at most N years (2) from its submission date."""
+    limit = reach_back_limit(case.submitted, params)
+    for i, row in enumerate(case.rows):
+        if row.date < limit:
+            yield Finding(_ERROR, f"rows.{i}.date", f"a claim submitted on {_fmt(case.submitted)} reaches back to "
+                          f"{_fmt(limit)} ({params['claim_reach_back_years']} years){_MOVE} too-old",
+                          rule="CLAIM-AGE")
+
+
+# ---------------------------------------------------------------------------------------------
+# The no-show fee (FEE-*), 681/2023 § 32 a
+#
+# For each appointment with `attended: false`: a fee is allowed, and a notice written, only when no
+# FEE rule forbids it. A rule that forbids it is reported as a warning at the appointment, so
+# `kotodoc render` says why no notice was written; a fee above the cap is an error.
+
+
+def fee_cap(day: dt.date, params: Params) -> Decimal | None:
+    """FEE-CAP: the cap for the year of `day`; a later year than those listed takes the last one
+    listed (an assumption, see rules.yaml); None before the first (no fee before 681/2023 § 32 a)."""
+    caps = {int(year): Decimal(str(amount)) for year, amount in (params["no_show_fee_caps"] or {}).items()}
+    earlier = [year for year in caps if year <= day.year]
+    return caps[max(earlier)] if earlier else None
+
+
+def _no_shows(case: Case) -> Iterator[tuple[int, Appointment, Person]]:
+    for i, a in enumerate(case.interpretation):
+        whom = appointment_person(case, i)
+        if not a.attended and whom is not None:
+            yield i, a, whom[1]
+
+
+def _fee_minor(i: int, a: Appointment, person: Person, params: Params) -> Finding | None:
+    born = birth_date(person)
+    if born is not None and age_on(born, a.date) < params["no_show_fee_min_age"]:
+        return Finding(_WARNING, f"interpretation.{i}", f"no fee and no notice: the customer was under "
+                       f"{params['no_show_fee_min_age']} on {_fmt(a.date)}", rule="FEE-MINOR")
+    return None
+
+
+def _fee_informed(i: int, a: Appointment) -> Finding | None:
+    if a.fee_notice_given is True:
+        return None
+    told = "not recorded (`fee_notice_given`)" if a.fee_notice_given is None else "false"
+    return Finding(_WARNING, f"interpretation.{i}.fee_notice_given", "no fee and no notice: the customer must be "
+                   f"told of the fee when the time is booked, and this is {told}", rule="FEE-INFORMED")
+
+
+def _fee_reason(i: int, a: Appointment, params: Params) -> Finding | None:
+    if a.fee_due is not None and a.fee_due < a.date:
+        return Finding(_ERROR, f"interpretation.{i}.fee_due", f"the due date {_fmt(a.fee_due)} is before the "
+                       "appointment: the customer must be able to explain the absence by the due date",
+                       rule="FEE-REASON")
+    if a.absence_reason in params["no_show_fee_acceptable_reasons"]:
+        return Finding(_WARNING, f"interpretation.{i}.absence_reason", "no fee and no notice: an acceptable "
+                       f"reason is recorded ({a.absence_reason})", rule="FEE-REASON")
+    return None
+
+
+def _fee_over_cap(i: int, a: Appointment, params: Params) -> Finding | None:
+    cap = fee_cap(a.date, params)
+    if a.fee is None or a.fee == 0:
+        return None
+    if cap is None:
+        return Finding(_ERROR, f"interpretation.{i}.fee", f"no no-show fee can be charged for an appointment in "
+                       f"{a.date.year}: 681/2023 § 32 a applies from 2025", rule="FEE-CAP")
+    if a.fee > cap:
+        return Finding(_ERROR, f"interpretation.{i}.fee", f"the fee {a.fee} euros is above the cap of {cap} euros "
+                       f"for {a.date.year} (681/2023 § 32 a)", rule="FEE-CAP")
+    return None
+
+
+def fee_findings(case: Case, params: Params) -> list[Finding]:
+    """Every FEE-* finding of a plan's no-show appointments, in appointment order."""
+    found: list[Finding] = []
+    for i, a, person in _no_shows(case):
+        checks = (_fee_minor(i, a, person, params), _fee_informed(i, a), _fee_reason(i, a, params),
+                  _fee_over_cap(i, a, params))
+        found.extend(f for f in checks if f is not None)
+    return found
+
+
+def notice_fee(case: Case, index: int, params: Params) -> Decimal | None:
+    """The fee for appointment `index` when a no-show notice is due, else None.
+
+    Due when the customer did not attend, the year has a cap, no FEE rule forbids the fee, and the
+    fee (given, or the cap for the year) is more than zero. A fee of 0 is the official's waiver.
+    """
+    a = case.interpretation[index]
+    cap = fee_cap(a.date, params)
+    if a.attended or cap is None or appointment_person(case, index) is None:
+        return None
+    prefix = f"interpretation.{index}"
+    if any(f.path == prefix or f.path.startswith(prefix + ".") for f in fee_findings(case, params)):
+        return None
+    fee = a.fee if a.fee is not None else cap
+    return fee if fee > 0 else None
+
+
+def _fee_rule(rule_id: str, doc: str) -> RuleFn:
+    def check(case: Case, params: Params) -> Iterator[Finding]:
+        yield from (f for f in fee_findings(case, params) if f.rule == rule_id)
+
+    check.__doc__ = doc
+    return check
+
+
+for _rid, _doc in (
+    ("FEE-CAP", "681/2023 § 32 a: a no-show fee is at most the cap for the year of the appointment."),
+    ("FEE-MINOR", "681/2023 § 32 a: no fee for a customer under 18 on the day of the appointment."),
+    ("FEE-REASON", "681/2023 § 32 a: no fee with an acceptable reason (sudden illness, accident, transport)."),
+    ("FEE-INFORMED", "681/2023 § 32 a: a fee only when the customer was told of it when the time was booked."),
+):
+    _rule(_rid)(_fee_rule(_rid, _doc))

@@ -680,10 +680,187 @@ def interpreter_line(doc: DocumentObject, tx: dict[str, Any]) -> None:
     interp.paragraph_format.space_before = Pt(12)
 
 
+# ---------------------------------------------------------------------------------------------
+# The interpretation-cost claim and the no-show fee notice
+
+# A claim names no one: its footer shows the claimant and the period, never a person.
+CLAIM_FOOTER = "{{ claimant.name }} · {{ period }}"
+
+
+def compact_table(table: Table, size: float = 8, right: tuple[int, ...] = ()) -> Table:
+    """Smaller text in every cell (a long table of many columns); numbers right-aligned in `right` columns.
+
+    Each cell holds one run (a label, or one Jinja tag), so resizing runs keeps every tag whole.
+    """
+    for row in table.rows:
+        for i, cell in enumerate(row.cells):
+            for p in cell.paragraphs:
+                p.paragraph_format.space_after = Pt(0)
+                if i in right and not p.text.startswith("{%"):
+                    p.alignment = WD_PARAGRAPH_ALIGNMENT.RIGHT
+                for run in p.runs:
+                    run.font.size = Pt(size)
+    return table
+
+
+def build_interpretation_claim(lang: str) -> DocumentObject:
+    """The interpretation-cost claim to the KEHA Centre (case format section 4) in one language."""
+    doc, tx = new_document("interpretation-claim", lang, footer_text=CLAIM_FOOTER)
+    doc.add_paragraph("{{ title }}", style="Title")
+    meta = plain(doc, f"{tx['recipient']}: {{{{ recipient }}}} · {tx['period']} {{{{ period }}}}")
+    meta.runs[0].bold = True
+    plain(doc, f"{tx['submitted']}: {{{{ submitted }}}} · {tx['legal_basis']}: {{{{ act|upfirst }}}}")
+
+    heading(doc, tx["h_claimant"])
+    label_table(doc, [
+        (tx["name"], "{{ claimant.name }}"),
+        (tx["business_id"], "{{ claimant.business_id }}"),
+        (tx["address"], "{{ claimant.address }}"),
+        (tx["contact_person"], "{{ claimant.contact_name }}"),
+        (tx["contact"], "{{ claimant.contact }}"),
+        (tx["iban"], "{{ claimant.iban }}"),
+    ])
+    heading(doc, tx["h_summary"])
+    label_table(doc, [
+        (tx["period"], "{{ period }}"),
+        (tx["claimed_rows"], "{{ totals.rows }}"),
+        (tx["minutes_total"], "{{ totals.minutes }}"),
+        (tx["cost_total"], "{{ totals.cost }}"),
+        (tx["vat_total"], "{{ totals.vat }}"),
+        (tx["grand_total"], "{{ totals.total }}"),
+        (tx["not_claimed"], "{{ excluded_totals.rows }}"),
+    ], together=True)
+    plain(doc, tx["privacy_text"]).runs[0].italic = True
+
+    heading(doc, tx["h_rows"])
+    tag(doc, "{%p if rows %}")
+    # The long table: its header row repeats on every page it runs onto (list_table marks it).
+    compact_table(list_table(
+        doc,
+        [tx["col_case"], tx["col_initials"], tx["col_born"], tx["col_date"], tx["col_purpose"], tx["col_language"],
+         tx["col_minutes"], tx["col_cost"], tx["col_vat"]],
+        "r in rows",
+        ["{{ r.case_id }}", "{{ r.initials }}", "{{ r.date_of_birth }}", "{{ r.date }}", "{{ r.purpose }}",
+         "{{ r.language }}", "{{ r.minutes }}", "{{ r.cost }}", "{{ r.vat }}"],
+        [2.5, 1.6, 1.7, 1.7, 3.2, 1.7, 0.9, 1.9, 1.4],
+    ), right=(6, 7, 8))
+    tag(doc, "{%p else %}")
+    plain(doc, tx["none"])
+    tag(doc, "{%p endif %}")
+    plain(doc, tx["vat_text"]).runs[0].italic = True
+
+    heading(doc, tx["h_per_person"])
+    compact_table(list_table(
+        doc,
+        [tx["col_case"], tx["col_initials"], tx["col_born"], tx["col_rows"], tx["col_minutes"], tx["col_cost"],
+         tx["col_vat"], tx["col_total"]],
+        "s in per_person",
+        ["{{ s.case_id }}", "{{ s.initials }}", "{{ s.date_of_birth }}", "{{ s.rows }}", "{{ s.minutes }}",
+         "{{ s.cost }}", "{{ s.vat }}", "{{ s.total }}"],
+        [3.0, 1.6, 2.2, 1.2, 1.4, 2.5, 2.2, 2.5],
+    ), right=(3, 4, 5, 6, 7))
+    heading(doc, tx["h_per_purpose"])
+    compact_table(list_table(
+        doc,
+        [tx["col_purpose"], tx["col_rows"], tx["col_minutes"], tx["col_cost"], tx["col_vat"], tx["col_total"]],
+        "s in per_purpose",
+        ["{{ s.purpose }}", "{{ s.rows }}", "{{ s.minutes }}", "{{ s.cost }}", "{{ s.vat }}", "{{ s.total }}"],
+        [6.0, 1.2, 1.4, 2.8, 2.4, 2.8],
+    ), right=(1, 2, 3, 4, 5))
+
+    heading(doc, tx["h_total"])
+    total = label_table(doc, [
+        (tx["cost_total"], "{{ totals.cost }}"),
+        (tx["vat_total"], "{{ totals.vat }}"),
+        (tx["grand_total"], "{{ totals.total }}"),
+    ], together=True)
+    for cell in total.rows[-1].cells:
+        cell.paragraphs[0].runs[0].bold = True
+
+    heading(doc, tx["h_signature"])
+    keep_with_next(plain(doc, tx["certify"]))
+    signature_table(doc, tx, [("", tx["place_date"]), ("{{ claimant.contact_name }}", tx["signature"])],
+                    official=False)
+
+    annex = doc.add_heading(tx["h_annex"], level=1)
+    annex.paragraph_format.page_break_before = True
+    keep_with_next(annex)
+    plain(doc, tx["annex_text"])
+    tag(doc, "{%p if excluded %}")
+    compact_table(list_table(
+        doc,
+        [tx["col_case"], tx["col_initials"], tx["col_born"], tx["col_date"], tx["col_purpose"], tx["col_cost"],
+         tx["col_reason"], tx["col_rule"]],
+        "x in excluded",
+        ["{{ x.case_id }}", "{{ x.initials }}", "{{ x.date_of_birth }}", "{{ x.date }}", "{{ x.purpose }}",
+         "{{ x.cost }}", "{{ x.reason }}", "{{ x.rule }}"],
+        [2.5, 1.6, 1.7, 1.7, 2.3, 1.6, 2.5, 2.7],
+    ), right=(5,))
+    heading(doc, tx["h_per_reason"], 2)
+    compact_table(list_table(
+        doc,
+        [tx["col_reason"], tx["col_rule"], tx["col_rows"], tx["col_cost"]],
+        "s in per_reason",
+        ["{{ s.reason }}", "{{ s.rule }}", "{{ s.rows }}", "{{ s.cost }}"],
+        [8.0, 3.2, 1.6, 3.8],
+    ), right=(2, 3))
+    tag(doc, "{%p else %}")
+    plain(doc, tx["annex_none"])
+    tag(doc, "{%p endif %}")
+    return doc
+
+
+def build_no_show_notice(lang: str) -> DocumentObject:
+    """The notice of a fee for unused interpretation (case format section 5) in one language, on one page."""
+    doc, tx = new_document("no-show-notice", lang, footer_text="{{ customer.full_name }}")
+    doc.add_paragraph("{{ title }}", style="Title")
+    plain(doc, f"{tx['date']} {{{{ issued }}}} · {tx['case_id']} {{{{ case_id }}}}").runs[0].bold = True
+    plain(doc, f"{tx['legal_basis']}: {{{{ act|upfirst }}}}, {tx['section']}")
+
+    # The addressee as on a letter: name and address, no heading.
+    to = keep_with_next(plain(doc, "{{ customer.full_name }}"))
+    to.paragraph_format.space_before = Pt(10)
+    to.paragraph_format.space_after = Pt(0)
+    plain(doc, "{{ customer.address }}").paragraph_format.space_after = Pt(10)
+    plain(doc, tx["intro"])
+
+    heading(doc, tx["h_appointment"])
+    label_table(doc, [
+        (tx["appointment_date"], "{{ appointment.date }}"),
+        (tx["purpose"], "{{ appointment.purpose }}"),
+        (tx["language"], "{{ appointment.language }}"),
+        (tx["mode"], "{{ appointment.mode }}"),
+        (tx["provider"], "{{ appointment.provider }}"),
+        (tx["booked_at"], "{{ appointment.booked_at }}"),
+    ], together=True)
+
+    heading(doc, tx["h_fee"])
+    fee = label_table(doc, [(tx["amount"], "{{ fee.amount }}"), (tx["due"], "{{ fee.due }}")], together=True)
+    for row in fee.rows:
+        row.cells[1].paragraphs[0].runs[0].bold = True
+    plain(doc, tx["fee_text"])
+
+    heading(doc, tx["h_explain"])
+    plain(doc, tx["explain_text"])
+    keep_with_next(plain(doc, tx["reasons_text"] + ":")).runs[0].bold = True
+    bullets(doc, "x in reasons", "{{ x }}")
+
+    heading(doc, tx["h_contact"])
+    label_table(doc, [
+        (tx["authority_name"], "{{ authority.name }}"),
+        (tx["official"], "{{ authority.official.name }}, {{ authority.official.title }}"),
+        (f"{tx['phone']} · {tx['email']}", "{{ authority.official.phone }} · {{ authority.official.email }}"),
+        (tx["address"], "{{ authority.address }}"),
+    ], together=True)
+    return doc
+
+
 BUILDERS = {
     "integration-plan": build_integration_plan,
     "minor-plan": build_minor_plan,
     "family-plan": build_family_plan,
+    "interpretation-claim": build_interpretation_claim,
+    "no-show-notice": build_no_show_notice,
 }
 
 
