@@ -227,16 +227,24 @@ class _Prepared:
 
     report: CaseReport
     docs: list[tuple[str, str, str, Path]] = field(default_factory=list)  # stem, lang, title, docx
+    extras: list[tuple[str, Path]] = field(default_factory=list)  # files beside the documents (a claim's CSV)
     author: str = ""
 
 
-def _prepare(args: tuple[Path, Path, Sequence[str] | None, dict[str, Any] | None, dt.datetime]) -> _Prepared:
+_Args = tuple[Path, Path, Sequence[str] | None, dict[str, Any] | None, dt.datetime, str | None]
+
+
+def _prepare(args: _Args) -> _Prepared:
     """Validate a case and render its DOCX files (runs in a worker process).
 
     Everything comes in the arguments, the time stamp included: a worker started by the
     forkserver has the environment of the forkserver's start, not the caller's of today.
     """
-    path, work, languages, rule_data, stamp = args
+    path, work, languages, rule_data, stamp, epoch = args
+    if epoch is None:
+        os.environ.pop("SOURCE_DATE_EPOCH", None)
+    else:
+        os.environ["SOURCE_DATE_EPOCH"] = epoch
     start = time.perf_counter()
     case, report = check_file(path, rule_data=rule_data)
     prepared = _Prepared(report)
@@ -245,7 +253,7 @@ def _prepare(args: tuple[Path, Path, Sequence[str] | None, dict[str, Any] | None
         return prepared
     prepared.author = case.authority.name
     root = templates_root()
-    for doc in documents(case, list(languages or case.languages)):
+    for doc in documents(case, list(languages or case.languages), rule_data=rule_data):
         template = root / doc.lang / f"{doc.template}.docx"
         try:
             context = doc.context()
@@ -259,6 +267,9 @@ def _prepare(args: tuple[Path, Path, Sequence[str] | None, dict[str, Any] | None
             }, stamp)
             atomic_write(target, data)
             prepared.docs.append((doc.stem, doc.lang, context["title"], target))
+            for name, payload in (doc.extras() if doc.extras else {}).items():
+                atomic_write(work / name, payload)
+                prepared.extras.append((name, work / name))
         except FileNotFoundError:
             report.failures.append(f"no template for {doc.template} in language {doc.lang}")
         except KotodocError as e:
@@ -392,7 +403,8 @@ class _Runner:
         pool: ConverterPool | None = None
         collector: threading.Thread | None = None
         try:
-            args = [(path, work, languages, rule_data, self.stamp) for _, path, _, _ in todo]
+            epoch = os.environ.get("SOURCE_DATE_EPOCH")
+            args = [(path, work, languages, rule_data, self.stamp, epoch) for _, path, _, _ in todo]
             # forkserver: workers start from a clean process, not a fork of one running threads.
             context = multiprocessing.get_context("forkserver")
             with ProcessPoolExecutor(max_workers=workers, mp_context=context) as executor:
@@ -490,6 +502,7 @@ class _Runner:
                 moves.append((docx, self.out_dir / f"{stem}.docx"))
             if "pdf" in self.formats:
                 moves.append((state.pdfs[stem], self.out_dir / f"{stem}.pdf"))
+        moves.extend((src, self.out_dir / name) for name, src in state.prepared.extras)
         try:
             for src, dst in moves:
                 digest = _sha256(src)
