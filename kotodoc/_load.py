@@ -6,7 +6,10 @@ that later stages (the model, the rules) can report `FILE:LINE:COL` for any fiel
 
 Limits (documented in the README): a case file is at most `MAX_BYTES`, nests at most `MAX_DEPTH`
 levels and expands to at most `MAX_NODES` nodes, which stops alias bombs; a recursive anchor is an
-error. Text may not hold characters that XML 1.0 forbids, since they would break the DOCX.
+error. The limits are checked on the parser's events as the composer takes them: ruamel.yaml's
+composer recurses once per level (a few hundred `[` ended in a RecursionError) and would build
+the whole of an alias bomb. Text may not hold characters that XML 1.0 forbids, since they would
+break the DOCX.
 """
 
 from __future__ import annotations
@@ -18,9 +21,18 @@ from pathlib import Path
 from typing import Any, Self
 
 from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.comments import CommentedMap, CommentedOrderedMap, CommentedSeq
 from ruamel.yaml.constructor import DuplicateKeyError
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import (
+    AliasEvent,
+    CollectionEndEvent,
+    CollectionStartEvent,
+    Event,
+    MappingStartEvent,
+    NodeEvent,
+    ScalarEvent,
+)
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.reader import ReaderError
 from ruamel.yaml.scalarfloat import ScalarFloat
@@ -30,11 +42,15 @@ from kotodoc.errors import CaseError, Finding, Severity
 
 MAX_BYTES = 2_000_000
 MAX_DEPTH = 32
+# A plan has some 300-650 nodes, but an interpretation claim of a few thousand rows has 25 a row.
+# ruamel.yaml composes some 20,000 nodes a second, so a file just over the limit without aliases
+# is refused in about ten seconds; an alias bomb at once, since an alias counts as its whole node.
 MAX_NODES = 200_000
 
 PathKey = tuple[str | int, ...]
-# XML 1.0 allows TAB, LF and CR but no other C0 control character.
-_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# XML 1.0 allows TAB, LF and CR but no other C0 control character, no surrogate (a YAML escape
+# "\ud800" gives a lone one, which cannot even be written as UTF-8) and not U+FFFE or U+FFFF.
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def dotted(path: PathKey) -> str:
@@ -54,10 +70,10 @@ class Positions:
         table = self.keys if key else self.values
         probe = path
         while True:
-            if probe in table:
-                return table[probe]
-            if probe in self.keys:
-                return self.keys[probe]
+            # An item of a sequence has no key: its value's position stands for it.
+            for known in (table, self.keys, self.values):
+                if probe in known:
+                    return known[probe]
             if not probe:
                 return None
             probe = probe[:-1]
@@ -86,7 +102,15 @@ class _Converter:
         self.findings: list[Finding] = []
 
     def convert(self, node: Any, path: PathKey, depth: int) -> Any:
-        # Recursion, depth and size were checked on the node graph (`_check_nodes`) before this.
+        # Recursion, depth and size were checked on the parser's events (`_EventCheck`) before this.
+        tag = getattr(getattr(node, "tag", None), "value", None)
+        if isinstance(node, (CommentedMap, CommentedSeq)) and (tag or isinstance(node, CommentedOrderedMap)):
+            # `!!python/object/apply:...`, `!!omap`, `!custom` on a mapping or list: not part of the format.
+            pos = self.positions.values.get(path, (None, None))
+            shown = tag if tag and re.fullmatch(r"[!\w:/.,-]{1,60}", tag) else "!!omap" if not tag else "this tag"
+            self.findings.append(Finding(Severity.ERROR, dotted(path), f"unsupported YAML value with tag {shown}",
+                                         line=pos[0], column=pos[1]))
+            return None
         if isinstance(node, CommentedMap):
             return self._mapping(node, path, depth)
         if isinstance(node, CommentedSeq):
@@ -100,7 +124,7 @@ class _Converter:
             line, col = _position(node, key, "key")
             if not isinstance(key, str):
                 # Keys of the format are names; a number or date as a key is a typo.
-                self._error(path, line, col, f"a key must be text, not {type(key).__name__}")
+                self._error(path, line, col, f"a key must be text, not {_kind_of(key)}")
                 continue
             child = (*path, key)
             self.positions.keys[child] = (line + 1, col + 1)
@@ -112,7 +136,8 @@ class _Converter:
     def _sequence(self, node: CommentedSeq, path: PathKey, depth: int) -> list[Any]:
         out = []
         for i, item in enumerate(node):
-            line, col = node.lc.item(i)
+            # ruamel records no item positions in some sequences (a tagged one): use the sequence's.
+            line, col = node.lc.item(i) or (node.lc.line or 0, node.lc.col or 0)
             self.positions.values[(*path, i)] = (line + 1, col + 1)
             out.append(self.convert(item, (*path, i), depth + 1))
         return out
@@ -131,20 +156,26 @@ class _Converter:
                     Finding(
                         Severity.ERROR,
                         dotted(path),
-                        f"control character U+{ord(bad.group()):04X} at offset {bad.start()} "
+                        f"{_char_kind(bad.group())} U+{ord(bad.group()):04X} at offset {bad.start()} "
                         "cannot go into a document",
                         line=pos[0],
                         column=pos[1],
                     )
                 )
             return str(node) if isinstance(node, str) else node
+        if isinstance(node, float):
+            # `.inf` and `.nan` (ScalarFloat keeps only finite numbers): no amount or count is infinite.
+            pos = self.positions.values.get(path, (None, None))
+            self.findings.append(Finding(Severity.ERROR, dotted(path), "expected a finite number, not .inf or .nan",
+                                         line=pos[0], column=pos[1]))
+            return None
         # Tagged scalars (!python/object, !!binary...) are not part of the format.
         pos = self.positions.values.get(path, (None, None))
         self.findings.append(
             Finding(
                 Severity.ERROR,
                 dotted(path),
-                f"unsupported YAML value of type {type(node).__name__}",
+                f"unsupported YAML value {_kind_of(node)}",
                 line=pos[0],
                 column=pos[1],
             )
@@ -153,6 +184,23 @@ class _Converter:
 
     def _error(self, path: PathKey, line: int, col: int, message: str) -> None:
         self.findings.append(Finding(Severity.ERROR, dotted(path), message, line=line + 1, column=col + 1))
+
+
+_KINDS = {"int": "a number", "float": "a number", "bool": "true or false", "NoneType": "null",
+          "CommentedKeySeq": "a list", "CommentedKeyMap": "a mapping", "bytes": "with tag !!binary",
+          "CommentedSet": "with tag !!set"}
+
+
+def _kind_of(value: Any) -> str:
+    """What a key or value is, in the words of a message (never its content)."""
+    tag = getattr(getattr(value, "tag", None), "value", None)
+    if isinstance(tag, str) and re.fullmatch(r"[!\w:/.,-]{1,60}", tag):
+        return f"with tag {tag}"
+    return _KINDS.get(type(value).__name__, f"of type {type(value).__name__}")
+
+
+def _char_kind(char: str) -> str:
+    return "surrogate" if "\ud800" <= char <= "\udfff" else "non-character" if char > "\ud7ff" else "control character"
 
 
 def _position(node: CommentedMap, key: Any, which: str) -> tuple[int, int]:
@@ -230,18 +278,46 @@ def load_case(file: Path, text: str | None = None) -> LoadedCase:
         except OSError as e:
             raise fail(f"cannot read the file: {e.strerror}") from None
         if len(raw) > MAX_BYTES:
-            raise fail(f"the file is larger than {MAX_BYTES} bytes")
+            # Point at the first character beyond the limit, so the message is located like any other.
+            line, column = _byte_position(raw, MAX_BYTES)
+            raise fail(f"the file is larger than {MAX_BYTES} bytes", line, column)
+        if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or _utf16_without_bom(raw):
+            raise fail("the file is UTF-16 text; save it as UTF-8", 1, 1)
         try:
             text = raw.decode("utf-8-sig")  # a byte-order mark is harmless; drop it
         except UnicodeDecodeError as e:
-            line = raw[: e.start].count(b"\n") + 1
-            column = e.start - (raw.rfind(b"\n", 0, e.start) + 1) + 1
+            line, column = _byte_position(raw, e.start)
             raise fail("the file is not valid UTF-8 text", line, column) from None
+    elif len(text) > MAX_BYTES or len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
+        line, column = _offset_to_line_col(text, len(text.encode("utf-8", "surrogatepass")[:MAX_BYTES].decode(
+            "utf-8", "ignore")))
+        raise fail(f"the file is larger than {MAX_BYTES} bytes", line, column)
     if not text.strip():
-        raise fail("the file is empty")
+        raise fail("the file is empty", 1, 1)
 
+    # Most case files are plain YAML: libyaml reads them in a tenth of the time (see _load_fast).
+    # Anything unusual, and every error, is left to the careful path below, which places it.
+    from kotodoc._load_fast import fast_load
+
+    fast = fast_load(text)
+    if fast is not None:
+        return LoadedCase(file, *fast)
+
+    yaml = _CheckedYAML(typ="rt")
     try:
-        doc = _compose_and_construct(file, text)
+        # The limits are checked on the events as they are composed, then the node graph before
+        # constructing: ruamel raises an unlocated ValueError for an impossible date or a `!!int`
+        # that is not one; the nodes still know where they are.
+        try:
+            root = yaml.compose(text)
+            problem = _check_nodes(root, yaml)
+        except _LimitError as e:
+            root, problem = None, e.problem
+        if problem is not None:
+            message, path, line, column = problem
+            raise CaseError(file, [Finding(Severity.ERROR, dotted(path), message, file=name, line=line,
+                                           column=column)])
+        doc = yaml.constructor.construct_document(root) if root is not None else None
     except DuplicateKeyError as e:
         # ruamel's own message repeats both values, which may be personal data.
         mark = e.problem_mark
@@ -252,16 +328,21 @@ def load_case(file: Path, text: str | None = None) -> LoadedCase:
         raise fail(f"character U+{e.character:04X} is not allowed in YAML" if isinstance(e.character, int)
                    else "a character is not allowed in YAML", line, column) from None
     except MarkedYAMLError as e:
-        problem = (e.problem or "invalid YAML").strip()
-        if "\t" in text and "tab" in problem.lower() or "'\\t'" in problem:
-            problem += " (tabs cannot indent YAML; use spaces)"
-        raise fail(f"YAML syntax error: {problem}", *_mark(e.problem_mark or e.context_mark)) from None
-    except (YAMLError, RecursionError, ValueError) as e:
+        problem_text = (e.problem or "invalid YAML").strip()
+        if "\t" in text and "tab" in problem_text.lower() or "'\\t'" in problem_text:
+            problem_text += " (tabs cannot indent YAML; use spaces)"
+        elif problem_text == "mapping values are not allowed here":
+            problem_text += " (check the indentation, a quote left open above, or ': ' in an unquoted value)"
+        raise fail(f"YAML syntax error: {problem_text}", *_mark(e.problem_mark or e.context_mark)) from None
+    except (YAMLError, RecursionError, ValueError, TypeError, LookupError) as e:
+        # Not expected after the checks above; still a message, never a traceback.
         raise fail(f"YAML error: {type(e).__name__}") from None
 
     if not isinstance(doc, CommentedMap):
+        if doc is None or root is None:
+            raise fail("the file holds no data, only comments or an empty document", 1, 1)
         kind = "a list" if isinstance(doc, CommentedSeq) else f"a {type(doc).__name__}"
-        raise fail(f"a case file must be a mapping of keys to values, not {kind}", 1, 1)
+        raise fail(f"a case file must be a mapping of keys to values, not {kind}", *_mark(root.start_mark))
 
     conv = _Converter()
     conv.positions.values[()] = (1, 1)
@@ -274,35 +355,148 @@ def load_case(file: Path, text: str | None = None) -> LoadedCase:
     return LoadedCase(file, data, conv.positions)
 
 
+Problem = tuple[str, PathKey, int, int]
+
+
+@dataclass
+class _Frame:
+    """An open mapping or sequence while scanning events."""
+
+    anchor: str | None
+    start: int  # the node count when it opened
+    mapping: bool
+    index: int = 0  # items (sequence) or keys and values (mapping) seen so far
+    key: str | int = "?"  # the key whose value comes next (mapping)
+    height: int = 0  # levels below it, aliases expanded
+
+
+class _EventCheck:
+    """Check nesting, size (aliases expanded) and recursive anchors on the parser's events.
+
+    An alias counts as the whole node it refers to, so `MAX_NODES` stops an alias bomb after a few
+    events; an alias to an anchor that is still open is a recursive anchor.
+    """
+
+    def __init__(self) -> None:
+        self.stack: list[_Frame] = []
+        self.done: dict[str, tuple[int, int]] = {}  # anchor -> (nodes, height)
+        self.count = 0
+
+    def feed(self, event: Event) -> Problem | None:
+        """Take the next event; return the problem it makes, if any."""
+        if not isinstance(event, (NodeEvent, CollectionEndEvent)):
+            return None
+        stack = self.stack
+        mark = event.start_mark
+        where = (mark.line + 1, mark.column + 1)
+        if isinstance(event, CollectionEndEvent):
+            frame = stack.pop()
+            if frame.anchor is not None:
+                self.done[frame.anchor] = (self.count - frame.start + 1, frame.height)
+            if stack:
+                _child(stack[-1], frame.height + 1)
+            return None
+        parent = stack[-1] if stack else None
+        if parent is not None and parent.mapping and parent.index % 2 == 0:
+            parent.key = event.value if isinstance(event, ScalarEvent) else "?"
+        if isinstance(event, AliasEvent):
+            anchor = str(event.anchor)
+            if any(f.anchor == anchor for f in stack):
+                return "a recursive anchor refers to itself", self._path(), *where
+            nodes, height = self.done.get(anchor, (1, 0))  # an undefined alias is the composer's error
+        else:
+            nodes, height = 1, 0
+        self.count += nodes
+        if self.count > MAX_NODES:
+            return f"the document expands to more than {MAX_NODES} nodes (alias bomb?)", self._path(), *where
+        if len(stack) + height > MAX_DEPTH:
+            return f"the document nests deeper than {MAX_DEPTH} levels", self._path(), *where
+        if isinstance(event, CollectionStartEvent):
+            stack.append(_Frame(event.anchor, self.count, isinstance(event, MappingStartEvent)))
+            return None
+        if isinstance(event, ScalarEvent) and event.anchor is not None:
+            self.done[str(event.anchor)] = (1, 0)
+        if parent is not None:
+            _child(parent, height + 1)
+        return None
+
+    def _path(self) -> PathKey:
+        return tuple(f.key if f.mapping else f.index for f in self.stack)
+
+
+class _LimitError(Exception):
+    """A limit was passed while composing; raised from inside ruamel's composer to stop it."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem[0])
+        self.problem = problem
+
+
+class _CheckedYAML(YAML):
+    """ruamel's round-trip loader, with every event checked before the composer sees it.
+
+    The composer recurses once per level and expands nothing itself, so checking its events as it
+    takes them stops a deep or huge document before Python's recursion limit or memory is reached,
+    and the text is parsed once.
+    """
+
+    def get_constructor_parser(self, stream: Any) -> Any:
+        constructor, parser = super().get_constructor_parser(stream)
+        check, get_event = _EventCheck(), parser.get_event
+
+        def checked_event() -> Any:
+            event = get_event()
+            if (problem := check.feed(event)) is not None:
+                raise _LimitError(problem)
+            return event
+
+        parser.get_event = checked_event
+        return constructor, parser
+
+
+def _child(frame: _Frame, height: int) -> None:
+    """Record that a child of `height` levels finished inside a frame."""
+    frame.index += 1
+    frame.height = max(frame.height, height)
+
+
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_CHECKED_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool",
+                 "tag:yaml.org,2002:null")
 
 
-def _check_nodes(root: Node | None) -> tuple[str, PathKey, int, int] | None:
-    """Find a recursive anchor, an alias bomb or an impossible date in the composed document."""
-    count = 0
-    stack: list[tuple[Node, PathKey, frozenset[int]]] = [(root, (), frozenset())] if root is not None else []
+def _check_nodes(root: Node | None, yaml: YAML) -> Problem | None:
+    """Find an impossible date or a scalar its tag cannot hold (`!!int ten`) in the composed document.
+
+    The graph is within the limits (see `_EventCheck`), so walking it, aliases included, is safe.
+    """
+    constructor = yaml.constructor
+    stack: list[tuple[Node, PathKey]] = [(root, ())] if root is not None else []
+    seen: set[int] = set()
     while stack:
-        node, path, ancestors = stack.pop()
-        count += 1
+        node, path = stack.pop()
+        if id(node) in seen:
+            continue  # an alias: its node was checked where it was defined
+        seen.add(id(node))
         line, column = node.start_mark.line + 1, node.start_mark.column + 1
-        if count > MAX_NODES:
-            return f"the document expands to more than {MAX_NODES} nodes (alias bomb?)", path, line, column
-        if len(ancestors) > MAX_DEPTH:
-            return f"the document nests deeper than {MAX_DEPTH} levels", path, line, column
         if isinstance(node, ScalarNode):
             if node.tag == _TIMESTAMP and not _valid_timestamp(node.value):
-                return f"{node.value} is not a valid date", path, line, column
-            continue
-        if id(node) in ancestors:
-            return "a recursive anchor refers to itself", path, line, column
-        inner = ancestors | {id(node)}
-        if isinstance(node, MappingNode):
+                # Echo the value only when it looks like a date: a tagged text may be personal data.
+                shown = node.value if re.fullmatch(r"[0-9: .T+-]{1,40}", node.value) else "the value"
+                return f"{shown} is not a valid date", path, line, column
+            if node.tag in _CHECKED_TAGS:
+                try:
+                    constructor.construct_object(node)
+                except (ValueError, TypeError, LookupError, YAMLError):
+                    kind = str(node.tag).rsplit(":", 1)[-1]
+                    return f"the value is not a valid YAML {kind}", path, line, column
+        elif isinstance(node, MappingNode):
             for key, value in node.value:
                 name = key.value if isinstance(key, ScalarNode) else "?"
-                stack.append((key, path, inner))
-                stack.append((value, (*path, name), inner))
+                stack.append((key, path))
+                stack.append((value, (*path, name)))
         elif isinstance(node, SequenceNode):
-            stack.extend((child, (*path, i), inner) for i, child in enumerate(node.value))
+            stack.extend((child, (*path, i)) for i, child in enumerate(node.value))
     return None
 
 
@@ -312,6 +506,20 @@ def _valid_timestamp(value: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _utf16_without_bom(raw: bytes) -> bool:
+    # YAML allows no NUL; text whose first characters alternate with NUL bytes is UTF-16.
+    head = raw[:64]
+    even, odd = head[0::2], head[1::2]
+    return len(head) >= 4 and ((all(even) and not any(odd)) or (all(odd) and not any(even)))
+
+
+def _byte_position(raw: bytes, offset: int) -> tuple[int, int]:
+    """Line and column (in characters, 1-based) of a byte offset; the bytes before it are UTF-8."""
+    start = raw.rfind(b"\n", 0, offset) + 1
+    prefix = raw[start:offset].decode("utf-8", "replace")
+    return raw.count(b"\n", 0, offset) + 1, len(prefix) + 1
 
 
 def _mark(mark: Any) -> tuple[int | None, int | None]:

@@ -52,6 +52,9 @@ def _date_only(value: Any) -> Any:
     return value
 
 
+_MONEY_LIMIT = Decimal(1_000_000_000)
+
+
 def _money(value: Any) -> Decimal:
     # Money never passes through float: a YAML float keeps its written digits (see _load).
     if isinstance(value, bool):
@@ -67,6 +70,9 @@ def _money(value: Any) -> Decimal:
         raise PydanticCustomError("money", "expected a finite amount in euros")
     if amount < 0:
         raise PydanticCustomError("money", "an amount cannot be negative")
+    if amount >= _MONEY_LIMIT:
+        # No fee, cost or claim comes near; a typo such as `1e30` must not reach the documents.
+        raise PydanticCustomError("money", "an amount must be below 1 000 000 000 euros")
     exponent = amount.as_tuple().exponent
     if isinstance(exponent, int) and exponent < -2:
         raise PydanticCustomError("money", "an amount has at most two decimals (cents)")
@@ -720,7 +726,7 @@ def _finding(loaded: LoadedCase, model: type[BaseModel], err: Any) -> Finding:
         hint = _did_you_mean(value, options) if isinstance(value, str) else ""
         message = f"{shown}; expected one of: {', '.join(options)}{hint}"
     elif kind in ("string_type", "bool_type", "int_type", "list_type", "model_type", "dict_type"):
-        message = message.replace("Input should be", "expected")
+        message = re.sub(r" or instance of \w+$", "", message.replace("Input should be", "expected"))
         if kind == "string_type" and type(err.get("input")) not in (bool, type(None)) and isinstance(
                 err.get("input"), (int, float)):
             # `personal_id: 120409E3718` is a float to YAML; `case_id: 20250217` an integer.
