@@ -276,6 +276,11 @@ def _prepare(args: _Args) -> _Prepared:
             report.failures.append(str(e))
         except OSError as e:
             report.failures.append(f"cannot write the DOCX: {e.strerror}")
+        except Exception as e:  # a bug must fail this case, not the whole run
+            if os.environ.get("KOTODOC_DEBUG") == "1":
+                raise
+            # The type only: an exception's text may quote personal data.
+            report.failures.append(f"internal error ({type(e).__name__}) rendering {doc.stem}")
     report.seconds = time.perf_counter() - start
     return prepared
 

@@ -8,6 +8,7 @@ place only when every document of the case is whole, so a failure leaves nothing
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 import time
@@ -255,6 +256,11 @@ def _render_docx(jobs: list[_Job], root: Path, work: Path) -> None:
                 job.report.failures.append(str(e))
             except OSError as e:
                 job.report.failures.append(f"cannot write the DOCX: {e.strerror}")
+            except Exception as e:  # a bug must fail this case, not the whole run
+                if os.environ.get("KOTODOC_DEBUG") == "1":
+                    raise
+                # The type only: an exception's text may quote personal data.
+                job.report.failures.append(f"internal error ({type(e).__name__}) rendering {doc.stem}")
 
 
 def _render_pdf(jobs: list[_Job], work: Path) -> None:
