@@ -442,7 +442,7 @@ class _Runner:
         """Take each rendered case in order; send its DOCX files to conversion. Returns how many."""
         used: dict[str, Path] = {}
         submitted = 0
-        for (index, path, key, fingerprint), prepared in zip(todo, prepared_iter, strict=True):
+        for position, ((index, path, key, fingerprint), prepared) in enumerate(zip(todo, prepared_iter, strict=True)):
             report = prepared.report
             case_id = report.case_id
             if report.status == "valid" and case_id in used:
@@ -459,6 +459,10 @@ class _Runner:
             for _, _, _, docx in prepared.docs:
                 pool.submit(docx)
                 submitted += 1
+            # Re-estimate the documents to come (cases differ in languages and notices), so the
+            # lanes' shares stay even and LibreOffice is not restarted more than needed.
+            done_cases = position + 1
+            pool.expect(submitted + round(submitted / done_cases * (len(todo) - done_cases)))
         return submitted
 
     def _collect(self, results: Iterator[Conversion]) -> None:
