@@ -36,11 +36,21 @@ from pathlib import Path
 from typing import Any
 
 from kotodoc import __version__
-from kotodoc._docx import compiled, fixed_time
+from kotodoc._docx import fixed_time
 from kotodoc._files import atomic_move, atomic_write
 from kotodoc._finish import bundle_pdfs, pin_pdf, verify_pdf
 from kotodoc._pdf import Conversion, ConverterPool, soffice_binary
-from kotodoc._pipeline import _DOC_LANG, LANGUAGES, CaseReport, Format, check_file, documents, templates_root
+from kotodoc._pipeline import (
+    _DOC_LANG,
+    LANGUAGES,
+    CaseReport,
+    Format,
+    check_file,
+    documents,
+    failure_message,
+    render_document,
+    templates_root,
+)
 from kotodoc.errors import KotodocError, UsageError
 
 MANIFEST = ".kotodoc-manifest.jsonl"
@@ -254,33 +264,16 @@ def _prepare(args: _Args) -> _Prepared:
     prepared.author = case.authority.name
     root = templates_root()
     for doc in documents(case, list(languages or case.languages), rule_data=rule_data):
-        template = root / doc.lang / f"{doc.template}.docx"
+        target = work / f"{doc.stem}.docx"
         try:
-            context = doc.context()
-            target = work / f"{doc.stem}.docx"
-            data = compiled(template).render(context, {
-                "title": context["title"],
-                "author": case.authority.name,
-                "subject": f"{context['title']} · {context['act']}",
-                "language": _DOC_LANG[doc.lang],
-                "keywords": case.case_id,
-            }, stamp)
-            atomic_write(target, data)
-            prepared.docs.append((doc.stem, doc.lang, context["title"], target))
+            # render_docx caches the compiled template per process: each worker compiles it once.
+            title = render_document(case, doc, root, target, stamp)
+            prepared.docs.append((doc.stem, doc.lang, title, target))
             for name, payload in (doc.extras() if doc.extras else {}).items():
                 atomic_write(work / name, payload)
                 prepared.extras.append((name, work / name))
-        except FileNotFoundError:
-            report.failures.append(f"no template for {doc.template} in language {doc.lang}")
-        except KotodocError as e:
-            report.failures.append(str(e))
-        except OSError as e:
-            report.failures.append(f"cannot write the DOCX: {e.strerror}")
-        except Exception as e:  # a bug must fail this case, not the whole run
-            if os.environ.get("KOTODOC_DEBUG") == "1":
-                raise
-            # The type only: an exception's text may quote personal data.
-            report.failures.append(f"internal error ({type(e).__name__}) rendering {doc.stem}")
+        except Exception as e:  # noqa: BLE001 (failure_message sorts it out; a bug re-raised under KOTODOC_DEBUG)
+            report.failures.append(failure_message(e, doc))
     report.seconds = time.perf_counter() - start
     return prepared
 

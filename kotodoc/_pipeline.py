@@ -8,6 +8,7 @@ place only when every document of the case is whole, so a failure leaves nothing
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import tempfile
@@ -231,36 +232,50 @@ class _Job:
         return not self.report.failures
 
 
+def render_document(case: Case, doc: Document, root: Path, target: Path, stamp: dt.datetime) -> str:
+    """Render one document of a case into `target` (with its core properties); return its title.
+
+    Raises:
+        FileNotFoundError: no template for the document's kind and language.
+        KotodocError, OSError: the template failed, or the file could not be written.
+    """
+    template = root / doc.lang / f"{doc.template}.docx"
+    context = doc.context()
+    render_docx(template, context, target, stamp=stamp, properties={
+        "title": context["title"],
+        "author": case.authority.name,
+        "subject": f"{context['title']} · {context['act']}",
+        "language": _DOC_LANG[doc.lang],
+        "keywords": case.case_id,
+    })
+    return str(context["title"])
+
+
+def failure_message(error: Exception, doc: Document) -> str:
+    """What a case's report says when one of its documents could not be rendered."""
+    if isinstance(error, FileNotFoundError):
+        return f"no template for {doc.template} in language {doc.lang}"
+    if isinstance(error, KotodocError):
+        return str(error)
+    if isinstance(error, OSError):
+        return f"cannot write the DOCX: {error.strerror}"
+    # A bug fails this case, not the whole run. The type only: an exception's text may quote
+    # personal data. KOTODOC_DEBUG=1 lets it through with its traceback.
+    if os.environ.get("KOTODOC_DEBUG") == "1":
+        raise error
+    return f"internal error ({type(error).__name__}) rendering {doc.stem}"
+
+
 def _render_docx(jobs: list[_Job], root: Path, work: Path) -> None:
     stamp = fixed_time()
     for job in jobs:
-        case = job.case
         for doc in job.documents:
-            template = root / doc.lang / f"{doc.template}.docx"
-            if not template.is_file():
-                job.report.failures.append(f"no template for {doc.template} in language {doc.lang} ({template})")
-                continue
+            target = work / f"{doc.stem}.docx"
             try:
-                context = doc.context()
-                job.titles[doc.stem] = context["title"]
-                target = work / f"{doc.stem}.docx"
-                render_docx(template, context, target, stamp=stamp, properties={
-                    "title": context["title"],
-                    "author": case.authority.name,
-                    "subject": f"{context['title']} · {context['act']}",
-                    "language": _DOC_LANG[doc.lang],
-                    "keywords": case.case_id,
-                })
+                job.titles[doc.stem] = render_document(job.case, doc, root, target, stamp)
                 job.docx[doc.stem] = target
-            except KotodocError as e:
-                job.report.failures.append(str(e))
-            except OSError as e:
-                job.report.failures.append(f"cannot write the DOCX: {e.strerror}")
-            except Exception as e:  # a bug must fail this case, not the whole run
-                if os.environ.get("KOTODOC_DEBUG") == "1":
-                    raise
-                # The type only: an exception's text may quote personal data.
-                job.report.failures.append(f"internal error ({type(e).__name__}) rendering {doc.stem}")
+            except Exception as e:  # noqa: BLE001 (failure_message sorts it out; a bug re-raised under KOTODOC_DEBUG)
+                job.report.failures.append(failure_message(e, doc))
 
 
 def _render_pdf(jobs: list[_Job], work: Path) -> None:
