@@ -37,7 +37,7 @@ from typing import Any
 
 from kotodoc import __version__
 from kotodoc._docx import fixed_time
-from kotodoc._files import atomic_move, atomic_write
+from kotodoc._files import atomic_move, atomic_write, private_dir
 from kotodoc._finish import bundle_pdfs, pin_pdf, verify_pdf
 from kotodoc._pdf import Conversion, ConverterPool, soffice_binary
 from kotodoc._pipeline import (
@@ -344,7 +344,7 @@ def batch(
     if shard is not None:
         paths = [p for p in paths if in_shard(p, shard)]
 
-    out_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(out_dir)
     manifest = Manifest(out_dir)
     base = "|".join([__version__, templates_digest(templates_root()), ",".join(sorted(formats)),
                      ",".join(languages or ()), json.dumps(rule_data, sort_keys=True, default=str),

@@ -7,12 +7,24 @@ import tempfile
 from pathlib import Path
 
 
+def private_dir(path: Path) -> Path:
+    """Create a directory (and its missing parents) readable by the owner only: documents hold personal data.
+
+    A directory that already exists keeps its mode: it is the user's to decide.
+    """
+    missing = [p for p in (path, *path.parents) if not p.exists()]
+    for directory in reversed(missing):
+        directory.mkdir(mode=0o700, exist_ok=True)
+        directory.chmod(0o700)  # mkdir's mode is filtered by the umask
+    return path
+
+
 def atomic_write(path: Path, data: bytes) -> None:
     """Write `data` to a temporary file beside `path`, flush it, then rename it into place.
 
     The file is readable by its owner only: documents hold personal data.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     fd, tmp = tempfile.mkstemp(prefix=".kotodoc-", suffix=".part", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
@@ -28,7 +40,7 @@ def atomic_write(path: Path, data: bytes) -> None:
 
 def atomic_move(src: Path, dst: Path) -> None:
     """Move a finished file into place under its final name (same file system: a rename)."""
-    dst.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(dst.parent)
     src.chmod(0o600)
     try:
         src.replace(dst)

@@ -23,7 +23,7 @@ from kotodoc._claim import claim_files
 from kotodoc._context import build_context, claim_context, notice_context
 from kotodoc._data import act_params
 from kotodoc._docx import fixed_time, render_docx
-from kotodoc._files import atomic_move, atomic_write
+from kotodoc._files import atomic_move, atomic_write, private_dir
 from kotodoc._finish import verify_pdf
 from kotodoc._load import load_case
 from kotodoc._model import Case, InterpretationClaimCase, build_case
@@ -203,7 +203,7 @@ def render(
     if not jobs:
         return reports
 
-    out_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(out_dir)
     work = Path(tempfile.mkdtemp(prefix=".kotodoc-work-", dir=out_dir))
     try:
         _render_docx(jobs, root, work)

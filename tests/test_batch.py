@@ -112,6 +112,21 @@ def test_every_case_ends_done_invalid_or_failed(tmp_path: Path) -> None:
             assert sha256(Path(output["path"])) == output["sha256"]
     assert not leftovers(out)
     assert all(p.stat().st_mode & 0o077 == 0 for p in out.iterdir())
+    assert out.stat().st_mode & 0o777 == 0o700, "a directory kotodoc creates is the owner's only"
+
+
+def test_render_creates_private_directories(tmp_path: Path) -> None:
+    """This test ensures that `render` creates missing output directories readable by the owner only,
+    and leaves the mode of an existing one alone."""
+    nested = tmp_path / "a" / "b"
+    [report] = kotodoc.render([VAASA], nested, formats=["docx"])
+    assert report.status == "done"
+    assert [d.stat().st_mode & 0o777 for d in (tmp_path / "a", nested)] == [0o700, 0o700]
+    shared = tmp_path / "shared"
+    shared.mkdir(mode=0o755)
+    shared.chmod(0o755)
+    kotodoc.render([VAASA], shared, formats=["docx"])
+    assert shared.stat().st_mode & 0o777 == 0o755
 
 
 def test_rerun_skips_unchanged_and_redoes_changed(tmp_path: Path) -> None:
