@@ -40,7 +40,7 @@ from ruamel.yaml import YAML
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from kotodoc._pdf import FLAGS, PDF_FILTER, make_profile, soffice_binary, soffice_env  # noqa: E402
+from kotodoc._pdf import make_profile, soffice_binary, soffice_command, soffice_env  # noqa: E402
 
 yaml = YAML(typ="rt")
 SAMPLES = {
@@ -153,8 +153,7 @@ def libreoffice_alone(docx: list[Path], out: Path, jobs: int) -> tuple[float, in
     shares = [docx[i::jobs] for i in range(jobs)]
     profiles = [make_profile() for _ in shares]
     start = time.perf_counter()
-    procs = [subprocess.Popen([binary, f"-env:UserInstallation={prof.as_uri()}", *FLAGS, "--convert-to", PDF_FILTER,
-                               "--outdir", str(out), *map(str, share)], stdout=subprocess.DEVNULL,
+    procs = [subprocess.Popen(soffice_command(binary, prof, out, share), stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL, env=soffice_env())
              for share, prof in zip(shares, profiles, strict=True)]
     for p in procs:

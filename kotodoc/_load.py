@@ -232,28 +232,6 @@ def _float_text(value: ScalarFloat) -> str:
     return repr(float(value))
 
 
-def _compose_and_construct(file: Path, text: str) -> Any:
-    """Parse once: compose the node graph, check it, then construct the data from the same nodes.
-
-    The node graph is checked before constructing: ruamel turns a recursive alias into null and
-    raises an unlocated ValueError for an impossible date; the nodes still know where they are.
-    Parsing is most of a case's validation time (pure-Python ruamel), so it is done only once; this
-    is what `YAML.load` does, with the check in between.
-    """
-    yaml = YAML(typ="rt")
-    constructor, parser = yaml.get_constructor_parser(text)
-    try:
-        node = constructor.composer.get_single_node()
-        problem = _check_nodes(node)
-        if problem is not None:
-            message, path, line, column = problem
-            raise CaseError(file, [Finding(Severity.ERROR, dotted(path), message, file=str(file), line=line,
-                                           column=column)])
-        return None if node is None else constructor.construct_document(node)
-    finally:
-        parser.dispose()
-
-
 def load_case(file: Path, text: str | None = None) -> LoadedCase:
     """Read a case file.
 

@@ -79,6 +79,12 @@ def soffice_binary() -> str:
                      "or render with --format docx")
 
 
+def soffice_command(binary: str, profile: Path, out_dir: Path, files: list[Path]) -> list[str]:
+    """The command converting `files` to PDF/A-2b in `out_dir` with a private profile."""
+    return [binary, f"-env:UserInstallation={profile.as_uri()}", *FLAGS,
+            "--convert-to", PDF_FILTER, "--outdir", str(out_dir), *map(str, files)]
+
+
 def make_profile(parent: Path | None = None) -> Path:
     """Create a private LibreOffice profile with macros off; the caller deletes it."""
     profile = Path(tempfile.mkdtemp(prefix="kotodoc-lo-", dir=parent))
@@ -114,8 +120,7 @@ def convert(docx_files: list[Path], out_dir: Path, *, timeout: float | None = No
     limit = timeout if timeout is not None else 60 + 15 * len(docx_files)
     out_dir.mkdir(parents=True, exist_ok=True)
     profile = make_profile()
-    cmd = [binary, f"-env:UserInstallation={profile.as_uri()}", *FLAGS,
-           "--convert-to", PDF_FILTER, "--outdir", str(out_dir), *map(str, docx_files)]
+    cmd = soffice_command(binary, profile, out_dir, docx_files)
     failure: str | None = None
     try:
         # A session of its own, so a timeout kills LibreOffice's helper processes too.
@@ -281,8 +286,7 @@ class ConverterPool:
     def _run(self, profile: Path, files: list[Path], *, retry: bool) -> list[Path]:
         """Convert `files` in one LibreOffice start; report each; return the files still to do."""
         outputs = [self.out_dir / (f.stem + ".pdf") for f in files]
-        cmd = [self.binary, f"-env:UserInstallation={profile.as_uri()}", *FLAGS,
-               "--convert-to", PDF_FILTER, "--outdir", str(self.out_dir), *map(str, files)]
+        cmd = soffice_command(self.binary, profile, self.out_dir, files)
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
                                 env=soffice_env())
         with self._lock:
