@@ -174,9 +174,9 @@ cases, out, limit = [Path(p) for p in sys.argv[1].split(",")], Path(sys.argv[2])
 done = 0
 for path in cases:
     case, _ = check_file(path)
-    for doc in documents(case, case.languages):
+    for doc in documents(case):
         tpl = DocxTemplate(str(templates_root() / doc.lang / f"{doc.template}.docx"))
-        tpl.render(doc.context(), jinja_env(), autoescape=True)
+        tpl.render(doc.context(doc.lang) | {"logo": None}, jinja_env(), autoescape=True)
         target = out / f"{doc.stem}.docx"
         tpl.save(str(target))
         subprocess.run(["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(out), str(target)],

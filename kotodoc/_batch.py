@@ -38,19 +38,20 @@ from typing import Any
 from kotodoc import __version__
 from kotodoc._docx import fixed_time
 from kotodoc._files import atomic_move, atomic_write, private_dir
-from kotodoc._finish import bundle_pdfs, pin_pdf, verify_pdf
+from kotodoc._finish import bundle_pdfs, encrypt_pdf, pin_pdf, verify_pdf
 from kotodoc._pdf import Conversion, ConverterPool, soffice_binary
 from kotodoc._pipeline import (
     _DOC_LANG,
-    LANGUAGES,
     CaseReport,
     Format,
     check_file,
+    check_password,
     documents,
+    editions,
     failure_message,
     render_document,
-    templates_root,
 )
+from kotodoc._templates import template_set
 from kotodoc.errors import KotodocError, UsageError
 
 MANIFEST = ".kotodoc-manifest.jsonl"
@@ -174,15 +175,6 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def templates_digest(root: Path) -> str:
-    """A digest of every template file: a changed template redoes every case."""
-    h = hashlib.sha256()
-    for path in sorted(root.rglob("*.docx")):
-        h.update(path.relative_to(root).as_posix().encode())
-        h.update(_sha256(path).encode())
-    return h.hexdigest()
-
-
 class Manifest:
     """Per case file: the fingerprint its outputs were made from, and their digests (JSON lines)."""
 
@@ -241,7 +233,9 @@ class _Prepared:
     author: str = ""
 
 
-_Args = tuple[Path, Path, Sequence[str] | None, dict[str, Any] | None, dt.datetime, str | None]
+# case file, work dir, languages, rule data, templates, profile, time stamp, SOURCE_DATE_EPOCH
+_Args = tuple[Path, Path, Sequence[str] | None, dict[str, Any] | None, Path | None, Path | None, dt.datetime,
+              str | None]
 
 
 def _prepare(args: _Args) -> _Prepared:
@@ -250,24 +244,25 @@ def _prepare(args: _Args) -> _Prepared:
     Everything comes in the arguments, the time stamp included: a worker started by the
     forkserver has the environment of the forkserver's start, not the caller's of today.
     """
-    path, work, languages, rule_data, stamp, epoch = args
+    path, work, languages, rule_data, templates, profile, stamp, epoch = args
     if epoch is None:
         os.environ.pop("SOURCE_DATE_EPOCH", None)
     else:
         os.environ["SOURCE_DATE_EPOCH"] = epoch
     start = time.perf_counter()
-    case, report = check_file(path, rule_data=rule_data)
+    # The profile is read once per worker (cached), not sent with every case.
+    look = template_set(templates, profile)
+    case, report = check_file(path, rule_data=rule_data, profile=look.profile)
     prepared = _Prepared(report)
     if case is None:
         report.seconds = time.perf_counter() - start
         return prepared
     prepared.author = case.authority.name
-    root = templates_root()
-    for doc in documents(case, list(languages or case.languages), rule_data=rule_data):
+    for doc in documents(case, languages, rule_data=rule_data):
         target = work / f"{doc.stem}.docx"
         try:
             # render_docx caches the compiled template per process: each worker compiles it once.
-            title = render_document(case, doc, root, target, stamp)
+            title = render_document(case, doc, look, target, stamp)
             prepared.docs.append((doc.stem, doc.lang, title, target))
             for name, payload in (doc.extras() if doc.extras else {}).items():
                 atomic_write(work / name, payload)
@@ -305,6 +300,9 @@ def batch(
     doc_timeout: float = 60.0,
     restart_after: int = 200,
     rule_data: dict[str, Any] | None = None,
+    templates: Path | None = None,
+    profile: Path | None = None,
+    password: str | None = None,
     progress: Progress | None = None,
 ) -> BatchReport:
     """Render many case files: validated and rendered in parallel, converted by LibreOffice lanes.
@@ -313,7 +311,8 @@ def batch(
         inputs: case files, folders and globs.
         out_dir: where the documents, the manifest and (by default) the bundle go.
         formats: "docx", "pdf" or both.
-        languages: document languages replacing each case's own.
+        languages: document languages replacing each case's own: `["fi", "sv"]` for two documents,
+            `["fi+sv"]` for one bilingual document.
         jobs: worker processes and LibreOffice instances; default the CPU count.
         shard: (I, N): only the I-th of N shards of the cases.
         force: redo cases the manifest says are unchanged.
@@ -321,6 +320,9 @@ def batch(
         doc_timeout: seconds a document may take in LibreOffice before the instance is restarted.
         restart_after: documents per LibreOffice start (bounds its memory growth).
         rule_data: rule parameters replacing `data/rules.yaml`.
+        templates: a municipality's template directory (`<lang>/<kind>.docx`) over the built-ins.
+        profile: the authority's profile (fixed details, logo); default `profile.yaml` in `templates`.
+        password: encrypt every PDF with this password (AES-256); PDF output only (see `render`).
         progress: called after each case ends, with its report, the count ended and the total.
 
     Returns:
@@ -330,9 +332,11 @@ def batch(
         UsageError: bad options, no cases, LibreOffice missing for PDF output.
     """
     started = time.perf_counter()
-    for lang in languages or ():
-        if lang not in LANGUAGES:
-            raise UsageError(f"unknown language {lang!r}: choose from {', '.join(LANGUAGES)}")
+    editions(languages)  # an unknown language fails before any work
+    check_password(password, formats)
+    if bundle is not None and password is not None:
+        raise UsageError("--bundle and --encrypt do not go together: the bundle would be an unencrypted copy")
+    look = template_set(templates, profile)  # a missing directory or a broken profile, too
     if not formats or any(f not in ("docx", "pdf") for f in formats):
         raise UsageError("formats are docx, pdf or both")
     if bundle is not None and "pdf" not in formats:
@@ -346,9 +350,9 @@ def batch(
 
     private_dir(out_dir)
     manifest = Manifest(out_dir)
-    base = "|".join([__version__, templates_digest(templates_root()), ",".join(sorted(formats)),
+    base = "|".join([__version__, look.digest(), ",".join(sorted(formats)),
                      ",".join(languages or ()), json.dumps(rule_data, sort_keys=True, default=str),
-                     os.environ.get("SOURCE_DATE_EPOCH", "")])
+                     os.environ.get("SOURCE_DATE_EPOCH", ""), "encrypted" if password else ""])
     reports: list[CaseReport | None] = [None] * len(paths)
     todo: list[tuple[int, Path, str, str]] = []
     reused = 0
@@ -367,11 +371,17 @@ def batch(
             todo.append((i, path, key, fingerprint))
 
     runner = _Runner(out_dir, formats, manifest, reports, progress, len(paths) - len(todo), len(paths))
+    runner.password = password
     if todo:
-        runner.run(todo, languages, rule_data, workers, doc_timeout, restart_after)
+        runner.run(todo, (languages, rule_data, templates, profile), workers, doc_timeout, restart_after)
     final = [r for r in reports if r is not None]
     report = BatchReport(final, 0.0, sum(len(r.outputs) for r in final), reused, runner.starts, shard=shard)
-    manifest.compact()
+    try:
+        manifest.compact()
+    except OSError:
+        # A full disk (found by tests/test_faults.py): the run ended in "internal error (OSError)"
+        # and its report was lost. Compacting only tidies; the lines appended as cases ended stand.
+        pass
     if bundle is not None:
         pdfs = [(p.stem, p) for r in final if r.status == "done" for p in r.outputs if p.suffix == ".pdf"]
         if pdfs:
@@ -393,16 +403,19 @@ class _Runner:
         self.states: dict[str, tuple[int, _CaseState]] = {}  # docx stem -> (case index, state)
         self.lock = threading.Lock()
         self.pin = os.environ.get("SOURCE_DATE_EPOCH", "").isdigit()
+        self.password: str | None = None
         self.stamp = fixed_time()
 
-    def run(self, todo: list[tuple[int, Path, str, str]], languages: Sequence[str] | None,
-            rule_data: dict[str, Any] | None, workers: int, doc_timeout: float, restart_after: int) -> None:
+    def run(self, todo: list[tuple[int, Path, str, str]],
+            options: tuple[Sequence[str] | None, dict[str, Any] | None, Path | None, Path | None],
+            workers: int, doc_timeout: float, restart_after: int) -> None:
         work = Path(tempfile.mkdtemp(prefix=".kotodoc-work-", dir=self.out_dir))
         pool: ConverterPool | None = None
         collector: threading.Thread | None = None
         try:
             epoch = os.environ.get("SOURCE_DATE_EPOCH")
-            args = [(path, work, languages, rule_data, self.stamp, epoch) for _, path, _, _ in todo]
+            languages, rule_data, templates, profile = options
+            args = [(path, work, languages, rule_data, templates, profile, self.stamp, epoch) for _, path, _, _ in todo]
             # forkserver: workers start from a clean process, not a fork of one running threads.
             context = multiprocessing.get_context("forkserver")
             with ProcessPoolExecutor(max_workers=workers, mp_context=context) as executor:
@@ -424,6 +437,11 @@ class _Runner:
         finally:
             if pool is not None:
                 pool.shutdown()
+            if collector is not None:
+                # On an interruption the collecting thread may be publishing a case: let it end
+                # (the lanes have stopped, so it soon does) before the working directory goes, or a
+                # case could be left half-published (its DOCX in place, not its PDF) and unrecorded.
+                collector.join(timeout=60)
             shutil.rmtree(work, ignore_errors=True)
             # Whatever did not end (an interruption) is reported, never silently dropped.
             for index, path, _, _ in todo:
@@ -473,9 +491,15 @@ class _Runner:
                     if self.pin:
                         pin_pdf(result.pdf, self.stamp)
                     verify_pdf(result.pdf, title=title, author=state.prepared.author, language=_DOC_LANG[lang])
+                    if self.password is not None:
+                        encrypt_pdf(result.pdf, self.password)  # last: verified as PDF/A first
                     state.pdfs[stem] = result.pdf
                 except KotodocError as e:
                     report.failures.append(str(e))
+                except OSError as e:
+                    # Pinning rewrites the PDF: on a full disk this killed the collecting thread, and
+                    # every case after it was reported "interrupted" (found by tests/test_faults.py).
+                    report.failures.append(f"{stem}.pdf: cannot write to {self.out_dir}: {e.strerror}")
             state.waiting.discard(stem)
             if not state.waiting:
                 self._end(index, state)
@@ -516,4 +540,9 @@ class _Runner:
             report.status = "failed"
             return
         report.status = "done"
-        self.manifest.record(state.key, state.fingerprint, report)
+        try:
+            self.manifest.record(state.key, state.fingerprint, report)
+        except OSError:
+            # A full disk: the documents are whole and in place, so the case is done; without its
+            # manifest line a rerun redoes it. (Raised here, it killed the collecting thread.)
+            pass

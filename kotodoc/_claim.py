@@ -312,6 +312,8 @@ def build_claim(
     formats: Sequence[Format] = ("docx", "pdf"),
     force: bool = False,
     rule_data: dict[str, Any] | None = None,
+    templates: Path | None = None,
+    profile: Path | None = None,
 ) -> ClaimReport:
     """Build an interpretation-cost claim from case files, write it as a claim file and render it.
 
@@ -326,6 +328,8 @@ def build_claim(
         formats: "docx", "pdf", both, or none (only the claim file).
         force: replace an existing claim file.
         rule_data: rule parameters replacing the built-in `data/rules.yaml`.
+        templates: a municipality's template directory, as for `render`.
+        profile: the authority's profile (its logo is shown on the claim), as for `render`.
 
     Returns:
         The report: status "done" (rendered) or "built" (claim file only); "invalid" when an input
@@ -393,7 +397,8 @@ def build_claim(
     if formats:
         from kotodoc._pipeline import render  # the pipeline imports this module for the claim's CSV
 
-        [rendered] = render([target], out_dir, formats=formats, rule_data=rule_data)
+        [rendered] = render([target], out_dir, formats=formats, rule_data=rule_data, templates=templates,
+                            profile=profile)
         report.render = rendered
         report.status = "done" if rendered.status == "done" else "failed"
     return report

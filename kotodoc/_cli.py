@@ -24,7 +24,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from kotodoc import __version__
 from kotodoc._batch import batch, parse_shard
+from kotodoc._config import default_map, find_config, load_config
 from kotodoc._files import atomic_write
+from kotodoc._finish import PASSWORD_ENV
 from kotodoc._pipeline import CaseReport, render, validate
 from kotodoc.errors import ExitCode, KotodocError
 
@@ -49,12 +51,29 @@ class OutputFormat(StrEnum):
 
 
 Cases = Annotated[list[Path], typer.Argument(help="Case files (YAML).", show_default=False)]
-OutDir = Annotated[Path, typer.Option("--out", "-o", help="Output directory.")]
+OutDir = Annotated[Path, typer.Option("--out", "-o", envvar="KOTODOC_OUT", help="Output directory.")]
 Lang = Annotated[
     str | None,
-    typer.Option("--lang", help="Document language(s) instead of the case's: fi, sv, en; several as fi,sv."),
+    typer.Option("--lang", envvar="KOTODOC_LANG", help="Document language(s) instead of the case's: fi, sv, "
+                 "en; fi,sv for two documents; fi+sv for one bilingual document."),
+]
+Format = Annotated[OutputFormat, typer.Option("--format", envvar="KOTODOC_FORMAT", help="docx, pdf or both.")]
+Templates = Annotated[
+    Path | None,
+    typer.Option("--templates", envvar="KOTODOC_TEMPLATES", help="A municipality's template directory "
+                 "(<lang>/<kind>.docx), laid over the built-in templates."),
+]
+ProfileFile = Annotated[
+    Path | None,
+    typer.Option("--profile", envvar="KOTODOC_PROFILE", help="The authority's profile (fixed details, logo); "
+                 "default: profile.yaml in --templates."),
 ]
 Json = Annotated[bool, typer.Option("--json", help="Print a JSON report on stdout.")]
+Encrypt = Annotated[bool, typer.Option("--encrypt", help="Encrypt every PDF with AES-256 (needs --format pdf). "
+                                       f"The password comes from --password-file or ${PASSWORD_ENV}, never "
+                                       "from the command line.")]
+PasswordFile = Annotated[Path | None, typer.Option("--password-file", help="A file holding the PDF password "
+                                                   "(its first line).")]
 
 
 def _version(value: bool) -> None:
@@ -65,32 +84,47 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
+    ctx: typer.Context,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
     ] = False,
+    config: Annotated[Path | None, typer.Option("--config", envvar="KOTODOC_CONFIG", help="A configuration "
+                                                "file (default: the nearest kotodoc.toml or pyproject.toml "
+                                                "with [tool.kotodoc]).")] = None,
 ) -> None:
     """Finnish integration plans from YAML case files to DOCX and PDF/A."""
+    # The file's settings become click's default_map: flags, then environment, then the file.
+    path = config or _guard(lambda: find_config(Path.cwd()))
+    if path is not None:
+        ctx.default_map = default_map(_guard(lambda: load_config(path)))
 
 
 @app.command("render")
 def render_command(
     cases: Cases,
     out: OutDir = Path("out"),
-    format: Annotated[OutputFormat, typer.Option("--format", help="docx, pdf or both.")] = OutputFormat.both,
+    format: Format = OutputFormat.both,
     lang: Lang = None,
+    templates: Templates = None,
+    profile: ProfileFile = None,
+    encrypt: Encrypt = False,
+    password_file: PasswordFile = None,
     json_out: Json = False,
 ) -> None:
     """Validate case files and render their documents as DOCX and PDF/A-2b."""
     formats = ("docx", "pdf") if format is OutputFormat.both else (format.value,)
     languages = _languages(lang)
-    reports = _guard(lambda: render(cases, out, formats=formats, languages=languages))  # type: ignore[arg-type]
+    password = _password(encrypt, password_file)
+    reports = _guard(lambda: render(cases, out, formats=formats, languages=languages,  # type: ignore[arg-type]
+                                    templates=templates, profile=profile, password=password))
     _finish(reports, json_out, verb="rendered")
 
 
 @app.command("validate")
-def validate_command(cases: Cases, json_out: Json = False) -> None:
+def validate_command(cases: Cases, templates: Templates = None, profile: ProfileFile = None,
+                     json_out: Json = False) -> None:
     """Check case files against the format and the legal rules, without rendering."""
-    reports = _guard(lambda: validate(cases))
+    reports = _guard(lambda: validate(cases, templates=templates, profile=profile))
     _finish(reports, json_out, verb="valid")
 
 
@@ -98,10 +132,12 @@ def validate_command(cases: Cases, json_out: Json = False) -> None:
 def batch_command(
     paths: Annotated[list[str], typer.Argument(help="Case files, folders and globs.", show_default=False)],
     out: OutDir = Path("out"),
-    format: Annotated[OutputFormat, typer.Option("--format", help="docx, pdf or both.")] = OutputFormat.both,
+    format: Format = OutputFormat.both,
     lang: Lang = None,
-    jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="Workers and LibreOffice instances "
-                                             "(default: the number of CPUs).")] = None,
+    templates: Templates = None,
+    profile: ProfileFile = None,
+    jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, envvar="KOTODOC_JOBS", help="Workers and "
+                                             "LibreOffice instances (default: the number of CPUs).")] = None,
     shard: Annotated[str | None, typer.Option("--shard", help="Only shard I of N, as I/N (CI matrix).")] = None,
     force: Annotated[bool, typer.Option("--force", help="Redo cases the manifest says are unchanged.")] = False,
     bundle: Annotated[Path | None, typer.Option("--bundle", help="Also write one print-ready PDF of the batch.")]
@@ -111,11 +147,14 @@ def batch_command(
     restart_after: Annotated[int, typer.Option("--restart-after", min=1, help="Documents per LibreOffice "
                                                "start (bounds its memory).")] = 200,
     report: Annotated[Path | None, typer.Option("--report", help="Write the JSON report to this file.")] = None,
+    encrypt: Encrypt = False,
+    password_file: PasswordFile = None,
     json_out: Json = False,
 ) -> None:
     """Render many case files in parallel, resumably, with a JSON report and an optional print bundle."""
     formats = ("docx", "pdf") if format is OutputFormat.both else (format.value,)
     languages = _languages(lang)
+    password = _password(encrypt, password_file)
     shard_value = _guard(lambda: parse_shard(shard)) if shard else None
     # SIGTERM (a CI runner cancelling) stops the batch like Ctrl-C: LibreOffice killed, work removed.
     signal.signal(signal.SIGTERM, _interrupt)
@@ -123,6 +162,7 @@ def batch_command(
         result = _guard(lambda: batch(
             paths, out, formats=formats, languages=languages, jobs=jobs, shard=shard_value,  # type: ignore[arg-type]
             force=force, bundle=bundle, doc_timeout=timeout, restart_after=restart_after, progress=progress,
+            templates=templates, profile=profile, password=password,
         ))
     data = result.as_dict()
     if report is not None:
@@ -158,8 +198,10 @@ def claim_command(
     case_id: Annotated[str | None, typer.Option("--case-id", help="The claim's case id (default: "
                                                 "<case_id_prefix>-KEHA-<start>-<end>).")] = None,
     out: OutDir = Path("out"),
-    format: Annotated[OutputFormat, typer.Option("--format", help="docx, pdf or both.")] = OutputFormat.both,
+    format: Format = OutputFormat.both,
     lang: Lang = None,
+    templates: Templates = None,
+    profile: ProfileFile = None,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing claim file.")] = False,
     json_out: Json = False,
 ) -> None:
@@ -167,10 +209,12 @@ def claim_command(
     from kotodoc._claim import build_claim
 
     formats = ("docx", "pdf") if format is OutputFormat.both else (format.value,)
-    languages = _languages(lang)
+    # A claim is one document: fi+sv (or fi,sv) makes it bilingual.
+    languages = [part for edition in _languages(lang) or () for part in edition.split("+")] or None
     result = _guard(lambda: build_claim(
         cases, claimant=claimant, period=period, out_dir=out, submitted=submitted, case_id=case_id,
         languages=languages, formats=formats, force=force,  # type: ignore[arg-type]
+        templates=templates, profile=profile,
     ))
     _print_findings(result.inputs)
     for exclusion in result.exclusions:  # the annex, located in the case files
@@ -183,6 +227,69 @@ def claim_command(
         for line in result.summary():
             err.print(_escape(line), emoji=False)
     if result.status in ("invalid", "failed"):
+        raise typer.Exit(int(ExitCode.FAILED))
+
+
+@app.command("schema")
+def schema_command(
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the schema to this file instead of "
+                                             "stdout.")] = None,
+) -> None:
+    """Print the JSON Schema of the case file format (for editors: VS Code's YAML extension)."""
+    from kotodoc._schema import case_schema
+
+    text = json.dumps(_guard(case_schema), ensure_ascii=False, indent=2) + "\n"
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        _guard(lambda: atomic_write(out, text.encode("utf-8")))
+        err.print(f"schema written to {_escape(str(out))}")
+
+
+@app.command("new")
+def new_command(
+    kind: Annotated[str, typer.Argument(help="integration-plan, minor-plan, family-plan or "
+                                        "interpretation-claim.", show_default=False)],
+    lang: Annotated[str, typer.Option("--lang", help="The comments' language and the case's languages: "
+                                      "fi, sv, en, or two as fi+sv.")] = "fi",
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the skeleton to this file instead "
+                                             "of stdout.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
+) -> None:
+    """Write a commented skeleton case file to fill in."""
+    from kotodoc._skeleton import skeleton
+
+    text = _guard(lambda: skeleton(kind, lang))
+    if out is None:
+        typer.echo(text, nl=False)
+        return
+    if out.exists() and not force:
+        _die(f"{out} exists; use --force to replace it", ExitCode.USAGE)
+    _guard(lambda: atomic_write(out, text.encode("utf-8")))
+    err.print(f"skeleton written to {_escape(str(out))}")
+
+
+templates_app = typer.Typer(help="Work with DOCX templates.", no_args_is_help=True)
+app.add_typer(templates_app, name="templates")
+
+
+@templates_app.command("check")
+def templates_check_command(
+    directory: Annotated[Path | None, typer.Argument(help="A template directory (<lang>/<kind>.docx); "
+                                                     "default: the built-in templates.")] = None,
+    json_out: Json = False,
+) -> None:
+    """Check templates: Jinja syntax, unknown variables, split tags, fi/sv/en differences."""
+    from kotodoc._template_check import check_templates
+
+    problems = _guard(lambda: check_templates(directory))
+    if json_out:
+        typer.echo(json.dumps([p.as_dict() for p in problems], ensure_ascii=False, indent=2))
+    for problem in problems:
+        err.print(f"[red]{_escape(str(problem))}[/red]", markup=True)
+    if not json_out:
+        err.print(f"{len(problems)} problem(s)" if problems else "templates ok")
+    if problems:
         raise typer.Exit(int(ExitCode.FAILED))
 
 
@@ -206,10 +313,32 @@ def _progress(*, enabled: bool) -> Iterator[Callable[[CaseReport, int, int], Non
         yield update
 
 
+def _password(encrypt: bool, file: Path | None) -> str | None:
+    """The PDF password from its file or the environment; never an argument, which `ps` and shell
+    histories would show."""
+    if not encrypt:
+        if file is not None:
+            _die("--password-file is used with --encrypt", ExitCode.USAGE)
+        return None
+    if file is not None:
+        try:
+            lines = file.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as e:
+            _die(f"cannot read the password file {file}: {getattr(e, 'strerror', None) or 'not UTF-8'}",
+                 ExitCode.USAGE)
+        password = lines[0] if lines else ""
+    else:
+        password = os.environ.get(PASSWORD_ENV, "")
+    if not password:
+        _die(f"--encrypt needs a password: --password-file FILE, or ${PASSWORD_ENV}", ExitCode.USAGE)
+    return password
+
+
 def _languages(value: str | None) -> list[str] | None:
+    """`fi,sv` is two documents, `fi+sv` one bilingual document (see `kotodoc.editions`)."""
     if value is None:
         return None
-    return [part.strip() for part in value.replace("+", ",").split(",") if part.strip()]
+    return [part.replace(" ", "") for part in value.split(",") if part.strip()]
 
 
 def _guard(call: Callable[[], T]) -> T:
@@ -227,7 +356,7 @@ def _guard(call: Callable[[], T]) -> T:
 
 
 def _die(message: str, code: ExitCode) -> NoReturn:
-    err.print(f"[red]error:[/red] {message}", markup=True)
+    err.print(f"[red]error:[/red] {_escape(message)}", markup=True)  # a message may quote `[/x]` typed by the user
     raise typer.Exit(int(code))
 
 

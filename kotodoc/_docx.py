@@ -31,6 +31,7 @@ from lxml import etree
 
 from kotodoc._context import upfirst
 from kotodoc._files import atomic_write
+from kotodoc._templates import Logo
 from kotodoc.errors import TemplateRenderError
 
 
@@ -56,6 +57,7 @@ def render_docx(
     *,
     properties: Mapping[str, str],
     stamp: dt.datetime,
+    logo: Logo | None = None,
 ) -> None:
     """Render `template` with `context` into `out`.
 
@@ -65,12 +67,20 @@ def render_docx(
         out: the file to write; written under a temporary name and renamed when whole.
         properties: core properties: title, author, subject, language, keywords.
         stamp: the creation time written into the document and its ZIP entries.
+        logo: the authority's logo for the header's logo picture.
 
     Raises:
         TemplateRenderError: the template has a syntax error, uses a missing variable, or the
             result is not well-formed XML.
     """
-    atomic_write(out, compiled(template).render(context, properties, stamp))
+    atomic_write(out, compiled(template).render(context, properties, stamp, logo))
+
+
+def repack_docx(data: bytes, properties: Mapping[str, str], stamp: dt.datetime) -> bytes:
+    """A DOCX written by python-docx (a joined bilingual document) with our core properties and fixed times."""
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        entries = [(info.filename, z.read(info.filename)) for info in z.infolist()]
+    return _write_zip(entries, {_CORE: _core_properties(properties, stamp)}, stamp)
 
 
 def compiled(template: Path) -> CompiledTemplate:
@@ -123,9 +133,12 @@ class CompiledTemplate:
         root = etree.tostring(tpl.docx._element, encoding="unicode")
         start, end = root.index("<w:body"), root.rindex("</w:body>") + len("</w:body>")
         self._add(env, "word/document.xml", _XML_DECLARATION + root[:start], root[start:end], root[end:])
+        self._logo: str | None = None  # the ZIP entry of the header's logo picture, if the template has one
         for uri in (tpl.HEADER_URI, tpl.FOOTER_URI):
             for _, part in tpl.get_headers_footers(uri):
-                self._add(env, str(part.partname).lstrip("/"), _XML_DECLARATION, tpl.get_part_xml(part), "")
+                xml = tpl.get_part_xml(part)
+                self._add(env, str(part.partname).lstrip("/"), _XML_DECLARATION, xml, "")
+                self._logo = self._logo or _logo_entry(part, xml)
 
     def _add(self, env: jinja2.Environment, name: str, before: str, xml: str, after: str) -> None:
         source = re.sub(r"<w:p([ >])", r"\n<w:p\1", self._tpl.patch_xml(xml))
@@ -136,8 +149,10 @@ class CompiledTemplate:
         # `{%tc %}` column loops leave the table grid wrong; docxtpl's fix_tables repairs it.
         self._parts[name] = (before, compiled, after, bool(re.search(r"{%-?\s*tc\b", xml)))
 
-    def render(self, context: Mapping[str, Any], properties: Mapping[str, str], stamp: dt.datetime) -> bytes:
-        """The rendered document as bytes.
+    def render(
+        self, context: Mapping[str, Any], properties: Mapping[str, str], stamp: dt.datetime, logo: Logo | None = None
+    ) -> bytes:
+        """The rendered document as bytes; `logo` replaces the header's logo picture (`logo` in the context).
 
         Raises:
             TemplateRenderError: a missing variable, a runtime error in the template, or a
@@ -160,7 +175,10 @@ class CompiledTemplate:
                 raise TemplateRenderError(self.path, name, f"rendered XML is not well-formed: {e.msg}") from None
             rendered[name] = data
         rendered[_CORE] = _core_properties(properties, stamp)
-        return _write_zip(self._entries, rendered, stamp)
+        entries = self._entries
+        if logo is not None and self._logo is not None:
+            entries = _with_logo(entries, rendered, self._logo, logo)
+        return _write_zip(entries, rendered, stamp)
 
     def _finish_part(self, xml: str, fix_tables: bool) -> str:
         """What docxtpl does to a part after Jinja: rejoin paragraphs, unescape, line breaks, tables."""
@@ -203,6 +221,45 @@ def _write_zip(entries: list[tuple[str, bytes]], replaced: Mapping[str, bytes], 
             entry.external_attr = 0o600 << 16
             dst.writestr(entry, replaced.get(name, payload))
     return out.getvalue()
+
+
+def _logo_entry(part: Any, xml: str) -> str | None:
+    """The ZIP entry of the picture described `kotodoc-logo` in a header part, if there is one."""
+    match = re.search(r'descr="kotodoc-logo".*?r:embed="([^"]+)"', xml, re.DOTALL)
+    if match is None or match.group(1) not in part.rels:
+        return None
+    return str(part.rels[match.group(1)].target_part.partname).lstrip("/")
+
+
+def _with_logo(
+    entries: list[tuple[str, bytes]], rendered: dict[str, bytes], entry: str, logo: Logo
+) -> list[tuple[str, bytes]]:
+    """The entries with the logo picture's bytes replaced by the authority's logo.
+
+    A JPEG logo cannot keep the placeholder's `.png` name (Word goes by the extension's content
+    type), so it gets its own name, and the relationships and content types follow.
+    """
+    old_ext = entry.rsplit(".", 1)[-1]
+    if old_ext == logo.ext:
+        rendered[entry] = logo.data
+        return entries
+    new_entry = f"{entry[: -len(old_ext)]}{logo.ext}"
+    old_name, new_name = entry.rsplit("/", 1)[-1], new_entry.rsplit("/", 1)[-1]
+    result: list[tuple[str, bytes]] = []
+    for name, payload in entries:
+        if name == entry:
+            result.append((new_entry, logo.data))
+            rendered.pop(new_entry, None)
+            continue
+        if name.endswith(".rels") and old_name.encode() in payload:
+            payload = payload.replace(f'"media/{old_name}"'.encode(), f'"media/{new_name}"'.encode())
+            rendered[name] = payload
+        elif name == "[Content_Types].xml" and f'Extension="{logo.ext}"'.encode() not in payload:
+            payload = payload.replace(
+                b"<Default ", f'<Default Extension="{logo.ext}" ContentType="image/{logo.ext}"/><Default '.encode(), 1)
+            rendered[name] = payload
+        result.append((name, payload))
+    return result
 
 
 def _template_line(exc: BaseException) -> int | None:

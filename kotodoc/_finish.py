@@ -256,3 +256,29 @@ def bundle_pdfs(documents: list[tuple[str, Path]], target: Path) -> None:
     buffer = io.BytesIO()
     writer.write(buffer)
     atomic_write(target, buffer.getvalue())
+
+
+PASSWORD_ENV = "KOTODOC_PDF_PASSWORD"
+
+
+def encrypt_pdf(path: Path, password: str) -> None:
+    """Encrypt a finished PDF in place with AES-256 (pypdf, with the `cryptography` package).
+
+    The whole document is cloned (text, tags, outline, metadata) and the password is both the user
+    and the owner password: whoever opens it may print it, as an official must. PDF/A forbids
+    encryption, so an encrypted PDF is no longer PDF/A: it is checked first, and encrypted last.
+    The salt and keys are random, so an encrypted PDF is not byte-identical from run to run.
+
+    Raises:
+        ConversionError: the PDF could not be encrypted.
+    """
+    if not password:
+        raise ConversionError("the PDF password is empty")
+    try:
+        writer = PdfWriter(clone_from=PdfReader(path))
+        writer.encrypt(user_password=password, owner_password=password, algorithm="AES-256")
+        buffer = io.BytesIO()
+        writer.write(buffer)
+    except Exception as e:  # noqa: BLE001 (pypdf's errors have no common base; the type is enough to report)
+        raise ConversionError(f"{path.name}: could not be encrypted ({type(e).__name__})") from None
+    atomic_write(path, buffer.getvalue())

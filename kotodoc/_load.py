@@ -64,6 +64,15 @@ class Positions:
 
     keys: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
     values: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
+    # Paths whose values came from another file (a profile's authority), with that file.
+    origins: dict[PathKey, str] = field(default_factory=dict)
+
+    def origin(self, path: PathKey) -> str | None:
+        """The file a path's value came from, when not the case file itself."""
+        for n in range(len(path), 0, -1):
+            if path[:n] in self.origins:
+                return self.origins[path[:n]]
+        return None
 
     def locate(self, path: PathKey, *, key: bool = False) -> tuple[int, int] | None:
         """Find the nearest known position for a path, walking up to its parents."""
@@ -91,7 +100,7 @@ class LoadedCase:
         """Give a finding the file, line and column of its path."""
         path: PathKey = tuple(int(p) if p.isdigit() else p for p in finding.path.split(".") if p)
         pos = self.positions.locate(path, key=key)
-        return finding.located(str(self.file), *(pos if pos else (None, None)))
+        return finding.located(self.positions.origin(path) or str(self.file), *(pos if pos else (None, None)))
 
 
 class _Converter:

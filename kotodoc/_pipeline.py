@@ -20,16 +20,18 @@ from pathlib import Path
 from typing import Any, Literal
 
 from kotodoc._claim import claim_files
+from kotodoc._compose import compose
 from kotodoc._context import build_context, claim_context, notice_context
 from kotodoc._data import act_params
-from kotodoc._docx import fixed_time, render_docx
+from kotodoc._docx import compiled, fixed_time, repack_docx
 from kotodoc._files import atomic_move, atomic_write, private_dir
-from kotodoc._finish import verify_pdf
+from kotodoc._finish import encrypt_pdf, verify_pdf
 from kotodoc._load import load_case
 from kotodoc._model import Case, InterpretationClaimCase, build_case
 from kotodoc._notice import notices
 from kotodoc._pdf import convert
 from kotodoc._rules import check_case
+from kotodoc._templates import Profile, TemplateSet, builtin_root, template_set
 from kotodoc.errors import CaseError, Finding, KotodocError, Severity, UsageError
 
 Status = Literal["done", "valid", "invalid", "failed"]
@@ -80,15 +82,42 @@ class CaseReport:
 
 def templates_root() -> Path:
     """The built-in templates: `templates/` beside the package, or inside an installed wheel."""
-    package = Path(__file__).resolve().parent
-    for candidate in (package / "_templates", package.parent / "templates"):
-        if candidate.is_dir():
-            return candidate
-    raise UsageError("kotodoc's built-in templates are missing")
+    return builtin_root()
 
 
-def check_file(path: Path, *, rule_data: dict[str, Any] | None = None) -> tuple[Case | None, CaseReport]:
+def editions(languages: Sequence[str] | None, case: Case | None = None) -> list[tuple[str, ...]]:
+    """The documents' languages: one tuple per edition, two languages for a bilingual one.
+
+    `["fi", "sv"]` gives two documents, `["fi+sv"]` one bilingual document; without `languages`,
+    the case's own `languages` make one edition (two of them are one bilingual document, as the
+    case format says).
+
+    Raises:
+        UsageError: an unknown language, or a bilingual edition whose two languages are the same.
+    """
+    if not languages:
+        return [tuple(case.languages)] if case is not None else []
+    result: list[tuple[str, ...]] = []
+    for spec in languages:
+        langs = tuple(part.strip() for part in spec.split("+"))
+        for lang in langs:
+            if lang not in LANGUAGES:
+                raise UsageError(f"unknown language {lang!r}: choose from {', '.join(LANGUAGES)}, or two as fi+sv")
+        if len(langs) > 2 or len(set(langs)) != len(langs):
+            raise UsageError(f"a bilingual document has two different languages, as fi+sv, not {spec!r}")
+        result.append(langs)
+    return result
+
+
+def check_file(
+    path: Path, *, rule_data: dict[str, Any] | None = None, profile: Profile | None = None
+) -> tuple[Case | None, CaseReport]:
     """Load, validate and apply the rules to one case file.
+
+    Args:
+        path: the case file.
+        rule_data: rule parameters replacing the built-in ones.
+        profile: the authority's profile, whose details fill in the case's `authority`.
 
     Returns:
         The case (None when invalid) and its report with status "valid" or "invalid".
@@ -96,6 +125,8 @@ def check_file(path: Path, *, rule_data: dict[str, Any] | None = None) -> tuple[
     start = time.perf_counter()
     try:
         loaded = load_case(path)
+        if profile is not None:
+            loaded = profile.apply(loaded)
         case = build_case(loaded)
     except CaseError as e:
         return None, CaseReport(path, "invalid", findings=e.findings, seconds=time.perf_counter() - start)
@@ -107,53 +138,70 @@ def check_file(path: Path, *, rule_data: dict[str, Any] | None = None) -> tuple[
     return case, report
 
 
-def validate(paths: Iterable[Path], *, rule_data: dict[str, Any] | None = None) -> list[CaseReport]:
-    """Validate case files without rendering them; one report per file."""
-    return [check_file(Path(p), rule_data=rule_data)[1] for p in paths]
+def validate(
+    paths: Iterable[Path],
+    *,
+    rule_data: dict[str, Any] | None = None,
+    templates: Path | None = None,
+    profile: Path | None = None,
+) -> list[CaseReport]:
+    """Validate case files without rendering them; one report per file.
 
+    `templates` and `profile` as for `render`: a profile fills in the cases' authority details.
 
-def output_name(case: Case, lang: str, suffix: str) -> str:
-    """`ESP-2025-0217.integration-plan.fi.pdf`: the case id, never a person's name."""
-    return f"{case.case_id}.{case.kind}.{lang}.{suffix}"
+    Raises:
+        UsageError: the template directory or the profile is missing or not usable.
+    """
+    look = template_set(templates, profile)
+    return [check_file(Path(p), rule_data=rule_data, profile=look.profile)[1] for p in paths]
 
 
 @dataclass(frozen=True)
 class Document:
-    """One document a case produces: which template, in which language, under which name."""
+    """One document a case produces: which template, in which language(s), under which name."""
 
     stem: str  # the output name without suffix, from the case id (never a person's name)
     template: str  # `templates/<lang>/<template>.docx`
-    lang: str
-    context: Callable[[], dict[str, Any]]  # built when the document is rendered
+    langs: tuple[str, ...]  # one language, or two for a bilingual document (in this order)
+    context: Callable[[str], dict[str, Any]]  # the context in one language, built when rendered
     # Files written beside the document when it is published, by file name (a claim's CSV).
     extras: Callable[[], dict[str, bytes]] | None = None
 
+    @property
+    def lang(self) -> str:
+        """The document's (first) language: its PDF's /Lang and its properties' language."""
+        return self.langs[0]
+
 
 def documents(
-    case: Case | InterpretationClaimCase, languages: Sequence[str], *, rule_data: dict[str, Any] | None = None
+    case: Case | InterpretationClaimCase,
+    languages: Sequence[str] | None = None,
+    *,
+    rule_data: dict[str, Any] | None = None,
 ) -> list[Document]:
-    """Every document a case produces in the given languages.
+    """Every document a case produces, in each edition of `languages` (see `editions`).
 
-    This is the one place that decides what a case becomes: a plan gives the plan in each language,
-    then a no-show fee notice per appointment for which the FEE rules allow a fee, in each language
-    (`ESP-2025-0217.no-show-notice.2025-06-11.fi`); a claim gives the claim in each language, and
-    the CSV of its claimed rows beside the first.
+    This is the one place that decides what a case becomes: a plan gives the plan in each edition,
+    then a no-show fee notice per appointment for which the FEE rules allow a fee, in each edition
+    (`ESP-2025-0217.no-show-notice.2025-06-11.fi`); a claim gives the claim in each edition, and
+    the CSV of its claimed rows beside the first. A bilingual edition is named `fi+sv`.
     """
+    wanted = editions(languages, case)
     if isinstance(case, InterpretationClaimCase):
         return [
-            Document(output_name(case, lang, "")[:-1], case.kind, lang, partial(claim_context, case, lang),
+            Document(f"{case.case_id}.{case.kind}.{'+'.join(langs)}", case.kind, langs, partial(claim_context, case),
                      partial(claim_files, case) if n == 0 else None)
-            for n, lang in enumerate(languages)
+            for n, langs in enumerate(wanted)
         ]
     plans = [
-        Document(output_name(case, lang, "")[:-1], case.kind, lang, partial(build_context, case, lang))
-        for lang in languages
+        Document(f"{case.case_id}.{case.kind}.{'+'.join(langs)}", case.kind, langs, partial(build_context, case))
+        for langs in wanted
     ]
     due = notices(case, act_params(case.basis, rule_data), fixed_time().date())
     return plans + [
-        Document(f"{case.case_id}.{notice.stem}.{lang}", "no-show-notice", lang,
-                 partial(notice_context, case, notice, lang))
-        for notice in due for lang in languages
+        Document(f"{case.case_id}.{notice.stem}.{'+'.join(langs)}", "no-show-notice", langs,
+                 partial(notice_context, case, notice))
+        for notice in due for langs in wanted
     ]
 
 
@@ -164,6 +212,9 @@ def render(
     formats: Sequence[Format] = ("docx", "pdf"),
     languages: Sequence[str] | None = None,
     rule_data: dict[str, Any] | None = None,
+    templates: Path | None = None,
+    profile: Path | None = None,
+    password: str | None = None,
 ) -> list[CaseReport]:
     """Render case files into documents.
 
@@ -171,26 +222,31 @@ def render(
         paths: case files.
         out_dir: where the documents go (created if missing).
         formats: "docx", "pdf" or both.
-        languages: document languages replacing each case's own `languages`.
+        languages: document languages replacing each case's own `languages`: `["fi", "sv"]` for
+            two documents, `["fi+sv"]` for one bilingual document.
         rule_data: rule parameters replacing the built-in `data/rules.yaml`.
+        templates: a municipality's template directory (`<lang>/<kind>.docx`) over the built-ins.
+        profile: the authority's profile (fixed details, logo); default `profile.yaml` in `templates`.
+        password: encrypt every PDF with this password (AES-256); PDF output only, since a DOCX
+            beside it would not be encrypted. An encrypted PDF is not PDF/A (the standard forbids it).
 
     Returns:
         One report per case file, in the order given.
 
     Raises:
-        UsageError: an unknown format or language, or LibreOffice missing for PDF output.
+        UsageError: an unknown format or language, a missing template directory or profile, or
+            LibreOffice missing for PDF output.
     """
-    for lang in languages or ():
-        if lang not in LANGUAGES:
-            raise UsageError(f"unknown language {lang!r}: choose from {', '.join(LANGUAGES)}")
+    editions(languages)  # an unknown language fails before any work
     if not formats or any(f not in ("docx", "pdf") for f in formats):
         raise UsageError("formats are docx, pdf or both")
-    root = templates_root()
+    check_password(password, formats)
+    look = template_set(templates, profile)
     reports: list[CaseReport] = []
     jobs: list[_Job] = []
     used_ids: dict[str, Path] = {}
     for path in paths:
-        case, report = check_file(Path(path), rule_data=rule_data)
+        case, report = check_file(Path(path), rule_data=rule_data, profile=look.profile)
         reports.append(report)
         if case is None:
             continue
@@ -199,16 +255,16 @@ def render(
             report.failures.append(f"case_id {case.case_id} is also used by {used_ids[case.case_id]} in this run")
             continue
         used_ids[case.case_id] = report.file
-        jobs.append(_Job(case, report, documents(case, list(languages or case.languages), rule_data=rule_data)))
+        jobs.append(_Job(case, report, documents(case, languages, rule_data=rule_data)))
     if not jobs:
         return reports
 
     private_dir(out_dir)
     work = Path(tempfile.mkdtemp(prefix=".kotodoc-work-", dir=out_dir))
     try:
-        _render_docx(jobs, root, work)
+        _render_docx(jobs, look, work)
         if "pdf" in formats:
-            _render_pdf(jobs, work)
+            _render_pdf(jobs, work, password)
         for job in jobs:
             _publish(job, out_dir, formats)
     finally:
@@ -232,23 +288,38 @@ class _Job:
         return not self.report.failures
 
 
-def render_document(case: Case, doc: Document, root: Path, target: Path, stamp: dt.datetime) -> str:
+def render_document(case: Case, doc: Document, look: TemplateSet, target: Path, stamp: dt.datetime) -> str:
     """Render one document of a case into `target` (with its core properties); return its title.
+
+    A bilingual document is each language version rendered from its own template, then joined
+    (`_compose`): the first version's language leads its properties, and its title names both.
 
     Raises:
         FileNotFoundError: no template for the document's kind and language.
         KotodocError, OSError: the template failed, or the file could not be written.
     """
-    template = root / doc.lang / f"{doc.template}.docx"
-    context = doc.context()
-    render_docx(template, context, target, stamp=stamp, properties={
-        "title": context["title"],
-        "author": case.authority.name,
-        "subject": f"{context['title']} · {context['act']}",
-        "language": _DOC_LANG[doc.lang],
-        "keywords": case.case_id,
-    })
-    return str(context["title"])
+    logo = look.logo
+    versions: list[bytes] = []
+    titles: list[str] = []
+    subject = ""
+    for lang in doc.langs:
+        context = doc.context(lang)
+        context["logo"] = logo.context() if logo else None
+        titles.append(str(context["title"]))
+        subject = subject or f"{context['title']} · {context['act']}"
+        properties = _properties(case, " / ".join(titles), subject, lang)
+        versions.append(compiled(look.path(doc.template, lang)).render(context, properties, stamp, logo))
+    if len(versions) == 1:
+        atomic_write(target, versions[0])
+    else:
+        joined = compose(versions, doc.langs)
+        atomic_write(target, repack_docx(joined, _properties(case, " / ".join(titles), subject, doc.lang), stamp))
+    return " / ".join(titles)
+
+
+def _properties(case: Case, title: str, subject: str, lang: str) -> dict[str, str]:
+    return {"title": title, "author": case.authority.name, "subject": subject, "language": _DOC_LANG[lang],
+            "keywords": case.case_id}
 
 
 def failure_message(error: Exception, doc: Document) -> str:
@@ -266,19 +337,33 @@ def failure_message(error: Exception, doc: Document) -> str:
     return f"internal error ({type(error).__name__}) rendering {doc.stem}"
 
 
-def _render_docx(jobs: list[_Job], root: Path, work: Path) -> None:
+def _render_docx(jobs: list[_Job], look: TemplateSet, work: Path) -> None:
     stamp = fixed_time()
     for job in jobs:
         for doc in job.documents:
             target = work / f"{doc.stem}.docx"
             try:
-                job.titles[doc.stem] = render_document(job.case, doc, root, target, stamp)
+                job.titles[doc.stem] = render_document(job.case, doc, look, target, stamp)
                 job.docx[doc.stem] = target
             except Exception as e:  # noqa: BLE001 (failure_message sorts it out; a bug re-raised under KOTODOC_DEBUG)
                 job.report.failures.append(failure_message(e, doc))
 
 
-def _render_pdf(jobs: list[_Job], work: Path) -> None:
+def check_password(password: str | None, formats: Sequence[str]) -> None:
+    """An encryption password is given only for PDF output, and is not empty.
+
+    Raises:
+        UsageError: a DOCX would be written unencrypted beside the encrypted PDF, or the password is empty.
+    """
+    if password is None:
+        return
+    if not password:
+        raise UsageError("the PDF password is empty")
+    if tuple(formats) != ("pdf",):
+        raise UsageError("encryption needs --format pdf: a DOCX beside the PDF would not be encrypted")
+
+
+def _render_pdf(jobs: list[_Job], work: Path, password: str | None) -> None:
     sources = [(job, doc, job.docx[doc.stem]) for job in jobs if job.ok for doc in job.documents]
     if not sources:
         return
@@ -290,6 +375,8 @@ def _render_pdf(jobs: list[_Job], work: Path) -> None:
         try:
             verify_pdf(result.pdf, title=job.titles[doc.stem], author=job.case.authority.name,
                        language=_DOC_LANG[doc.lang])
+            if password is not None:
+                encrypt_pdf(result.pdf, password)  # last: verified as PDF/A first
         except KotodocError as e:
             job.report.failures.append(str(e))
             continue

@@ -507,7 +507,8 @@ def test_cli_claim_end_to_end(tmp_path: Path) -> None:
             "(CLAIM-CITIZEN), purpose 1 (CLAIM-PURPOSE), too-old 1 (CLAIM-AGE), cost-missing 1 (CLAIM-COST)") in stderr
     assert "vaasa-employment-sv.yaml:" in stderr and "CLAIM-ELIGIBLE: not claimed (2025-02-04)" in stderr
     names = sorted(p.name for p in tmp_path.iterdir())
-    assert names == [f"{CLAIM_ID}.interpretation-claim.{x}" for x in ("csv", "fi.docx", "sv.docx", "yaml")]
+    # The claimant file's `languages: [fi, sv]` make one bilingual claim, as the case format says.
+    assert names == [f"{CLAIM_ID}.interpretation-claim.{x}" for x in ("csv", "fi+sv.docx", "yaml")]
     printed = result.stdout + result.stderr
     assert [s for s in customer_secrets() if s in printed] == []
 
@@ -609,8 +610,9 @@ def test_claim_documents_read_back(claim_documents: dict[str, Any]) -> None:
     for lang in ("fi", "sv", "en"):
         f = Formatter(lang)
         outputs = [p for r in reports for p in r.outputs]
-        docx = next(p for p in outputs if p.name.endswith(f".{lang}.docx"))
-        pdf = next(p for p in outputs if p.name.endswith(f".{lang}.pdf"))
+        edition = "en" if lang == "en" else "fi+sv"  # the claimant's [fi, sv] is one bilingual claim
+        docx = next(p for p in outputs if p.name.endswith(f".{edition}.docx"))
+        pdf = next(p for p in outputs if p.name.endswith(f".{edition}.pdf"))
         dtext, ptext = docx_text(docx), pdf_text(pdf)
         for text in (dtext, ptext):
             assert TITLES[lang] in text

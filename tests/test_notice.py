@@ -221,7 +221,7 @@ def test_documents_use_the_deployments_rule_data() -> None:
     data = copy.deepcopy(rule_data())
     data["acts"]["681/2023"]["params"]["no_show_fee_caps"]["value"][2026] = "60.00"
     [_, notice] = documents(case, ["fi"], rule_data=data)  # type: ignore[arg-type]
-    assert notice.context()["fee"]["amount"] == Formatter("fi").money(Decimal("60.00"))
+    assert notice.context("fi")["fee"]["amount"] == Formatter("fi").money(Decimal("60.00"))
 
 
 @pytest.mark.parametrize(

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import struct
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -93,6 +95,55 @@ def add_field(paragraph: Paragraph, instruction: str) -> None:
     paragraph._p.append(fld)
 
 
+# The children of w:pPr that follow w:outlineLvl in the schema's sequence.
+_AFTER_OUTLINE = {qn(n) for n in ("w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange")}
+
+
+def set_outline_level(p_pr: Any, level: int) -> None:
+    """Give a paragraph style an outline level (0 is the top), in its place in the schema's order."""
+    el = p_pr.find(qn("w:outlineLvl"))
+    if el is None:
+        el = OxmlElement("w:outlineLvl")
+        following = [child for child in p_pr if child.tag in _AFTER_OUTLINE]
+        if following:
+            following[0].addprevious(el)
+        else:
+            p_pr.append(el)
+    el.set(qn("w:val"), str(level))
+
+
+def placeholder_png() -> bytes:
+    """A 1 x 1 transparent PNG: the logo picture's stand-in until a profile's logo replaces it."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 6, 0, 0, 0)  # 1 x 1, 8-bit RGBA
+    pixels = zlib.compress(b"\x00\x00\x00\x00\x00")  # filter byte, one transparent pixel
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+
+
+LOGO_HEIGHT = Cm(1.1)
+
+
+def add_logo(paragraph: Paragraph) -> None:
+    """The authority's logo, shown only when a profile gives one (`{%r if logo %}` removes the runs).
+
+    The picture is found at render time by its description `kotodoc-logo`; its size comes from the
+    `logo` context value (EMU), so any aspect ratio fits the line height.
+    """
+    paragraph.add_run("{%r if logo %}")
+    run = paragraph.add_run()
+    run.add_picture(io.BytesIO(placeholder_png()), height=LOGO_HEIGHT, width=LOGO_HEIGHT)
+    inline = run._r.xpath(".//wp:inline")[0]
+    inline.docPr.set("descr", "kotodoc-logo")
+    inline.docPr.set("name", "kotodoc-logo")
+    for ext in (*inline.xpath("wp:extent"), *inline.xpath(".//a:ext")):
+        ext.set("cx", "{{ logo.cx }}")
+        ext.set("cy", "{{ logo.cy }}")
+    paragraph.add_run("  ")
+    paragraph.add_run("{%r endif %}")
+
+
 def tag(doc: DocumentObject, text: str) -> None:
     """A paragraph holding only a `{%p ... %}` tag: docxtpl removes it when rendering."""
     doc.add_paragraph(text)
@@ -165,6 +216,10 @@ def setup_styles(doc: DocumentObject, lang: str) -> None:
             for attr in ("w:ascii", "w:hAnsi", "w:eastAsia"):
                 sfonts.set(qn(attr), BODY_FONT)
             sfonts.set(qn("w:cs"), CS_FONT)
+    # Outline levels: the title is level 1 and the headings nest under it, so a PDF's outline (and
+    # a bilingual document's) shows each language version as one entry with its sections inside.
+    for level, name in enumerate(("Title", "Heading 1", "Heading 2")):
+        set_outline_level(styles[name].element.get_or_add_pPr(), level)
     # The default Title style draws a border line under the text; keep the page calm.
     title_ppr = styles["Title"].element.find(qn("w:pPr"))
     if title_ppr is not None:
@@ -190,6 +245,7 @@ def setup_page(doc: DocumentObject, tx: dict[str, Any], footer_text: str = PERSO
 
     header = section.header.paragraphs[0]
     header.paragraph_format.tab_stops.add_tab_stop(width, WD_TAB_ALIGNMENT.RIGHT)
+    add_logo(header)
     run = header.add_run("{{ authority.name }}")
     run.bold = True
     run.font.size = Pt(9)

@@ -1,0 +1,135 @@
+"""Stage 5b: join language versions into one bilingual DOCX, each version a section of its own.
+
+docxcompose does the hard part of joining (styles, numbering, images, bookmarks), but it keeps only
+the first document's section properties: the appended version would lose its own header and
+footer and run on from the first version's last page. Official bilingual documents need each
+version complete: starting on a new page, with its own header and footer (the Swedish version's
+footer says "Sida", not "Sivu"). So, around docxcompose:
+
+- the first version's section is closed with a section break (next page) that keeps its own
+  header and footer references;
+- the appended version's header and footer parts (and their images, the logo) are copied into the
+  joined package, and the final section refers to them. Page numbers run on through the whole
+  document ("Sida 1 / 8" ... "Sivu 8 / 8"): restarting them per version would need a per-section
+  page count, and LibreOffice 7.4 leaves Word's SECTIONPAGES field at its placeholder;
+- every run of the appended version is marked with its language (`w:lang`), since docxcompose maps
+  its styles onto the first version's, whose default language is the first version's: hyphenation,
+  spell-checking and the PDF's per-span language (tagged PDF) follow the text's real language.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from copy import deepcopy
+
+from docx import Document
+from docx.document import Document as DocumentObject
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.opc.part import Part
+from docx.oxml.ns import qn
+from docx.oxml.parser import OxmlElement
+from docx.parts.hdrftr import FooterPart, HeaderPart
+from docxcompose.composer import Composer
+from lxml import etree
+
+DOC_LANG = {"fi": "fi-FI", "sv": "sv-FI", "en": "en-GB"}
+
+
+def compose(versions: Sequence[bytes], languages: Sequence[str]) -> bytes:
+    """Join rendered DOCX files (one per language, in order) into one document.
+
+    Args:
+        versions: the rendered language versions, each a whole DOCX.
+        languages: their languages (fi, sv, en), in the same order.
+
+    Returns:
+        The joined DOCX (its ZIP times and core properties are set by the caller).
+    """
+    master = Document(io.BytesIO(versions[0]))
+    composer = Composer(master)
+    for data, lang in zip(versions[1:], languages[1:], strict=True):
+        version = Document(io.BytesIO(data))
+        _mark_language(version, DOC_LANG[lang])
+        _close_section(master)
+        composer.append(version)
+        _take_section(master, version)
+    out = io.BytesIO()
+    master.save(out)
+    return out.getvalue()
+
+
+def _close_section(doc: DocumentObject) -> None:
+    """End the document's last section here with a page break, keeping its header and footer.
+
+    The section's properties move into the last paragraph (Word's way of ending a section that is
+    not the document's last); a new empty paragraph is added when the body ends with a table.
+    """
+    body = doc.element.body
+    sect = body.sectPr
+    last = sect.getprevious() if sect is not None else None
+    if last is None or last.tag != qn("w:p") or last.find(f"{qn('w:pPr')}/{qn('w:sectPr')}") is not None:
+        last = OxmlElement("w:p")
+        body.sectPr.addprevious(last)
+    p_pr = last.get_or_add_pPr()
+    closed = deepcopy(sect)
+    closed_type = closed.find(qn("w:type"))
+    if closed_type is not None:
+        closed.remove(closed_type)  # the default section start is "next page"
+    p_pr.append(closed)
+
+
+def _take_section(master: DocumentObject, version: DocumentObject) -> None:
+    """Make the document's final section the appended version's, with its own header and footer."""
+    body = master.element.body
+    own = deepcopy(version.element.body.sectPr)
+    for ref in own.xpath("w:headerReference|w:footerReference"):
+        source = version.part.related_parts[ref.get(qn("r:id"))]
+        is_header = ref.tag == qn("w:headerReference")
+        copy = _copy_part(master, source, header=is_header)
+        ref.set(qn("r:id"), master.part.relate_to(copy, RT.HEADER if is_header else RT.FOOTER))
+    body.replace(body.sectPr, own)
+
+
+def _copy_part(master: DocumentObject, source: Part, *, header: bool) -> Part:
+    """Copy a header or footer part into the master package, with the images it shows."""
+    package = master.part.package
+    kind, template = (HeaderPart, "/word/header%d.xml") if header else (FooterPart, "/word/footer%d.xml")
+    copy = kind.load(package.next_partname(template), source.content_type, source.blob, package)
+    for r_id, rel in source.rels.items():
+        if rel.is_external:
+            copy.rels.add_relationship(rel.reltype, rel.target_ref, r_id, is_external=True)
+        elif rel.reltype == RT.IMAGE:
+            # get_or_add_image_part shares one part between identical images (the same logo twice).
+            image = package.get_or_add_image_part(io.BytesIO(rel.target_part.blob))
+            copy.rels.add_relationship(rel.reltype, image, r_id)
+    return copy
+
+
+def _mark_language(doc: DocumentObject, tag: str) -> None:
+    """Give every run (and paragraph mark) of the body an explicit language."""
+    for r_pr_parent in doc.element.body.iter(qn("w:r"), qn("w:pPr")):
+        if r_pr_parent.tag == qn("w:pPr"):
+            r_pr = r_pr_parent.find(qn("w:rPr"))
+            if r_pr is None:
+                continue  # a paragraph mark without properties follows the style
+        else:
+            r_pr = r_pr_parent.get_or_add_rPr()
+        lang = r_pr.find(qn("w:lang"))
+        if lang is None:
+            lang = _insert_lang(r_pr)
+        lang.set(qn("w:val"), tag)
+
+
+# The children of w:rPr that come after w:lang in the schema's sequence.
+_AFTER_LANG = {qn(n) for n in ("w:eastAsianLayout", "w:specVanish", "w:oMath", "w:rPrChange")}
+
+
+def _insert_lang(r_pr: etree._Element) -> etree._Element:
+    lang = OxmlElement("w:lang")
+    for child in r_pr:
+        if child.tag in _AFTER_LANG:
+            child.addprevious(lang)
+            return lang
+    r_pr.append(lang)
+    return lang
