@@ -118,7 +118,12 @@ def _distinct(languages: list[str]) -> list[str]:
 
 
 Date = Annotated[dt.date, BeforeValidator(_date_only)]
-Money = Annotated[Decimal, BeforeValidator(_money), Field(json_schema_extra={"type": ["string", "number"]})]
+Money = Annotated[
+    Decimal,
+    BeforeValidator(_money),
+    Field(description="euros, at most two decimals, such as \"132.50\"",
+          json_schema_extra={"type": ["string", "number"]}),
+]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=20_000)]
 Line = Annotated[str, StringConstraints(min_length=1, max_length=500)]
 Country = Annotated[str, AfterValidator(_country), Field(description="ISO 3166-1 alpha-2, e.g. SY")]
@@ -129,7 +134,12 @@ CaseId = Annotated[
     Field(description="the authority's reference; used in output file names"),
 ]
 DocLang = Literal["fi", "sv", "en"]
+# Descriptions shown by an editor on hover (`kotodoc schema`): a few words, not the case format.
+_VERSION = "the version of the case format: 1"
+_KIND = "what the file is: integration-plan, minor-plan, family-plan or interpretation-claim"
+_LANGUAGES = "the document language (fi, sv, en), or two different ones for a bilingual document"
 LegalBasis = Literal["681/2023", "1386/2010"]
+_LEVEL = "CEFR level (A1.1 … C2, or the coarse A1 … C1), native, or none"
 Level = Literal[
     "A1.1", "A1.2", "A1.3", "A2.1", "A2.2", "B1.1", "B1.2", "B2.1", "B2.2", "C1.1", "C1.2", "C2",
     "A1", "A2", "B1", "B2", "C1", "native", "none",
@@ -174,7 +184,8 @@ class Official(_Model):
 
 
 class Authority(_Model):
-    kind: AuthorityKind
+    kind: AuthorityKind = Field(
+        description="municipality or employment-authority: who draws up the plan and is responsible for it")
     name: Line
     unit: Line | None = None
     address: Line | None = None
@@ -183,26 +194,27 @@ class Authority(_Model):
 
 
 class Participant(_Model):
-    kind: ParticipantKind
+    kind: ParticipantKind = Field(description="the kind of the authority taking part")
     name: Line
     contact: Line | None = None
 
 
 class LanguageSkill(_Model):
     language: Language
-    level: Level
+    level: Level = Field(description=_LEVEL)
 
 
 class Residence(_Model):
-    basis: ResidenceBasis
-    permit_section: Line | None = None
-    first_permit_date: Date | None = None
+    basis: ResidenceBasis = Field(description="the basis of residence (case format: Residence bases)")
+    permit_section: Line | None = Field(None, description="the Aliens Act section, such as \"87 §\"")
+    first_permit_date: Date | None = Field(
+        None, description="the first residence permit, residence card or registration (PLAN-FIRST-WITHIN)")
     municipality_since: Date | None = None
-    citizenship_date: Date | None = None
+    citizenship_date: Date | None = Field(None, description="the date the person became a Finnish citizen, if any")
 
 
 class Interpreter(_Model):
-    needed: StrictBool
+    needed: StrictBool = Field(description="true when the person needs an interpreter")
     language: Language | None = None
 
 
@@ -210,7 +222,8 @@ class Person(_Model):
     family_name: Line
     given_names: Line
     personal_id: Line | None = Field(None, description="henkilötunnus (ID-HETU)")
-    date_of_birth: Date | None = None
+    date_of_birth: Date | None = Field(
+        None, description="required when personal_id is absent; must agree with it when both are given")
     citizenship: Country | None = None
     native_language: Language | None = None
     other_languages: list[LanguageSkill] = []
@@ -218,7 +231,8 @@ class Person(_Model):
     phone: Line | None = None
     email: Line | None = None
     residence: Residence | None = None
-    jobseeker: StrictBool = False
+    jobseeker: StrictBool = Field(
+        False, description="a registered unemployed jobseeker: the plan then states plan.job_search")
     interpreter: Interpreter | None = None
 
     @model_validator(mode="after")
@@ -245,14 +259,15 @@ class Assessment(_Model):
     date: Date
     conducted_by: Line | None = None
     literacy: Literal["literate", "needs-literacy-training", "literate-other-script"] | None = None
-    integration_language: Literal["fi", "sv"] | None = None
-    finnish_level: Level | None = None
-    swedish_level: Level | None = None
+    integration_language: Literal["fi", "sv"] | None = Field(None, description="the language the person studies")
+    finnish_level: Level | None = Field(None, description=_LEVEL)
+    swedish_level: Level | None = Field(None, description=_LEVEL)
     education: list[Education] = []
     work_experience: list[WorkExperience] = []
     strengths: list[Text] = []
     life_situation: Text | None = None
-    needs_special_measures: StrictBool = False
+    needs_special_measures: StrictBool = Field(
+        False, description="illness, disability, age, family situation, illiteracy... call for special measures")
     health: Text | None = Field(None, description="special-category data; printed only in the plan")
 
 
@@ -262,7 +277,7 @@ class Goals(_Model):
 
 
 class Service(_Model):
-    type: ServiceType
+    type: ServiceType = Field(description="the kind of service; other needs a description")
     description: Text | None = None
     provider: Line | None = None
     start: Date | None = None
@@ -284,7 +299,7 @@ class JobSearch(_Model):
 
 class Monitoring(_Model):
     method: Text | None = None
-    reviews: list[Date] = []
+    reviews: list[Date] = Field([], description="planned review dates (PLAN-REVIEW)")
 
 
 class Extension(_Model):
@@ -295,15 +310,15 @@ class Extension(_Model):
 class _PlanPeriod(_Model):
     """When a plan was drawn up, its period, monitoring and extension: what every plan shares."""
 
-    first_plan: StrictBool = True
+    first_plan: StrictBool = Field(True, description="false for a later plan (see first_plan_from)")
     first_plan_from: Date | None = Field(
         None, description="kotodoc extension: start of the first plan, for PLAN-TOTAL-LENGTH on later plans"
     )
-    drawn_up: Date
+    drawn_up: Date = Field(description="the date the plan was agreed and signed")
     valid_from: Date
-    valid_until: Date
+    valid_until: Date = Field(description="a first plan lasts at most a year (PLAN-FIRST-LENGTH)")
     monitoring: Monitoring | None = None
-    extension: Extension | None = None
+    extension: Extension | None = Field(None, description="when the plan is extended: until, grounds")
     notes: Text | None = None
 
 
@@ -315,7 +330,8 @@ class _PlanBase(_PlanPeriod):
 class Plan(_PlanBase):
     """The plan of an adult (section 1): may state the jobseeking obligation."""
 
-    job_search: JobSearch | None = None
+    job_search: JobSearch | None = Field(
+        None, description="the jobseeking obligation; required when person.jobseeker is true (PLAN-JOBSEEK)")
 
 
 class ChildPlan(_PlanBase):
@@ -333,15 +349,17 @@ class Appointment(_Model):
     provider: Line | None = None
     mode: Literal["on-site", "remote"] | None = None
     minutes: Annotated[int, Field(ge=0, le=24 * 60)] | None = None
-    cost: Money | None = None
+    cost: Money | None = Field(None, description="euros, VAT excluded")
     vat: Money | None = None
     invoice: Line | None = None
-    attended: StrictBool = True
+    attended: StrictBool = Field(True, description="false: the customer neither came nor cancelled")
     booked_at: Date | None = None
-    fee_notice_given: StrictBool | None = None
-    absence_reason: Literal["sudden-illness", "accident", "transport", "other"] | None = None
-    fee: Money | None = None
-    fee_due: Date | None = None
+    fee_notice_given: StrictBool | None = Field(
+        None, description="the customer was told of the no-show fee when the time was booked (FEE-INFORMED)")
+    absence_reason: Literal["sudden-illness", "accident", "transport", "other"] | None = Field(
+        None, description="when attended is false: the reason given, if any (FEE-REASON)")
+    fee: Money | None = Field(None, description="the no-show fee; default: the cap for the year (FEE-CAP)")
+    fee_due: Date | None = Field(None, description="the due date of the fee; default: 14 days after the notice")
     member: Annotated[int, Field(ge=0, le=39)] | None = Field(
         None,
         description="kotodoc extension, family plans only: the index in family.members of the member the "
@@ -384,14 +402,18 @@ RelatedPlan = Literal["early-childhood-education-plan", "learning-plan", "child-
 class _CaseBase(_Model):
     """What every plan shares (case format sections 1 to 3)."""
 
-    kotodoc: Literal[1]
+    kotodoc: Literal[1] = Field(description=_VERSION)
     case_id: CaseId
-    languages: Annotated[list[DocLang], Field(min_length=1, max_length=2), AfterValidator(_distinct)]
-    legal_basis: LegalBasis | None = None
+    languages: Annotated[list[DocLang], Field(min_length=1, max_length=2), AfterValidator(_distinct)] = Field(
+        description=_LANGUAGES, json_schema_extra={"uniqueItems": True})
+    legal_basis: LegalBasis | None = Field(
+        None, description="the Act the plan follows; default from plan.drawn_up: 681/2023 from 2025-01-01")
     authority: Authority
-    participants: list[Participant] = []
+    participants: list[Participant] = Field(
+        [], description="other authorities taking part; any entry makes the plan multi-sectoral")
     plan: _PlanPeriod
-    interpretation: list[Appointment] = []
+    interpretation: list[Appointment] = Field(
+        [], description="appointments with an interpreter; they feed claims and no-show notices")
     signatures: Signatures | None = None
 
     @property
@@ -418,19 +440,21 @@ class _PlanCase(_CaseBase):
 class IntegrationPlanCase(_PlanCase):
     """An individual integration plan (case format section 1)."""
 
-    kind: Literal["integration-plan"]
+    kind: Literal["integration-plan"] = Field(description=_KIND)
     plan: Plan
 
 
 class MinorPlanCase(_PlanCase):
     """A plan for a minor (case format section 2)."""
 
-    kind: Literal["minor-plan"]
+    kind: Literal["minor-plan"] = Field(description=_KIND)
     plan: ChildPlan
-    guardians: list[Guardian] = []
-    unaccompanied: StrictBool = False
-    representative: Representative | None = None
-    child_opinion: Text | None = None
+    guardians: list[Guardian] = Field(
+        [], description="the guardians; or unaccompanied and representative (MINOR-CARER)")
+    unaccompanied: StrictBool = Field(False, description="true for a minor without a guardian in Finland")
+    representative: Representative | None = Field(
+        None, description="an unaccompanied minor's representative, appointed by a district court")
+    child_opinion: Text | None = Field(None, description="the child's own views, required (MINOR-OPINION)")
     schooling: Schooling | None = None
     related_plans: list[RelatedPlan] = []
 
@@ -441,7 +465,7 @@ MemberRole = Literal["parent", "child", "other"]
 class FamilyMember(_Model):
     """One member of a family plan: a person with goals and services of their own (section 3)."""
 
-    role: MemberRole
+    role: MemberRole = Field(description="parent, child or other; a family has a parent and a child")
     person: Person
     goals: list[Text] = []
     services: list[Service] = []
@@ -460,10 +484,10 @@ class Family(_Model):
 class FamilyPlanCase(_CaseBase):
     """A plan for a family (case format section 3)."""
 
-    kind: Literal["family-plan"]
+    kind: Literal["family-plan"] = Field(description=_KIND)
     family: Family
-    family_goals: list[Text] = []
-    family_services: list[Service] = []
+    family_goals: list[Text] = Field([], description="goals for the family as a whole")
+    family_services: list[Service] = Field([], description="services for the family as a whole")
     plan: FamilyPlan
 
 
@@ -565,14 +589,15 @@ class ExcludedRow(_ClaimRowBase):
 class InterpretationClaimCase(_Model):
     """An interpretation-cost claim to the KEHA Centre (case format section 4)."""
 
-    kotodoc: Literal[1]
-    kind: Literal["interpretation-claim"]
+    kotodoc: Literal[1] = Field(description=_VERSION)
+    kind: Literal["interpretation-claim"] = Field(description=_KIND)
     case_id: CaseId
-    languages: Annotated[list[DocLang], Field(min_length=1, max_length=2), AfterValidator(_distinct)]
+    languages: Annotated[list[DocLang], Field(min_length=1, max_length=2), AfterValidator(_distinct)] = Field(
+        description=_LANGUAGES, json_schema_extra={"uniqueItems": True})
     claimant: Claimant
     period: ClaimPeriod
-    submitted: Date
-    rows: list[ClaimRow] = []
+    submitted: Date = Field(description="the submission date; the 2-year reach-back counts from it (CLAIM-AGE)")
+    rows: list[ClaimRow] = Field([], description="the claimed appointments")
     excluded: list[ExcludedRow] = Field(
         [], description="kotodoc extension: appointments of the period that are not claimed, with the reason"
     )
