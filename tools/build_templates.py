@@ -920,6 +920,36 @@ BUILDERS = {
 }
 
 
+def end_with_small_paragraph(doc: DocumentObject) -> None:
+    """End the body with a 1 pt empty paragraph after its last table.
+
+    Word and Writer need a paragraph after a table at the end of a document; at the Normal size,
+    when the table ends at the foot of a page, that empty paragraph alone made an empty last page
+    (seen on the English no-show notice with a long name). At 1 pt it fits under the table.
+    """
+    body = doc.element.body
+    last = body.sectPr.getprevious() if body.sectPr is not None else None
+    if last is None:
+        return
+    if last.tag == qn("w:tbl"):
+        last = doc.add_paragraph()._p
+    elif last.tag != qn("w:p") or "".join(last.itertext()).strip():
+        return
+    p_pr = last.get_or_add_pPr()
+    for old in p_pr.findall(qn("w:spacing")):
+        p_pr.remove(old)
+    spacing = OxmlElement("w:spacing")
+    for attr, value in (("w:before", "0"), ("w:after", "0"), ("w:line", "20"), ("w:lineRule", "exact")):
+        spacing.set(qn(attr), value)
+    p_pr.insert(0, spacing) if p_pr.find(qn("w:pStyle")) is None else p_pr.find(qn("w:pStyle")).addnext(spacing)
+    # An empty paragraph is as high as its mark's font: give the mark 1 pt (w:sz counts half points).
+    mark = OxmlElement("w:rPr")
+    size = OxmlElement("w:sz")
+    size.set(qn("w:val"), "2")
+    mark.append(size)
+    p_pr.append(mark)
+
+
 def main() -> None:
     """Write every kind in every language."""
     data = YAML(typ="safe").load((ROOT / "tools" / "template-text.yaml").read_text(encoding="utf-8"))
@@ -929,6 +959,7 @@ def main() -> None:
             continue
         for lang in LANGS:
             doc = build(lang)
+            end_with_small_paragraph(doc)
             out = ROOT / "templates" / lang / f"{kind}.docx"
             out.parent.mkdir(parents=True, exist_ok=True)
             # Fixed ZIP entry times, so rebuilding unchanged wording leaves the files byte-identical.
