@@ -204,3 +204,15 @@ def test_sample_municipality_files_are_what_the_tool_makes(tmp_path: Path) -> No
                    capture_output=True)
     for name in ("logo.png", "fi/integration-plan.docx"):
         assert (tmp_path / "m" / name).read_bytes() == (CITY / name).read_bytes(), name
+
+
+def test_a_claim_takes_the_profiles_logo_and_keeps_its_claimant(tmp_path: Path) -> None:
+    """This test ensures that a claim rendered with a profile shows the logo in its headers, while its
+    claimant stays the claim file's own (a profile's authority is not a claimant)."""
+    claim = ROOT / "samples" / "claims" / "espoo-2025-h1.yaml"
+    [report] = kotodoc.render([claim], tmp_path, formats=("docx",), profile=CITY / "profile.yaml")
+    assert report.status == "done", [str(f) for f in report.errors] + report.failures
+    docx = next(p for p in report.outputs if p.suffix == ".docx")
+    assert header_images(docx) == [(CITY / "logo.png").read_bytes()] * 2  # fi+sv: a header each
+    text = docx_text(docx)
+    assert "Espoon kaupunki" in text and PROFILE_NAME not in text
