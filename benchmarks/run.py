@@ -4,15 +4,16 @@
     uv run python benchmarks/run.py --cases 1000 --memory 1000,10000
 
 It writes N realistic synthetic cases (integration plans, minors' and family plans; fi, sv, en
-and two-language cases; short ones and long ones with many services and long names, Arabic
+and bilingual fi+sv and fi+en cases; short ones and long ones with many services and long names, Arabic
 script among them) built from the samples, then measures on this machine:
 
 1. `kotodoc batch --format docx` (validation and DOCX only),
 2. `kotodoc batch` (DOCX and PDF/A),
 3. LibreOffice alone converting the same DOCX files with the same number of instances (one
    `soffice` call per instance over its share of the files, each with its own profile): the limit,
-4. the naive way: docxtpl's `DocxTemplate(...).render()` and one `soffice --convert-to` per
-   document, on a sample of the documents (it is too slow for all of them),
+4. the naive way: docxtpl's `DocxTemplate(...).render()` (each version of a bilingual document,
+   joined with docxcompose) and one `soffice --convert-to` per document, on a sample of the
+   documents (it is too slow for all of them),
 
 and prints documents per second, peak memory (the process tree's resident memory, sampled), and
 the ratios the issue sets as targets. `--memory` repeats DOCX-only batches of those sizes to show
@@ -165,8 +166,10 @@ def libreoffice_alone(docx: list[Path], out: Path, jobs: int) -> tuple[float, in
 
 
 NAIVE = r"""
-import sys, subprocess, time
+import io, sys, subprocess, time
 from pathlib import Path
+from docx import Document
+from docxcompose.composer import Composer
 from docxtpl import DocxTemplate
 from kotodoc._pipeline import check_file, documents, templates_root
 from kotodoc._docx import jinja_env
@@ -175,10 +178,19 @@ done = 0
 for path in cases:
     case, _ = check_file(path)
     for doc in documents(case):
-        tpl = DocxTemplate(str(templates_root() / doc.lang / f"{doc.template}.docx"))
-        tpl.render(doc.context(doc.lang) | {"logo": None}, jinja_env(), autoescape=True)
+        versions = []
+        for lang in doc.langs:  # a bilingual document: each version, then docxcompose, as one would
+            tpl = DocxTemplate(str(templates_root() / lang / f"{doc.template}.docx"))
+            tpl.render(doc.context(lang) | {"logo": None}, jinja_env(), autoescape=True)
+            buffer = io.BytesIO()
+            tpl.save(buffer)
+            versions.append(Document(io.BytesIO(buffer.getvalue())))
+        composer = Composer(versions[0])
+        for version in versions[1:]:
+            composer.doc.add_page_break()
+            composer.append(version)
         target = out / f"{doc.stem}.docx"
-        tpl.save(str(target))
+        composer.save(str(target))
         subprocess.run(["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(out), str(target)],
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
         done += 1

@@ -150,7 +150,13 @@ class CompiledTemplate:
         self._parts[name] = (before, compiled, after, bool(re.search(r"{%-?\s*tc\b", xml)))
 
     def render(
-        self, context: Mapping[str, Any], properties: Mapping[str, str], stamp: dt.datetime, logo: Logo | None = None
+        self,
+        context: Mapping[str, Any],
+        properties: Mapping[str, str],
+        stamp: dt.datetime,
+        logo: Logo | None = None,
+        *,
+        compress: bool = True,
     ) -> bytes:
         """The rendered document as bytes; `logo` replaces the header's logo picture (`logo` in the context).
 
@@ -178,7 +184,7 @@ class CompiledTemplate:
         entries = self._entries
         if logo is not None and self._logo is not None:
             entries = _with_logo(entries, rendered, self._logo, logo)
-        return _write_zip(entries, rendered, stamp)
+        return _write_zip(entries, rendered, stamp, compress=compress)
 
     def _finish_part(self, xml: str, fix_tables: bool) -> str:
         """What docxtpl does to a part after Jinja: rejoin paragraphs, unescape, line breaks, tables."""
@@ -211,13 +217,17 @@ def _core_properties(properties: Mapping[str, str], stamp: dt.datetime) -> bytes
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
-def _write_zip(entries: list[tuple[str, bytes]], replaced: Mapping[str, bytes], stamp: dt.datetime) -> bytes:
+def _write_zip(
+    entries: list[tuple[str, bytes]], replaced: Mapping[str, bytes], stamp: dt.datetime, *, compress: bool = True
+) -> bytes:
+    """The package as a ZIP with fixed entry times; `compress=False` for a version only joined in memory."""
     out = io.BytesIO()
     date_time = (max(stamp.year, 1980), stamp.month, stamp.day, stamp.hour, stamp.minute, stamp.second)
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+    method = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
+    with zipfile.ZipFile(out, "w", method) as dst:
         for name, payload in entries:
             entry = zipfile.ZipInfo(name, date_time)
-            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.compress_type = method
             entry.external_attr = 0o600 << 16
             dst.writestr(entry, replaced.get(name, payload))
     return out.getvalue()

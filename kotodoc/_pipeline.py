@@ -308,7 +308,9 @@ def render_document(case: Case, doc: Document, look: TemplateSet, target: Path, 
         titles.append(str(context["title"]))
         subject = subject or f"{context['title']} · {context['act']}"
         properties = _properties(case, " / ".join(titles), subject, lang)
-        versions.append(compiled(look.path(doc.template, lang)).render(context, properties, stamp, logo))
+        # A version to be joined is only read back in memory: no need to compress it.
+        versions.append(compiled(look.path(doc.template, lang)).render(context, properties, stamp, logo,
+                                                                        compress=len(doc.langs) == 1))
     if len(versions) == 1:
         atomic_write(target, versions[0])
     else:
