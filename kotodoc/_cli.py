@@ -166,7 +166,10 @@ def batch_command(
         ))
     data = result.as_dict()
     if report is not None:
-        _guard(lambda: atomic_write(report, json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")))
+        try:
+            atomic_write(report, json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8"))
+        except OSError as e:  # a full disk: say so, the documents written stand
+            _die(f"cannot write the report {report}: {e.strerror}", ExitCode.FAILED)
     _print_findings(result.cases)
     bad = [c for c in result.cases if c.status in ("invalid", "failed")]
     if json_out:

@@ -18,6 +18,7 @@ __all__ = [
     "ExitCode",
     "Finding",
     "KotodocError",
+    "OutputDirError",
     "Severity",
     "TemplateRenderError",
     "UsageError",
@@ -121,3 +122,15 @@ class TemplateRenderError(KotodocError):
 
 class ConversionError(KotodocError):
     """LibreOffice did not produce a whole PDF for a document."""
+
+
+class OutputDirError(KotodocError, OSError):
+    """An output directory cannot be created or written to (a read-only file system, a file in the way).
+
+    Both a kotodoc error, so the command line prints it (naming the directory) and exits 1 rather
+    than report an "internal error (OSError)", and an OSError, so that every caller catching
+    OSError around a write (a case failed, not the run) still does.
+    """
+
+    def __str__(self) -> str:
+        return f"cannot write to {self.filename}: {self.strerror}"
