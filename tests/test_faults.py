@@ -554,3 +554,24 @@ def test_output_path_that_is_a_file(tmp_path: Path) -> None:
         assert result.returncode == 1, result.stderr
         assert f"cannot write to {target}: Not a directory" in result.stderr and "Traceback" not in result.stderr
     assert target.read_bytes() == b"keep me"
+
+
+def test_a_bug_in_one_case_fails_that_case_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """This test ensures that an exception while building one case's document (a bug) fails that case with
+    "internal error (TypeName)" and no details (they could quote personal data), while the other case is
+    rendered; nothing of the failed case is left behind."""
+    from kotodoc import _pipeline
+
+    real = _pipeline.build_context
+
+    def buggy(case: Any, lang: str) -> dict[str, Any]:
+        if case.case_id == "B-BUG":
+            raise ZeroDivisionError("a message quoting Amina Al-Hassan")
+        return real(case, lang)
+
+    monkeypatch.setattr(_pipeline, "build_context", buggy)
+    cases = copies(tmp_path / "cases", ["A-OK", "B-BUG"])
+    reports = kotodoc.render(cases, tmp_path / "out", formats=("docx",))
+    assert [(r.case_id, r.status) for r in reports] == [("A-OK", "done"), ("B-BUG", "failed")]
+    assert reports[1].failures == ["internal error (ZeroDivisionError) rendering B-BUG.integration-plan.sv"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["A-OK.integration-plan.sv.docx"]
