@@ -1,4 +1,9 @@
-"""Stage 5b: join language versions into one bilingual DOCX, each version a section of its own.
+"""Stage 5b: join language templates into one bilingual template, each version a section of its own.
+
+A bilingual document is rendered from a joined template: the first language's template and the
+second's, joined once per process with docxcompose, then compiled like any template, each
+version's part rendered with that version's context (`_docx.CompiledTemplate`). Joining the
+templates, not each rendered document, costs docxcompose's ~150 ms once instead of per document.
 
 docxcompose does the hard part of joining (styles, numbering, images, bookmarks), but it keeps only
 the first document's section properties: the appended version would lose its own header and
@@ -6,8 +11,10 @@ footer and run on from the first version's last page. Official bilingual documen
 version complete: starting on a new page, with its own header and footer (the Swedish version's
 footer says "Sida", not "Sivu"). So, around docxcompose:
 
-- the first version's section is closed with a section break (next page) that keeps its own
-  header and footer references;
+- the first version is closed by a new paragraph of 1 pt holding a section break (next page)
+  with its own header and footer references, and a hidden bookmark (`_docx.VERSION_MARK`) that
+  tells the compiler where the version ends. A paragraph of the template's own cannot carry it:
+  a `{%p %}` tag paragraph is removed when rendered;
 - the appended version's header and footer parts (and their images, the logo) are copied into the
   joined package, and the final section refers to them. Page numbers run on through the whole
   document ("Sida 1 / 8" ... "Sivu 8 / 8"): restarting them per version would need a per-section
@@ -33,25 +40,27 @@ from docx.parts.hdrftr import FooterPart, HeaderPart
 from docxcompose.composer import Composer
 from lxml import etree
 
+from kotodoc._docx import VERSION_MARK
+
 DOC_LANG = {"fi": "fi-FI", "sv": "sv-FI", "en": "en-GB"}
 
 
 def compose(versions: Sequence[bytes], languages: Sequence[str]) -> bytes:
-    """Join rendered DOCX files (one per language, in order) into one document.
+    """Join DOCX templates (one per language, in order) into one template.
 
     Args:
-        versions: the rendered language versions, each a whole DOCX.
+        versions: the language versions' templates, each a whole DOCX.
         languages: their languages (fi, sv, en), in the same order.
 
     Returns:
-        The joined DOCX (its ZIP times and core properties are set by the caller).
+        The joined template, for `_docx.CompiledTemplate`.
     """
     master = Document(io.BytesIO(versions[0]))
     composer = _Composer(master)
-    for data, lang in zip(versions[1:], languages[1:], strict=True):
+    for n, (data, lang) in enumerate(zip(versions[1:], languages[1:], strict=True)):
         version = Document(io.BytesIO(data))
         _mark_language(version, DOC_LANG[lang])
-        _close_section(master)
+        _close_section(master, n)
         composer.append(version)
         _take_section(master, version)
     out = io.BytesIO()
@@ -88,24 +97,37 @@ class _Composer(Composer):
             super().add_styles(doc, element)
 
 
-def _close_section(doc: DocumentObject) -> None:
-    """End the document's last section here with a page break, keeping its header and footer.
+def _close_section(doc: DocumentObject, version: int) -> None:
+    """End the document's last section with a page break after version `version`, keeping its header and footer.
 
-    The section's properties move into the last paragraph (Word's way of ending a section that is
-    not the document's last); a new empty paragraph is added when the body ends with a table.
+    The section's properties go into a new 1 pt paragraph at the end (Word's way of ending a
+    section that is not the document's last), with the version's end mark.
     """
     body = doc.element.body
     sect = body.sectPr
-    last = sect.getprevious() if sect is not None else None
-    if last is None or last.tag != qn("w:p") or last.find(f"{qn('w:pPr')}/{qn('w:sectPr')}") is not None:
-        last = OxmlElement("w:p")
-        body.sectPr.addprevious(last)
-    p_pr = last.get_or_add_pPr()
+    closing = OxmlElement("w:p")
+    p_pr = closing.get_or_add_pPr()
+    spacing = OxmlElement("w:spacing")
+    for attr, value in (("w:before", "0"), ("w:after", "0"), ("w:line", "20"), ("w:lineRule", "exact")):
+        spacing.set(qn(attr), value)
+    p_pr.append(spacing)
+    mark = OxmlElement("w:rPr")  # the paragraph mark at 1 pt (w:sz counts half points); before sectPr
+    size = OxmlElement("w:sz")
+    size.set(qn("w:val"), "2")
+    mark.append(size)
+    p_pr.append(mark)
     closed = deepcopy(sect)
     closed_type = closed.find(qn("w:type"))
     if closed_type is not None:
         closed.remove(closed_type)  # the default section start is "next page"
     p_pr.append(closed)
+    start, end = OxmlElement("w:bookmarkStart"), OxmlElement("w:bookmarkEnd")
+    start.set(qn("w:id"), str(90_000 + version))  # docxcompose renumbers bookmark ids
+    start.set(qn("w:name"), f"{VERSION_MARK}_{version}")
+    end.set(qn("w:id"), str(90_000 + version))
+    closing.append(start)
+    closing.append(end)
+    sect.addprevious(closing)
 
 
 def _take_section(master: DocumentObject, version: DocumentObject) -> None:

@@ -20,10 +20,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 from kotodoc._claim import claim_files
-from kotodoc._compose import compose
 from kotodoc._context import build_context, claim_context, notice_context
 from kotodoc._data import act_params
-from kotodoc._docx import compiled, fixed_time, repack_docx
+from kotodoc._docx import compiled, fixed_time
 from kotodoc._files import atomic_move, atomic_write, private_dir
 from kotodoc._finish import encrypt_pdf, verify_pdf
 from kotodoc._load import load_case
@@ -291,32 +290,25 @@ class _Job:
 def render_document(case: Case, doc: Document, look: TemplateSet, target: Path, stamp: dt.datetime) -> str:
     """Render one document of a case into `target` (with its core properties); return its title.
 
-    A bilingual document is each language version rendered from its own template, then joined
-    (`_compose`): the first version's language leads its properties, and its title names both.
+    A bilingual document is rendered from its two templates joined (`_compose`), each version with
+    its own context: the first version's language leads its properties, and its title names both.
 
     Raises:
         FileNotFoundError: no template for the document's kind and language.
         KotodocError, OSError: the template failed, or the file could not be written.
     """
     logo = look.logo
-    versions: list[bytes] = []
-    titles: list[str] = []
-    subject = ""
+    contexts: list[dict[str, Any]] = []
     for lang in doc.langs:
         context = doc.context(lang)
         context["logo"] = logo.context() if logo else None
-        titles.append(str(context["title"]))
-        subject = subject or f"{context['title']} · {context['act']}"
-        properties = _properties(case, " / ".join(titles), subject, lang)
-        # A version to be joined is only read back in memory: no need to compress it.
-        versions.append(compiled(look.path(doc.template, lang)).render(context, properties, stamp, logo,
-                                                                        compress=len(doc.langs) == 1))
-    if len(versions) == 1:
-        atomic_write(target, versions[0])
-    else:
-        joined = compose(versions, doc.langs)
-        atomic_write(target, repack_docx(joined, _properties(case, " / ".join(titles), subject, doc.lang), stamp))
-    return " / ".join(titles)
+        contexts.append(context)
+    title = " / ".join(str(c["title"]) for c in contexts)
+    subject = f"{contexts[0]['title']} · {contexts[0]['act']}"
+    # Two languages: their templates joined once per process, each version rendered with its context.
+    template = compiled(*(look.path(doc.template, lang) for lang in doc.langs), langs=doc.langs)
+    atomic_write(target, template.render(contexts, _properties(case, title, subject, doc.lang), stamp, logo))
+    return title
 
 
 def _properties(case: Case, title: str, subject: str, lang: str) -> dict[str, str]:
