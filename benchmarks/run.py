@@ -55,8 +55,8 @@ FAMILY = ["Saleh", "Hassan", "Kovalenko", "Abdullahi", "Rahimi", "Mwangi", "Al-H
           "Shevchenko", "Ahmadzai", "Nguyen", "الهاشمي", "Osman", "Bondarenko-Kravchenko"]
 
 
-def synthetic_cases(folder: Path, count: int, seed: int = 2025) -> list[Path]:
-    """`count` valid case files: a mix of kinds, languages and lengths."""
+def synthetic_cases(folder: Path, count: int, seed: int = 2025, *, bilingual: bool = True) -> list[Path]:
+    """`count` valid case files: a mix of kinds, languages and lengths (a third bilingual, unless not)."""
     rng = random.Random(seed)
     folder.mkdir(parents=True, exist_ok=True)
     loaded = {name: yaml.load((ROOT / "samples" / f"{name}.yaml").read_text(encoding="utf-8"))
@@ -66,7 +66,10 @@ def synthetic_cases(folder: Path, count: int, seed: int = 2025) -> list[Path]:
         kind = rng.choices(list(SAMPLES), weights=[6, 2, 2])[0]
         data = copy.deepcopy(loaded[rng.choice(SAMPLES[kind])])
         data["case_id"] = f"BENCH-{i:05d}"
-        data["languages"] = rng.choice([["fi"], ["fi"], ["sv"], ["en"], ["fi", "sv"], ["fi", "en"]])
+        pick = rng.choice([["fi"], ["fi"], ["sv"], ["en"], ["fi", "sv"], ["fi", "en"]])
+        # --single-language: the second language of a bilingual pick is dropped, so the mix of kinds,
+        # lengths and names stays the same and only the bilingual documents go.
+        data["languages"] = pick if bilingual else pick[:1]
         long = rng.random() < 0.25
         persons = [m["person"] for m in data["family"]["members"]] if kind == "family-plan" else [data["person"]]
         for person in persons:
@@ -219,11 +222,13 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--naive", type=int, default=12, help="documents for the naive way (default 12)")
     parser.add_argument("--memory", default="", help="case counts for DOCX-only memory runs, e.g. 1000,10000")
+    parser.add_argument("--single-language", action="store_true",
+                        help="no bilingual cases (as before bilingual documents existed), for comparison")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="kotodoc-bench-"))
     try:
-        cases = synthetic_cases(work / "cases", args.cases)
+        cases = synthetic_cases(work / "cases", args.cases, bilingual=not args.single_language)
         print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
               f"Python {platform.python_version()}; {args.cases} cases, --jobs {args.jobs}")
         rows = []
@@ -251,7 +256,7 @@ def main() -> None:
 
         for size in [int(x) for x in args.memory.split(",") if x.strip()]:
             folder = work / f"mem-{size}"
-            synthetic_cases(folder, size, seed=size)
+            synthetic_cases(folder, size, seed=size, bilingual=not args.single_language)
             t, mem, docs = kotodoc_batch(folder, work / f"mem-out-{size}", args.jobs, "docx")
             print(f"memory, {size} cases DOCX only: {docs} docs in {t:.0f} s ({docs / t:.0f} docs/s); kotodoc "
                   f"process {mib(mem.peak_main)}, whole tree {mib(mem.peak_total)}")
