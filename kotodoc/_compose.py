@@ -56,7 +56,7 @@ def compose(versions: Sequence[bytes], languages: Sequence[str]) -> bytes:
         The joined template, for `_docx.CompiledTemplate`.
     """
     master = Document(io.BytesIO(versions[0]))
-    composer = _Composer(master)
+    composer = Composer(master)
     for n, (data, lang) in enumerate(zip(versions[1:], languages[1:], strict=True)):
         version = Document(io.BytesIO(data))
         _mark_language(version, DOC_LANG[lang])
@@ -66,35 +66,6 @@ def compose(versions: Sequence[bytes], languages: Sequence[str]) -> bytes:
     out = io.BytesIO()
     master.save(out)
     return out.getvalue()
-
-
-class _Composer(Composer):
-    """docxcompose's Composer with a cheap answer for elements whose styles the master already has.
-
-    For every element it inserts, docxcompose lists the master's styles through python-docx's
-    style objects, once per style the element uses: about 80 % of a bilingual plan's 270 ms. Our
-    language versions come from templates with the same styles, so nearly every element needs
-    nothing. Such an element (styles already in the master under the same id, none with a list
-    numbering to map) is passed over; any other goes to docxcompose as before.
-    """
-
-    def reset_reference_mapping(self) -> None:
-        """Called by docxcompose before each document it inserts: forget what was checked."""
-        super().reset_reference_mapping()
-        self._plain: set[str] = set()  # style ids of the inserted document that need nothing
-
-    def add_styles(self, doc: DocumentObject, element: etree._Element) -> None:
-        used = set(element.xpath(".//w:tblStyle/@w:val|.//w:pStyle/@w:val|.//w:rStyle/@w:val"))
-        if used <= self._plain:
-            return  # docxcompose would find every one of them already in the master
-        ours = set(self.doc.styles.element.xpath("w:style/@w:styleId"))
-        theirs = doc.styles.element
-        for style_id in used - self._plain:
-            if (self.mapped_style_id(style_id) == style_id and style_id in ours
-                    and not theirs.xpath(f'w:style[@w:styleId="{style_id}"]//w:numId')):
-                self._plain.add(style_id)
-        if not used <= self._plain:
-            super().add_styles(doc, element)
 
 
 def _close_section(doc: DocumentObject, version: int) -> None:
