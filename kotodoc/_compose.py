@@ -78,15 +78,7 @@ def _close_section(doc: DocumentObject, version: int) -> None:
     sect = body.sectPr
     closing = OxmlElement("w:p")
     p_pr = closing.get_or_add_pPr()
-    spacing = OxmlElement("w:spacing")
-    for attr, value in (("w:before", "0"), ("w:after", "0"), ("w:line", "20"), ("w:lineRule", "exact")):
-        spacing.set(qn(attr), value)
-    p_pr.append(spacing)
-    mark = OxmlElement("w:rPr")  # the paragraph mark at 1 pt (w:sz counts half points); before sectPr
-    size = OxmlElement("w:sz")
-    size.set(qn("w:val"), "2")
-    mark.append(size)
-    p_pr.append(mark)
+    make_one_point(p_pr)
     closed = deepcopy(sect)
     closed_type = closed.find(qn("w:type"))
     if closed_type is not None:
@@ -99,6 +91,29 @@ def _close_section(doc: DocumentObject, version: int) -> None:
     closing.append(start)
     closing.append(end)
     sect.addprevious(closing)
+
+
+def make_one_point(p_pr: etree._Element) -> None:
+    """Make an empty paragraph 1 pt high: no spacing, an exact 1 pt line, a 1 pt paragraph mark.
+
+    An empty paragraph is as high as its mark's font. Call it on a paragraph's properties that
+    hold no section properties yet (w:rPr must come before w:sectPr).
+    """
+    for old in (*p_pr.findall(qn("w:spacing")), *p_pr.findall(qn("w:rPr"))):
+        p_pr.remove(old)
+    spacing = OxmlElement("w:spacing")
+    for attr, value in (("w:before", "0"), ("w:after", "0"), ("w:line", "20"), ("w:lineRule", "exact")):
+        spacing.set(qn(attr), value)
+    style = p_pr.find(qn("w:pStyle"))  # w:spacing follows the style and the paragraph's other settings
+    if style is not None:
+        style.addnext(spacing)
+    else:
+        p_pr.insert(0, spacing)
+    mark = OxmlElement("w:rPr")
+    size = OxmlElement("w:sz")
+    size.set(qn("w:val"), "2")  # half points
+    mark.append(size)
+    p_pr.append(mark)
 
 
 def _take_section(master: DocumentObject, version: DocumentObject) -> None:

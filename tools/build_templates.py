@@ -31,6 +31,7 @@ from docx.table import Table, _Row
 from docx.text.paragraph import Paragraph
 from ruamel.yaml import YAML
 
+from kotodoc._compose import make_one_point
 from kotodoc._docx import normalise_zip
 
 BUILD_TIME = dt.datetime(2025, 1, 1)
@@ -935,19 +936,7 @@ def end_with_small_paragraph(doc: DocumentObject) -> None:
         last = doc.add_paragraph()._p
     elif last.tag != qn("w:p") or "".join(last.itertext()).strip():
         return
-    p_pr = last.get_or_add_pPr()
-    for old in p_pr.findall(qn("w:spacing")):
-        p_pr.remove(old)
-    spacing = OxmlElement("w:spacing")
-    for attr, value in (("w:before", "0"), ("w:after", "0"), ("w:line", "20"), ("w:lineRule", "exact")):
-        spacing.set(qn(attr), value)
-    p_pr.insert(0, spacing) if p_pr.find(qn("w:pStyle")) is None else p_pr.find(qn("w:pStyle")).addnext(spacing)
-    # An empty paragraph is as high as its mark's font: give the mark 1 pt (w:sz counts half points).
-    mark = OxmlElement("w:rPr")
-    size = OxmlElement("w:sz")
-    size.set(qn("w:val"), "2")
-    mark.append(size)
-    p_pr.append(mark)
+    make_one_point(last.get_or_add_pPr())
 
 
 def main() -> None:
