@@ -49,6 +49,11 @@ class OutputFormat(StrEnum):
     pdf = "pdf"
     both = "both"
 
+    @property
+    def formats(self) -> tuple[str, ...]:
+        """The formats the library call takes."""
+        return ("docx", "pdf") if self is OutputFormat.both else (self.value,)
+
 
 Cases = Annotated[list[Path], typer.Argument(help="Case files (YAML).", show_default=False)]
 OutDir = Annotated[Path, typer.Option("--out", "-o", envvar="KOTODOC_OUT", help="Output directory.")]
@@ -112,7 +117,7 @@ def render_command(
     json_out: Json = False,
 ) -> None:
     """Validate case files and render their documents as DOCX and PDF/A-2b."""
-    formats = ("docx", "pdf") if format is OutputFormat.both else (format.value,)
+    formats = format.formats
     languages = _languages(lang)
     password = _password(encrypt, password_file)
     reports = _guard(lambda: render(cases, out, formats=formats, languages=languages,  # type: ignore[arg-type]
@@ -152,7 +157,7 @@ def batch_command(
     json_out: Json = False,
 ) -> None:
     """Render many case files in parallel, resumably, with a JSON report and an optional print bundle."""
-    formats = ("docx", "pdf") if format is OutputFormat.both else (format.value,)
+    formats = format.formats
     languages = _languages(lang)
     password = _password(encrypt, password_file)
     shard_value = _guard(lambda: parse_shard(shard)) if shard else None
@@ -211,7 +216,7 @@ def claim_command(
     """Build an interpretation-cost claim to the KEHA Centre from case files, then render it with its CSV."""
     from kotodoc._claim import build_claim
 
-    formats = ("docx", "pdf") if format is OutputFormat.both else (format.value,)
+    formats = format.formats
     # A claim is one document: fi+sv (or fi,sv) makes it bilingual.
     languages = [part for edition in _languages(lang) or () for part in edition.split("+")] or None
     result = _guard(lambda: build_claim(
