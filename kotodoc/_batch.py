@@ -1,25 +1,27 @@
-"""Batch generation: many case files, rendered in parallel, converted by a pool of LibreOffice lanes.
+"""The one runner: `render` and `batch` take every case through the same steps.
 
-The same stages as `render`, arranged for throughput and for unattended runs:
+check (load, model, rules) → documents → DOCX (`_pipeline`) → PDF (`ConverterPool`) → finish
+(pin, verify, encrypt) → publish. `render` is this runner with one worker (in-process) and one
+LibreOffice lane; `batch` adds worker processes, several lanes, the manifest, shards and a bundle.
 
-- Case files are found (folders, globs, files), sorted, and optionally cut to one CI shard.
-- Worker processes validate each case and render its DOCX files with templates compiled once per
-  process; a case is rendered only once it is valid, and nothing invalid reaches LibreOffice.
-- DOCX files go to `ConverterPool` as soon as they exist, so conversion overlaps rendering.
+- Case files are found (folders, globs, files), sorted, and optionally cut to one CI shard (batch).
+- Workers check each case and render its DOCX files with templates compiled once per process; a
+  case is rendered only once it is valid, and nothing invalid reaches LibreOffice.
+- The LibreOffice lanes start at once and take DOCX files as soon as they exist, so conversion
+  overlaps rendering.
 - A case is published (moved into the output directory, all or none) when its last document is
-  finished, and recorded in the manifest at once, so an interrupted batch loses nothing finished
-  and a rerun does only the rest.
-- Every case ends done, invalid or failed; a failed one is listed with its reasons.
+  finished, and (batch) recorded in the manifest at once, so an interrupted batch loses nothing
+  finished and a rerun does only the rest.
+- Every case ends done, invalid or failed (`CaseReport.status`, derived from what happened).
 
 The manifest (`.kotodoc-manifest.jsonl` in the output directory) holds, per case file, a
 fingerprint of what its documents depend on (the case file's bytes, the templates, the kotodoc
-version, formats, languages, rule data and `SOURCE_DATE_EPOCH`) and the sha256 of each output. A
-rerun skips a case whose fingerprint is unchanged and whose outputs are intact.
+version, formats, languages, rule data and a pinned `SOURCE_DATE_EPOCH`) and the sha256 of each
+output. A rerun skips a case whose fingerprint is unchanged and whose outputs are intact.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import glob
 import hashlib
 import json
@@ -31,27 +33,20 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kotodoc import __version__
-from kotodoc._docx import fixed_time
+from kotodoc._check import CaseReport, check_file
 from kotodoc._files import atomic_move, atomic_write, private_dir
 from kotodoc._finish import bundle_pdfs, encrypt_pdf, pin_pdf, verify_pdf
+from kotodoc._languages import BCP47, edition_name
+from kotodoc._options import RunOptions
 from kotodoc._pdf import Conversion, ConverterPool, soffice_binary
-from kotodoc._pipeline import (
-    _DOC_LANG,
-    CaseReport,
-    Format,
-    check_file,
-    check_password,
-    documents,
-    editions,
-    failure_message,
-    render_document,
-)
+from kotodoc._pipeline import documents, failure_message, render_document
 from kotodoc._templates import template_set
+from kotodoc._version import __version__
 from kotodoc.errors import KotodocError, UsageError
 
 MANIFEST = ".kotodoc-manifest.jsonl"
@@ -220,12 +215,12 @@ class Manifest:
 
 
 # ---------------------------------------------------------------------------------------------
-# The work of one case in a worker process
+# The steps of one case, in a worker process (or in-process for one worker)
 
 
 @dataclass
 class _Prepared:
-    """A case validated and its DOCX files rendered into the working directory (from a worker)."""
+    """A case checked and its DOCX files rendered into the working directory."""
 
     report: CaseReport
     docs: list[tuple[str, str, str, Path]] = field(default_factory=list)  # stem, lang, title, docx
@@ -233,36 +228,27 @@ class _Prepared:
     author: str = ""
 
 
-# case file, work dir, languages, rule data, templates, profile, time stamp, SOURCE_DATE_EPOCH
-_Args = tuple[Path, Path, Sequence[str] | None, dict[str, Any] | None, Path | None, Path | None, dt.datetime,
-              str | None]
+def _prepare(args: tuple[Path, Path, RunOptions]) -> _Prepared:
+    """Check a case and render its DOCX files: the `prepare` and `render DOCX` steps.
 
-
-def _prepare(args: _Args) -> _Prepared:
-    """Validate a case and render its DOCX files (runs in a worker process).
-
-    Everything comes in the arguments, the time stamp included: a worker started by the
-    forkserver has the environment of the forkserver's start, not the caller's of today.
+    Everything comes in the arguments, the run's options (and its time stamp) included: a
+    worker started by the forkserver has the environment of the forkserver's start.
     """
-    path, work, languages, rule_data, templates, profile, stamp, epoch = args
-    if epoch is None:
-        os.environ.pop("SOURCE_DATE_EPOCH", None)
-    else:
-        os.environ["SOURCE_DATE_EPOCH"] = epoch
+    path, work, options = args
     start = time.perf_counter()
-    # The profile is read once per worker (cached), not sent with every case.
-    look = template_set(templates, profile)
-    case, report = check_file(path, rule_data=rule_data, profile=look.profile)
+    # The profile is read once per process (cached), not sent with every case.
+    look = template_set(options.templates, options.profile)
+    case, report = check_file(path, rule_data=options.rule_data, profile=look.profile)
     prepared = _Prepared(report)
     if case is None:
         report.seconds = time.perf_counter() - start
         return prepared
     prepared.author = case.authority.name
-    for doc in documents(case, languages, rule_data=rule_data):
+    for doc in documents(case, options.editions, rule_data=options.rule_data, today=options.stamp.date()):
         target = work / f"{doc.stem}.docx"
         try:
-            # render_docx caches the compiled template per process: each worker compiles it once.
-            title = render_document(case, doc, look, target, stamp)
+            # The compiled template is cached per process: each worker compiles it once.
+            title = render_document(case, doc, look, target, options.stamp)
             prepared.docs.append((doc.stem, doc.lang, title, target))
             for name, payload in (doc.extras() if doc.extras else {}).items():
                 atomic_write(work / name, payload)
@@ -274,38 +260,73 @@ def _prepare(args: _Args) -> _Prepared:
 
 
 # ---------------------------------------------------------------------------------------------
-# The batch
+# The one runner: render and batch
 
 
-@dataclass
-class _CaseState:
-    prepared: _Prepared
-    key: str
-    fingerprint: str
-    waiting: set[str]
-    pdfs: dict[str, Path] = field(default_factory=dict)
-    started: float = field(default_factory=time.perf_counter)
+def render(
+    paths: Sequence[str | Path],
+    out_dir: str | Path,
+    *,
+    formats: Sequence[str] = ("docx", "pdf"),
+    languages: str | Sequence[str] | None = None,
+    rule_data: dict[str, Any] | None = None,
+    templates: str | Path | None = None,
+    profile: str | Path | None = None,
+    password: str | None = None,
+    doc_timeout: float = 60.0,
+) -> list[CaseReport]:
+    """Render case files into documents: the batch runner with one worker and one LibreOffice lane.
+
+    Every guarantee of `batch` holds: a case's documents are published all or none, a document
+    LibreOffice fails on is retried once, a hung LibreOffice is killed after `doc_timeout`, and
+    with `SOURCE_DATE_EPOCH` set the same case gives byte-identical files. Unlike `batch`, every
+    case is rendered afresh and no manifest is kept.
+
+    Args:
+        paths: case files.
+        out_dir: where the documents go (created if missing).
+        formats: "docx", "pdf" or both.
+        languages: document languages replacing each case's own `languages`: `["fi", "sv"]` for
+            two documents, `["fi+sv"]` for one bilingual document.
+        rule_data: rule parameters replacing the built-in `data/rules.yaml`.
+        templates: a municipality's template directory (`<lang>/<kind>.docx`) over the built-ins.
+        profile: the authority's profile (fixed details, logo); default `profile.yaml` in `templates`.
+        password: encrypt every PDF with this password (AES-256); PDF output only, since a DOCX
+            beside it would not be encrypted. An encrypted PDF is not PDF/A (the standard forbids it).
+        doc_timeout: seconds a document may take in LibreOffice before the instance is killed.
+
+    Returns:
+        One report per case file, in the order given.
+
+    Raises:
+        UsageError: an unknown format or language, a missing template directory or profile, or
+            LibreOffice missing for PDF output.
+    """
+    options = RunOptions.make(formats=formats, languages=languages, rule_data=rule_data, templates=templates,
+                              profile=profile, password=password, jobs=1, doc_timeout=doc_timeout)
+    reports, _ = run([Path(p) for p in paths], Path(out_dir), options)
+    return reports
 
 
 def batch(
     inputs: Sequence[str | Path],
-    out_dir: Path,
+    out_dir: str | Path,
     *,
-    formats: Sequence[Format] = ("docx", "pdf"),
-    languages: Sequence[str] | None = None,
+    formats: Sequence[str] = ("docx", "pdf"),
+    languages: str | Sequence[str] | None = None,
     jobs: int | None = None,
     shard: tuple[int, int] | None = None,
     force: bool = False,
-    bundle: Path | None = None,
+    bundle: str | Path | None = None,
     doc_timeout: float = 60.0,
     restart_after: int = 200,
     rule_data: dict[str, Any] | None = None,
-    templates: Path | None = None,
-    profile: Path | None = None,
+    templates: str | Path | None = None,
+    profile: str | Path | None = None,
     password: str | None = None,
     progress: Progress | None = None,
 ) -> BatchReport:
-    """Render many case files: validated and rendered in parallel, converted by LibreOffice lanes.
+    """Render many case files: checked and rendered in parallel, converted by LibreOffice lanes.
 
     Args:
         inputs: case files, folders and globs.
@@ -332,102 +353,142 @@ def batch(
         UsageError: bad options, no cases, LibreOffice missing for PDF output.
     """
     started = time.perf_counter()
-    editions(languages)  # an unknown language fails before any work
-    check_password(password, formats)
+    options = RunOptions.make(formats=formats, languages=languages, rule_data=rule_data, templates=templates,
+                              profile=profile, password=password, jobs=jobs, doc_timeout=doc_timeout,
+                              restart_after=restart_after)
     if bundle is not None and password is not None:
         raise UsageError("--bundle and --encrypt do not go together: the bundle would be an unencrypted copy")
-    look = template_set(templates, profile)  # a missing directory or a broken profile, too
-    if not formats or any(f not in ("docx", "pdf") for f in formats):
-        raise UsageError("formats are docx, pdf or both")
-    if bundle is not None and "pdf" not in formats:
+    if bundle is not None and not options.pdf:
         raise UsageError("--bundle needs PDF output")
-    workers = max(1, jobs or os.cpu_count() or 1)
-    if "pdf" in formats:
-        soffice_binary()  # fail now, not after rendering everything
+    template_set(options.templates, options.profile)  # a missing directory or a broken profile: before the search
     paths = find_cases(inputs)
     if shard is not None:
         paths = [p for p in paths if in_shard(p, shard)]
-
-    private_dir(out_dir)
-    manifest = Manifest(out_dir)
-    base = "|".join([__version__, look.digest(), ",".join(sorted(formats)),
-                     ",".join(languages or ()), json.dumps(rule_data, sort_keys=True, default=str),
-                     os.environ.get("SOURCE_DATE_EPOCH", ""), "encrypted" if password else ""])
-    reports: list[CaseReport | None] = [None] * len(paths)
-    todo: list[tuple[int, Path, str, str]] = []
-    reused = 0
-    for i, path in enumerate(paths):
-        key = path.as_posix()
-        fingerprint = hashlib.sha256((base + "|" + _sha256(path)).encode()).hexdigest()
-        entry = None if force else manifest.unchanged(key, fingerprint, out_dir)
-        if entry is not None:
-            outputs = entry["outputs"]
-            report = CaseReport(path, "done", entry.get("case_id"), entry.get("kind"),
-                                outputs=[out_dir / n for n in sorted(outputs)])
-            report.digests, report.reused = dict(outputs), True
-            reports[i] = report
-            reused += 1
-        else:
-            todo.append((i, path, key, fingerprint))
-
-    runner = _Runner(out_dir, formats, manifest, reports, progress, len(paths) - len(todo), len(paths))
-    runner.password = password
-    if todo:
-        runner.run(todo, (languages, rule_data, templates, profile), workers, doc_timeout, restart_after)
-    final = [r for r in reports if r is not None]
-    report = BatchReport(final, 0.0, sum(len(r.outputs) for r in final), reused, runner.starts, shard=shard)
-    try:
-        manifest.compact()
-    except OSError:
-        # A full disk (found by tests/test_faults.py): the run ended in "internal error (OSError)"
-        # and its report was lost. Compacting only tidies; the lines appended as cases ended stand.
-        pass
+    out = Path(out_dir)
+    reports, starts = run(paths, out, options, resume=True, force=force, progress=progress)
+    report = BatchReport(reports, 0.0, sum(len(r.outputs) for r in reports), sum(r.reused for r in reports),
+                         starts, shard=shard)
     if bundle is not None:
-        pdfs = [(p.stem, p) for r in final if r.status == "done" for p in r.outputs if p.suffix == ".pdf"]
+        pdfs = [(p.stem, p) for r in reports if r.status == "done" for p in r.outputs if p.suffix == ".pdf"]
         if pdfs:
-            bundle_pdfs(pdfs, bundle)
-            report.bundle = bundle
+            bundle_pdfs(pdfs, Path(bundle))
+            report.bundle = Path(bundle)
     report.seconds = time.perf_counter() - started
     return report
 
 
-class _Runner:
-    """The moving parts of one batch: worker processes, converter lanes, publishing."""
+def run(
+    paths: Sequence[Path],
+    out_dir: Path,
+    options: RunOptions,
+    *,
+    resume: bool = False,
+    force: bool = False,
+    progress: Progress | None = None,
+) -> tuple[list[CaseReport], int]:
+    """The one runner: check, render DOCX, convert, finish and publish every case; one report each.
 
-    def __init__(self, out_dir: Path, formats: Sequence[Format], manifest: Manifest,
+    Args:
+        paths: the case files, in the order their reports come back.
+        out_dir: where the documents go (created if missing, owner-only).
+        options: the run's options.
+        resume: keep a manifest in `out_dir` and reuse a case's outputs when nothing it depends
+            on changed (batch); without it every case is rendered afresh (render).
+        force: with `resume`, redo every case all the same.
+        progress: called after each case ends, with its report, the count ended and the total.
+
+    Returns:
+        The reports in the order of `paths`, and how many times LibreOffice was started.
+
+    Raises:
+        UsageError: a missing template directory or profile, or LibreOffice missing for PDF output.
+    """
+    look = template_set(options.templates, options.profile)
+    if options.pdf:
+        soffice_binary()  # fail now, not after rendering everything
+    private_dir(out_dir)
+    manifest = Manifest(out_dir) if resume else None
+    base = "|".join([__version__, look.digest(), ",".join(options.formats),
+                     ",".join(edition_name(e) for e in options.editions or ()),
+                     json.dumps(options.rule_data, sort_keys=True, default=str),
+                     options.stamp.isoformat() if options.pinned else "", "encrypted" if options.password else ""])
+    reports: list[CaseReport | None] = [None] * len(paths)
+    todo: list[tuple[int, Path, str, str]] = []
+    for i, path in enumerate(paths):
+        key = path.as_posix()
+        fingerprint = ""
+        if manifest is not None:
+            fingerprint = hashlib.sha256((base + "|" + _sha256(path)).encode()).hexdigest()
+            entry = None if force else manifest.unchanged(key, fingerprint, out_dir)
+            if entry is not None:
+                outputs = entry["outputs"]
+                reports[i] = CaseReport(path, entry.get("case_id"), entry.get("kind"),
+                                        outputs=[out_dir / n for n in sorted(outputs)], digests=dict(outputs),
+                                        reused=True, published=True)
+                continue
+        todo.append((i, path, key, fingerprint))
+
+    runner = _Runner(out_dir, options, manifest, reports, progress, len(paths) - len(todo), len(paths))
+    if todo:
+        runner.run(todo)
+    if manifest is not None:
+        try:
+            manifest.compact()
+        except OSError:
+            # A full disk (found by tests/test_faults.py): the run ended in "internal error (OSError)"
+            # and its report was lost. Compacting only tidies; the lines appended as cases ended stand.
+            pass
+    return [r for r in reports if r is not None], runner.starts
+
+
+@dataclass
+class _CaseState:
+    prepared: _Prepared
+    key: str
+    fingerprint: str
+    waiting: set[str]
+    pdfs: dict[str, Path] = field(default_factory=dict)
+    started: float = field(default_factory=time.perf_counter)
+
+
+class _Runner:
+    """The moving parts of one run: the steps (in workers), converter lanes, finishing, publishing."""
+
+    def __init__(self, out_dir: Path, options: RunOptions, manifest: Manifest | None,
                  reports: list[CaseReport | None], progress: Progress | None, ended: int, total: int):
-        self.out_dir, self.formats, self.manifest = out_dir, formats, manifest
+        self.out_dir, self.options, self.manifest = out_dir, options, manifest
         self.reports, self.progress = reports, progress
         self.ended, self.total = ended, total
         self.starts = 0
         self.states: dict[str, tuple[int, _CaseState]] = {}  # docx stem -> (case index, state)
         self.lock = threading.Lock()
-        self.pin = os.environ.get("SOURCE_DATE_EPOCH", "").isdigit()
-        self.password: str | None = None
-        self.stamp = fixed_time()
 
-    def run(self, todo: list[tuple[int, Path, str, str]],
-            options: tuple[Sequence[str] | None, dict[str, Any] | None, Path | None, Path | None],
-            workers: int, doc_timeout: float, restart_after: int) -> None:
+    def run(self, todo: list[tuple[int, Path, str, str]]) -> None:
+        options = self.options
         work = Path(tempfile.mkdtemp(prefix=".kotodoc-work-", dir=self.out_dir))
         pool: ConverterPool | None = None
         collector: threading.Thread | None = None
         try:
-            epoch = os.environ.get("SOURCE_DATE_EPOCH")
-            languages, rule_data, templates, profile = options
-            args = [(path, work, languages, rule_data, templates, profile, self.stamp, epoch) for _, path, _, _ in todo]
-            # forkserver: workers start from a clean process, not a fork of one running threads.
-            context = multiprocessing.get_context("forkserver")
-            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as executor:
-                prepared_iter = executor.map(_prepare, args, chunksize=4)
-                if "pdf" in self.formats:
-                    # The number of documents is known only once every case is rendered: start with
-                    # one per case (or per language asked for) and correct it then.
-                    estimate = len(todo) * (len(languages) if languages else 1)
-                    pool = ConverterPool(work / "pdf", workers, doc_timeout=doc_timeout,
-                                         restart_after=restart_after, expected=estimate)
+            args = [(path, work, options) for _, path, _, _ in todo]
+            with ExitStack() as stack:
+                if options.pdf:
+                    # The lanes start at once, before the first DOCX exists: LibreOffice's start
+                    # overlaps rendering. The number of documents is known only once every case is
+                    # rendered: start with one per case and edition, and correct it as cases come.
+                    estimate = len(todo) * len(options.editions or ((),))
+                    pool = ConverterPool(work / "pdf", options.jobs, doc_timeout=options.doc_timeout,
+                                         restart_after=options.restart_after, expected=estimate)
                     collector = threading.Thread(target=self._collect, args=(pool.results(),), daemon=True)
                     collector.start()
+                prepared_iter: Iterator[_Prepared]
+                if options.jobs == 1:
+                    # One worker: the steps run here, one case after the other (no process to start).
+                    prepared_iter = map(_prepare, args)
+                else:
+                    # forkserver: workers start from a clean process, not a fork of one running threads.
+                    executor = stack.enter_context(ProcessPoolExecutor(
+                        max_workers=options.jobs, mp_context=multiprocessing.get_context("forkserver")))
+                    prepared_iter = executor.map(_prepare, args, chunksize=4)
                 submitted = self._feed(todo, prepared_iter, pool)
             if pool is not None and collector is not None:
                 pool.expect(submitted)
@@ -446,7 +507,7 @@ class _Runner:
             # Whatever did not end (an interruption) is reported, never silently dropped.
             for index, path, _, _ in todo:
                 if self.reports[index] is None:
-                    self.reports[index] = CaseReport(path, "failed", failures=["the batch was interrupted"])
+                    self.reports[index] = CaseReport(path, failures=["the run was interrupted"])
 
     def _feed(self, todo: list[tuple[int, Path, str, str]], prepared_iter: Iterator[_Prepared],
               pool: ConverterPool | None) -> int:
@@ -456,12 +517,12 @@ class _Runner:
         for position, ((index, path, key, fingerprint), prepared) in enumerate(zip(todo, prepared_iter, strict=True)):
             report = prepared.report
             case_id = report.case_id
-            if report.status == "valid" and case_id in used:
-                report.failures.append(f"case_id {case_id} is also used by {used[case_id]} in this batch")
-            if case_id and report.status == "valid":
+            if report.status == "valid" and case_id is not None:
+                if case_id in used:
+                    report.failures.append(f"case_id {case_id} is also used by {used[case_id]} in this run")
                 used.setdefault(case_id, path)
             state = _CaseState(prepared, key, fingerprint, {stem for stem, *_ in prepared.docs})
-            if report.status != "valid" or report.failures or pool is None:
+            if report.status != "valid" or pool is None:
                 self._end(index, state)
                 continue
             with self.lock:
@@ -477,6 +538,8 @@ class _Runner:
         return submitted
 
     def _collect(self, results: Iterator[Conversion]) -> None:
+        """Finish each PDF as LibreOffice delivers it: pin, verify, encrypt; end its case when whole."""
+        options = self.options
         for result in results:
             stem = result.source.stem
             with self.lock:
@@ -486,13 +549,12 @@ class _Runner:
                 report.failures.append(str(result.error))
             else:
                 try:
-                    title = next(t for s, _, t, _ in state.prepared.docs if s == stem)
-                    lang = next(lang for s, lang, _, _ in state.prepared.docs if s == stem)
-                    if self.pin:
-                        pin_pdf(result.pdf, self.stamp)
-                    verify_pdf(result.pdf, title=title, author=state.prepared.author, language=_DOC_LANG[lang])
-                    if self.password is not None:
-                        encrypt_pdf(result.pdf, self.password)  # last: verified as PDF/A first
+                    _, lang, title, _ = next(d for d in state.prepared.docs if d[0] == stem)
+                    if options.pinned:
+                        pin_pdf(result.pdf, options.stamp)
+                    verify_pdf(result.pdf, title=title, author=state.prepared.author, language=BCP47[lang])
+                    if options.password is not None:
+                        encrypt_pdf(result.pdf, options.password)  # last: verified as PDF/A first
                     state.pdfs[stem] = result.pdf
                 except KotodocError as e:
                     report.failures.append(str(e))
@@ -505,13 +567,10 @@ class _Runner:
                 self._end(index, state)
 
     def _end(self, index: int, state: _CaseState) -> None:
-        """Publish a case's documents, all or none, record it, and tell the progress callback."""
+        """A case's last step: publish its documents (all or none) if it is whole, record it, report it."""
         report = state.prepared.report
         if report.status == "valid":
-            if report.failures:
-                report.status = "failed"
-            else:
-                self._publish(state)
+            self._publish(state)
         report.seconds += time.perf_counter() - state.started
         with self.lock:
             self.reports[index] = report
@@ -522,11 +581,12 @@ class _Runner:
 
     def _publish(self, state: _CaseState) -> None:
         report = state.prepared.report
+        formats = self.options.formats
         moves: list[tuple[Path, Path]] = []
         for stem, _, _, docx in state.prepared.docs:
-            if "docx" in self.formats:
+            if "docx" in formats:
                 moves.append((docx, self.out_dir / f"{stem}.docx"))
-            if "pdf" in self.formats:
+            if "pdf" in formats:
                 moves.append((state.pdfs[stem], self.out_dir / f"{stem}.pdf"))
         moves.extend((src, self.out_dir / name) for name, src in state.prepared.extras)
         try:
@@ -537,9 +597,10 @@ class _Runner:
                 report.digests[dst.name] = digest
         except OSError as e:
             report.failures.append(f"cannot write to {self.out_dir}: {e.strerror}")
-            report.status = "failed"
             return
-        report.status = "done"
+        report.published = True
+        if self.manifest is None:
+            return
         try:
             self.manifest.record(state.key, state.fingerprint, report)
         except OSError:

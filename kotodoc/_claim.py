@@ -395,7 +395,7 @@ def build_claim(
     report.claim_file = target
     report.status = "built"
     if formats:
-        from kotodoc._pipeline import render  # the pipeline imports this module for the claim's CSV
+        from kotodoc._batch import render  # the runner's steps import this module for the claim's CSV
 
         [rendered] = render([target], out_dir, formats=formats, rule_data=rule_data, templates=templates,
                             profile=profile)
@@ -405,9 +405,9 @@ def build_claim(
 
 
 def _invalid(path: Path, findings: list[Finding]) -> Any:
-    from kotodoc._pipeline import CaseReport
+    from kotodoc._check import CaseReport
 
-    return CaseReport(path, "invalid", findings=findings)
+    return CaseReport(path, findings=findings)
 
 
 def _read_claimant(path: Path) -> Any:

@@ -9,14 +9,13 @@ Speed: a template is compiled once per process (`CompiledTemplate`) with docxtpl
 patching, and rendered many times: about 10 ms a plan instead of docxtpl's ~100 ms.
 
 python-docx stamps ZIP entries with the current time; we rewrite the archive with a fixed time
-(`SOURCE_DATE_EPOCH`, else the time of the run) so the same case gives the same bytes.
+(the run's stamp: `SOURCE_DATE_EPOCH`, else the time of the run) so the same case gives the same bytes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import io
-import os
 import re
 import zipfile
 from collections.abc import Mapping, Sequence
@@ -40,14 +39,6 @@ def jinja_env() -> jinja2.Environment:
     env = SandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=True)
     env.filters["upfirst"] = upfirst
     return env
-
-
-def fixed_time() -> dt.datetime:
-    """The time stamped into files: `SOURCE_DATE_EPOCH` if set, else now."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch and epoch.isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC).replace(tzinfo=None)
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
 
 
 def render_docx(

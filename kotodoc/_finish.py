@@ -258,9 +258,6 @@ def bundle_pdfs(documents: list[tuple[str, Path]], target: Path) -> None:
     atomic_write(target, buffer.getvalue())
 
 
-PASSWORD_ENV = "KOTODOC_PDF_PASSWORD"
-
-
 def encrypt_pdf(path: Path, password: str) -> None:
     """Encrypt a finished PDF in place with AES-256 (pypdf, with the `cryptography` package).
 

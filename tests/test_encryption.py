@@ -15,9 +15,10 @@ from typer.testing import CliRunner
 
 import kotodoc
 from kotodoc._cli import app
-from kotodoc._finish import PASSWORD_ENV
 
 from .conftest import ESPOO, VAASA, norm, read_case
+
+PASSWORD_ENV = "KOTODOC_PDF_PASSWORD"  # documented in the README
 
 PASSWORD = "Kotoutuminen-2025!"
 runner = CliRunner()

@@ -37,7 +37,8 @@ from pypdf import PdfReader
 
 import kotodoc
 from kotodoc._batch import MANIFEST
-from kotodoc._pipeline import check_file, documents
+from kotodoc._check import check_file
+from kotodoc._pipeline import documents
 from tests import test_batch
 from tests.conftest import ESPOO, ROOT, SAMPLES
 from tests.test_batch import FAKE_SOFFICE, copies, leftovers, sha256

@@ -24,7 +24,6 @@ import kotodoc
 from kotodoc._cli import app
 from kotodoc._context import Formatter, notice_context
 from kotodoc._data import act_params, rule_data
-from kotodoc._docx import fixed_time
 from kotodoc._finish import read_facts
 from kotodoc._load import load_case
 from kotodoc._model import build_case
@@ -279,7 +278,7 @@ def test_notice_read_back(rendered_all_languages: tuple[Path, list[kotodoc.CaseR
     _, reports = rendered_all_languages
     espoo = next(r for r in reports if r.case_id == "ESP-2025-0217")
     case = read_case(ESPOO)
-    issued = fixed_time().date()
+    issued = kotodoc.RunOptions.make().stamp.date()
     for lang in ("fi", "sv", "en"):
         f = Formatter(lang)
         stem = f"ESP-2025-0217.no-show-notice.2025-06-11.{lang}"

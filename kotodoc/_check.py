@@ -1,0 +1,123 @@
+"""The check step: a case file loaded, validated against the model and the legal rules.
+
+case file → load (`_load`) → model (`_model`) → rules (`_rules`) → a `CaseReport` with every
+finding. `kotodoc validate` is this step alone; the runner takes it first for every case. It
+needs neither the DOCX nor the PDF libraries, so a validation starts quickly.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from kotodoc._load import load_case
+from kotodoc._model import Case, InterpretationClaimCase, build_case
+from kotodoc._rules import check_case
+from kotodoc._templates import Profile, template_set
+from kotodoc.errors import CaseError, Finding, Severity
+
+__all__ = ["AnyCase", "CaseReport", "Status", "check_file", "validate"]
+
+Status = Literal["done", "valid", "invalid", "failed"]
+AnyCase = Case | InterpretationClaimCase
+
+
+@dataclass
+class CaseReport:
+    """What became of one case file.
+
+    Its status is derived from what happened, never set: `invalid` when the case has errors,
+    `failed` when a document could not be made or published, `done` once its documents are
+    published, `valid` when it was only checked. One case's whole life, in one place.
+    """
+
+    file: Path
+    case_id: str | None = None
+    kind: str | None = None
+    findings: list[Finding] = field(default_factory=list)
+    outputs: list[Path] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    digests: dict[str, str] = field(default_factory=dict)  # output name -> sha256
+    reused: bool = False  # batch: unchanged since the last run, outputs kept
+    published: bool = False  # every document of the case is in place
+
+    @property
+    def status(self) -> Status:
+        """done, valid, invalid or failed (see the class)."""
+        if self.errors:
+            return "invalid"
+        if self.failures:
+            return "failed"
+        return "done" if self.published else "valid"
+
+    @property
+    def errors(self) -> list[Finding]:
+        """The findings that stop the document."""
+        return [f for f in self.findings if f.severity is Severity.ERROR]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        """The findings that are shown but do not stop the document."""
+        return [f for f in self.findings if f.severity is Severity.WARNING]
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready mapping (no personal data: case ids, paths of outputs, findings)."""
+        return {
+            "file": str(self.file),
+            "status": self.status,
+            "case_id": self.case_id,
+            "kind": self.kind,
+            "outputs": [str(p) for p in self.outputs],
+            "errors": [f.as_dict() for f in self.errors],
+            "warnings": [f.as_dict() for f in self.warnings],
+            "failures": self.failures,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def check_file(
+    path: Path, *, rule_data: dict[str, Any] | None = None, profile: Profile | None = None
+) -> tuple[AnyCase | None, CaseReport]:
+    """Load, validate and apply the rules to one case file.
+
+    Args:
+        path: the case file.
+        rule_data: rule parameters replacing the built-in ones.
+        profile: the authority's profile, whose details fill in the case's `authority`.
+
+    Returns:
+        The case (None when invalid) and its report with status "valid" or "invalid".
+    """
+    start = time.perf_counter()
+    try:
+        loaded = load_case(path)
+        if profile is not None:
+            loaded = profile.apply(loaded)
+        case = build_case(loaded)
+    except CaseError as e:
+        return None, CaseReport(path, findings=e.findings, seconds=time.perf_counter() - start)
+    findings = check_case(case, loaded, rule_data)
+    report = CaseReport(path, case.case_id, case.kind, findings, seconds=time.perf_counter() - start)
+    return (None if report.errors else case), report
+
+
+def validate(
+    paths: Iterable[str | Path],
+    *,
+    rule_data: dict[str, Any] | None = None,
+    templates: Path | None = None,
+    profile: Path | None = None,
+) -> list[CaseReport]:
+    """Validate case files without rendering them; one report per file.
+
+    `templates` and `profile` as for `render`: a profile fills in the cases' authority details.
+
+    Raises:
+        UsageError: the template directory or the profile is missing or not usable.
+    """
+    look = template_set(templates, profile)
+    return [check_file(Path(p), rule_data=rule_data, profile=look.profile)[1] for p in paths]
