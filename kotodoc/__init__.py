@@ -2,28 +2,46 @@
 
 The library API a case system imports; the `kotodoc` command is a thin shell over it.
 
->>> from pathlib import Path
 >>> import kotodoc
->>> reports = kotodoc.render([Path("samples/espoo-municipality-fi.yaml")], Path("out"))  # doctest: +SKIP
+>>> reports = kotodoc.render(["samples/espoo-municipality-fi.yaml"], "out")  # doctest: +SKIP
 >>> reports[0].status, reports[0].outputs  # doctest: +SKIP
->>> result = kotodoc.batch(["samples/"], Path("out"), jobs=2)  # doctest: +SKIP
+>>> result = kotodoc.batch(["samples/"], "out", jobs=2)  # doctest: +SKIP
+
+The names are imported when first used, so that `import kotodoc` (and `kotodoc --version`) does
+not pay for docxtpl, pypdf and pydantic.
 """
 
-from importlib.metadata import PackageNotFoundError, version
+from __future__ import annotations
 
-try:
-    __version__ = version("kotodoc")
-except PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0+unknown"
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
-from kotodoc._batch import BatchReport, batch
-from kotodoc._claim import ClaimReport, build_claim
-from kotodoc._pipeline import CaseReport, check_file, render, validate
+if TYPE_CHECKING:
+    from kotodoc._batch import BatchReport, batch, render
+    from kotodoc._check import CaseReport, check_file, validate
+    from kotodoc._claim import ClaimReport, build_claim
+    from kotodoc._options import RunOptions
+    from kotodoc._version import __version__
+
+# name -> the private module that defines it
+_LAZY = {
+    "BatchReport": "kotodoc._batch",
+    "batch": "kotodoc._batch",
+    "render": "kotodoc._batch",
+    "ClaimReport": "kotodoc._claim",
+    "build_claim": "kotodoc._claim",
+    "RunOptions": "kotodoc._options",
+    "CaseReport": "kotodoc._check",
+    "check_file": "kotodoc._check",
+    "validate": "kotodoc._check",
+    "__version__": "kotodoc._version",
+}
 
 __all__ = [
     "BatchReport",
     "CaseReport",
     "ClaimReport",
+    "RunOptions",
     "__version__",
     "batch",
     "build_claim",
@@ -31,3 +49,16 @@ __all__ = [
     "render",
     "validate",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'kotodoc' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value  # the next access is a plain attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

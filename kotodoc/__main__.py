@@ -1,5 +1,5 @@
 """`python -m kotodoc`."""
 
-from kotodoc._cli import main
+from kotodoc._entry import main
 
 main()

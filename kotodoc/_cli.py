@@ -16,19 +16,21 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from kotodoc import __version__
-from kotodoc._batch import batch, parse_shard
 from kotodoc._config import default_map, find_config, load_config
 from kotodoc._files import atomic_write
-from kotodoc._finish import PASSWORD_ENV
-from kotodoc._pipeline import CaseReport, render, validate
+from kotodoc._languages import single_edition
+from kotodoc._options import PASSWORD_ENV
 from kotodoc.errors import ExitCode, KotodocError
+
+if TYPE_CHECKING:
+    from kotodoc._check import CaseReport
+
+# The library is imported inside each command, not here: `kotodoc --version`, `new` and `schema`
+# need neither docxtpl nor pypdf, and importing them took about a second at every start.
 
 app = typer.Typer(
     name="kotodoc",
@@ -37,8 +39,21 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-# emoji=False: rich would print `FILE:100:10:` as `FILE💯10:`.
-err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
+
+
+class _LazyConsole:
+    """rich's stderr console, made on first use: importing rich.console costs 0.2 s at every start."""
+
+    def __getattr__(self, name: str) -> Any:
+        from rich.console import Console
+
+        # emoji=False: rich would print `FILE:100:10:` as `FILE💯10:`.
+        console = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
+        globals()["err"] = console  # the next use is the console itself
+        return getattr(console, name)
+
+
+err: Any = _LazyConsole()
 T = TypeVar("T")
 
 
@@ -83,6 +98,8 @@ PasswordFile = Annotated[Path | None, typer.Option("--password-file", help="A fi
 
 def _version(value: bool) -> None:
     if value:
+        from kotodoc._version import __version__  # reads the package metadata: only when asked
+
         typer.echo(f"kotodoc {__version__}")
         raise typer.Exit()
 
@@ -117,11 +134,11 @@ def render_command(
     json_out: Json = False,
 ) -> None:
     """Validate case files and render their documents as DOCX and PDF/A-2b."""
-    formats = format.formats
-    languages = _languages(lang)
+    from kotodoc._batch import render
+
     password = _password(encrypt, password_file)
-    reports = _guard(lambda: render(cases, out, formats=formats, languages=languages,  # type: ignore[arg-type]
-                                    templates=templates, profile=profile, password=password))
+    reports = _guard(lambda: render(cases, out, formats=format.formats, languages=lang, templates=templates,
+                                    profile=profile, password=password))
     _finish(reports, json_out, verb="rendered")
 
 
@@ -129,6 +146,8 @@ def render_command(
 def validate_command(cases: Cases, templates: Templates = None, profile: ProfileFile = None,
                      json_out: Json = False) -> None:
     """Check case files against the format and the legal rules, without rendering."""
+    from kotodoc._check import validate
+
     reports = _guard(lambda: validate(cases, templates=templates, profile=profile))
     _finish(reports, json_out, verb="valid")
 
@@ -157,15 +176,15 @@ def batch_command(
     json_out: Json = False,
 ) -> None:
     """Render many case files in parallel, resumably, with a JSON report and an optional print bundle."""
-    formats = format.formats
-    languages = _languages(lang)
+    from kotodoc._batch import batch, parse_shard
+
     password = _password(encrypt, password_file)
     shard_value = _guard(lambda: parse_shard(shard)) if shard else None
     # SIGTERM (a CI runner cancelling) stops the batch like Ctrl-C: LibreOffice killed, work removed.
     signal.signal(signal.SIGTERM, _interrupt)
     with _progress(enabled=err.is_terminal and not json_out) as progress:
         result = _guard(lambda: batch(
-            paths, out, formats=formats, languages=languages, jobs=jobs, shard=shard_value,  # type: ignore[arg-type]
+            paths, out, formats=format.formats, languages=lang, jobs=jobs, shard=shard_value,
             force=force, bundle=bundle, doc_timeout=timeout, restart_after=restart_after, progress=progress,
             templates=templates, profile=profile, password=password,
         ))
@@ -216,12 +235,11 @@ def claim_command(
     """Build an interpretation-cost claim to the KEHA Centre from case files, then render it with its CSV."""
     from kotodoc._claim import build_claim
 
-    formats = format.formats
-    # A claim is one document: fi+sv (or fi,sv) makes it bilingual.
-    languages = [part for edition in _languages(lang) or () for part in edition.split("+")] or None
+    # A claim is one document: `fi` or, bilingual, `fi+sv` (`fi,sv` would be two documents).
+    languages = list(_guard(lambda: single_edition(lang))) if lang is not None else None
     result = _guard(lambda: build_claim(
         cases, claimant=claimant, period=period, out_dir=out, submitted=submitted, case_id=case_id,
-        languages=languages, formats=formats, force=force,  # type: ignore[arg-type]
+        languages=languages, formats=format.formats, force=force,
         templates=templates, profile=profile,
     ))
     _print_findings(result.inputs)
@@ -311,6 +329,8 @@ def _progress(*, enabled: bool) -> Iterator[Callable[[CaseReport, int, int], Non
     if not enabled:
         yield None
         return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                   console=err, transient=True) as bar:
         task = bar.add_task("rendering", total=None)
@@ -340,13 +360,6 @@ def _password(encrypt: bool, file: Path | None) -> str | None:
     if not password:
         _die(f"--encrypt needs a password: --password-file FILE, or ${PASSWORD_ENV}", ExitCode.USAGE)
     return password
-
-
-def _languages(value: str | None) -> list[str] | None:
-    """`fi,sv` is two documents, `fi+sv` one bilingual document (see `kotodoc.editions`)."""
-    if value is None:
-        return None
-    return [part.replace(" ", "") for part in value.split(",") if part.strip()]
 
 
 def _guard(call: Callable[[], T]) -> T:

@@ -25,17 +25,14 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from docx.image.exceptions import UnrecognizedImageError
-from docx.image.image import Image
-from docx.shared import Cm
-
 from kotodoc._load import LoadedCase, Positions, load_case
 from kotodoc.errors import CaseError, UsageError
 
 PROFILE_NAME = "profile.yaml"  # a template directory's own profile, used when none is given
 LOGO_MAX_BYTES = 2_000_000
-LOGO_HEIGHT = int(Cm(1.1))  # EMU; the logo sits in the header's first line
-LOGO_MAX_WIDTH = int(Cm(5))
+_EMU_PER_CM = 360_000  # OOXML lengths are in English Metric Units
+LOGO_HEIGHT = round(1.1 * _EMU_PER_CM)  # the logo sits in the header's first line
+LOGO_MAX_WIDTH = 5 * _EMU_PER_CM
 _LOGO_TYPES = {"image/png": "png", "image/jpeg": "jpeg"}
 _PROFILE_KEYS = ("authority", "logo")
 
@@ -213,8 +210,13 @@ def _read_logo(path: Path, fail: Any) -> Logo:
         data = path.read_bytes()
     except OSError as e:
         raise fail(f"cannot read the logo {path.name}: {e.strerror}") from None
+    # python-docx's own header parser (type and pixel size), imported only when there is a logo:
+    # validating a case needs no DOCX library.
+    from docx.image.exceptions import UnrecognizedImageError
+    from docx.image.image import Image
+
     try:
-        image = Image.from_blob(data)  # python-docx's own header parser: type and pixel size
+        image = Image.from_blob(data)
     except (UnrecognizedImageError, ValueError, IndexError):
         raise fail(f"{path.name} is not a PNG or JPEG image") from None
     ext = _LOGO_TYPES.get(image.content_type)
