@@ -39,8 +39,8 @@ PDF_FILTER = "pdf:writer_pdf_Export:" + json.dumps(
     },
     separators=(",", ":"),
 )
-# How long a lane's first start waits for more files to come (see `ConverterPool._take`).
-FIRST_WAIT = 0.3
+# How many files a lane's first LibreOffice start converts (see `ConverterPool._take`).
+FIRST_CHUNK = 8
 FLAGS = ["--headless", "--invisible", "--nocrashreport", "--nodefault", "--nologo", "--norestore", "--nolockcheck"]
 
 # Macro security "very high" (3) with no trusted locations runs no macros; links are never
@@ -262,11 +262,14 @@ class ConverterPool:
             self._done.put(None)
 
     def _take(self) -> tuple[list[Path], bool]:
-        """The files for one LibreOffice start: this lane's share of the work still expected.
+        """The files for one LibreOffice start. Returns them, and whether the input has ended.
 
-        A lane waits until its share has been rendered (rendering is far faster than converting),
-        so each start converts many files; the share shrinks towards the end so that the lanes
-        finish together. Returns the files and whether the input has ended.
+        A lane's first start takes `FIRST_CHUNK` files (or all there will be, if fewer), so that
+        LibreOffice starts as soon as the first few DOCX files exist and its start (about a second)
+        overlaps the rendering of the rest; waiting for a lane's whole share, as before, left
+        LibreOffice idle for the first 12 s of a 300-case batch. Later starts take the files that
+        are ready, up to the lane's share of the work (rendering is some ten times faster than
+        converting, so by then most are), and at most `restart_after`.
         """
         item = self._todo.get()
         if item is None:
@@ -274,12 +277,6 @@ class ConverterPool:
         lane = threading.current_thread().name
         with self._lock:
             first = lane not in self._quota
-        if first:
-            # A lane's first start takes what arrives within a moment and goes: LibreOffice's start
-            # (about a second) then overlaps the rendering of the rest, instead of waiting for the
-            # lane's whole share (which left LibreOffice idle for the first 12 s of a 300-case batch).
-            return self._gather(item, lane)
-        with self._lock:
             if self._expected is None:
                 target = self.restart_after
             else:
@@ -289,25 +286,13 @@ class ConverterPool:
                 share = -(-self._expected // len(self._lanes)) - self._quota.get(lane, 0)
                 leftover = max(1, -(-(self._expected - self._taken) // len(self._lanes)))
                 target = min(self.restart_after, share if share > 0 else leftover)
-                self._quota[lane] = self._quota.get(lane, 0) + target
-            self._taken += target
-        chunk = [item]
+            if first:
+                target = min(target, FIRST_CHUNK) if self._expected is not None else FIRST_CHUNK
+        chunk, finished = [item], False
         while len(chunk) < target:
-            item = self._todo.get()
-            if item is None:
-                return chunk, True
-            chunk.append(item)
-        return chunk, False
-
-    def _gather(self, item: Path, lane: str) -> tuple[list[Path], bool]:
-        """A lane's first chunk: `item` and whatever is submitted within `FIRST_WAIT` seconds."""
-        chunk = [item]
-        deadline = time.monotonic() + FIRST_WAIT
-        finished = False
-        while len(chunk) < self.restart_after:
-            left = deadline - time.monotonic()
             try:
-                more = self._todo.get(timeout=max(left, 0)) if left > 0 else self._todo.get_nowait()
+                # The first start waits for its few files; a later one takes what is there.
+                more = self._todo.get() if first else self._todo.get_nowait()
             except queue.Empty:
                 break
             if more is None:
@@ -315,7 +300,7 @@ class ConverterPool:
                 break
             chunk.append(more)
         with self._lock:
-            self._quota[lane] = len(chunk)
+            self._quota[lane] = self._quota.get(lane, 0) + len(chunk)
             self._taken += len(chunk)
         return chunk, finished
 
