@@ -12,6 +12,7 @@ import json
 import os
 import signal
 import sys
+import typing
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
@@ -23,7 +24,7 @@ import typer
 from kotodoc._config import default_map, find_config, load_config
 from kotodoc._files import atomic_write
 from kotodoc._languages import single_edition
-from kotodoc._options import PASSWORD_ENV
+from kotodoc._options import PASSWORD_ENV, Format
 from kotodoc.errors import ExitCode, KotodocError
 
 if TYPE_CHECKING:
@@ -65,9 +66,9 @@ class OutputFormat(StrEnum):
     both = "both"
 
     @property
-    def formats(self) -> tuple[str, ...]:
+    def formats(self) -> tuple[Format, ...]:
         """The formats the library call takes."""
-        return ("docx", "pdf") if self is OutputFormat.both else (self.value,)
+        return ("docx", "pdf") if self is OutputFormat.both else (typing.cast(Format, self.value),)
 
 
 Cases = Annotated[list[Path], typer.Argument(help="Case files (YAML).", show_default=False)]
@@ -77,7 +78,7 @@ Lang = Annotated[
     typer.Option("--lang", envvar="KOTODOC_LANG", help="Document language(s) instead of the case's: fi, sv, "
                  "en; fi,sv for two documents; fi+sv for one bilingual document."),
 ]
-Format = Annotated[OutputFormat, typer.Option("--format", envvar="KOTODOC_FORMAT", help="docx, pdf or both.")]
+FormatOption = Annotated[OutputFormat, typer.Option("--format", envvar="KOTODOC_FORMAT", help="docx, pdf or both.")]
 Templates = Annotated[
     Path | None,
     typer.Option("--templates", envvar="KOTODOC_TEMPLATES", help="A municipality's template directory "
@@ -125,7 +126,7 @@ def _root(
 def render_command(
     cases: Cases,
     out: OutDir = Path("out"),
-    format: Format = OutputFormat.both,
+    format: FormatOption = OutputFormat.both,
     lang: Lang = None,
     templates: Templates = None,
     profile: ProfileFile = None,
@@ -156,7 +157,7 @@ def validate_command(cases: Cases, templates: Templates = None, profile: Profile
 def batch_command(
     paths: Annotated[list[str], typer.Argument(help="Case files, folders and globs.", show_default=False)],
     out: OutDir = Path("out"),
-    format: Format = OutputFormat.both,
+    format: FormatOption = OutputFormat.both,
     lang: Lang = None,
     templates: Templates = None,
     profile: ProfileFile = None,
@@ -225,7 +226,7 @@ def claim_command(
     case_id: Annotated[str | None, typer.Option("--case-id", help="The claim's case id (default: "
                                                 "<case_id_prefix>-KEHA-<start>-<end>).")] = None,
     out: OutDir = Path("out"),
-    format: Format = OutputFormat.both,
+    format: FormatOption = OutputFormat.both,
     lang: Lang = None,
     templates: Templates = None,
     profile: ProfileFile = None,

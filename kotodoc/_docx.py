@@ -19,7 +19,6 @@ import io
 import re
 import zipfile
 from collections.abc import Mapping, Sequence
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +27,7 @@ from docxtpl import DocxTemplate
 from jinja2.sandbox import SandboxedEnvironment
 from lxml import etree
 
+from kotodoc._compose import VERSION_MARK, compose_once
 from kotodoc._context import upfirst
 from kotodoc._files import atomic_write
 from kotodoc._templates import Logo
@@ -67,25 +67,29 @@ def render_docx(
     atomic_write(out, compiled(template).render(context, properties, stamp, logo))
 
 
-def compiled(*templates: Path, langs: Sequence[str] = ()) -> CompiledTemplate:
+def compiled(*templates: Path, langs: Sequence[str] = (), join_cache: Path | None = None) -> CompiledTemplate:
     """The compiled form of a template, reused while the file is unchanged (one per process).
 
     Given two templates (a bilingual document's, in order), they are joined with docxcompose
-    once (`_compose.compose`) and the joined template is compiled: each document then costs two
-    Jinja renders, not a docxcompose join (about 150 ms).
+    (`_compose.compose_once`: once per run when `join_cache` is the run's folder for them) and the
+    joined template is compiled: each document then costs two Jinja renders, not a join (~150 ms).
     """
     keys = tuple((t.resolve(), t.stat().st_mtime_ns, t.stat().st_size) for t in templates)
-    return _compiled(keys, tuple(langs))
+    found = _COMPILED.get((keys, tuple(langs)))
+    if found is None:
+        if len(keys) == 1:
+            found = CompiledTemplate(keys[0][0])
+        else:
+            paths = [key[0] for key in keys]
+            found = CompiledTemplate(paths[0], compose_once(paths, langs, join_cache))
+        if len(_COMPILED) >= _COMPILED_MAX:
+            _COMPILED.pop(next(iter(_COMPILED)))  # the oldest: a long-lived process sees template edits
+        _COMPILED[(keys, tuple(langs))] = found
+    return found
 
 
-@lru_cache(maxsize=64)
-def _compiled(keys: tuple[tuple[Path, int, int], ...], langs: tuple[str, ...]) -> CompiledTemplate:
-    if len(keys) == 1:
-        return CompiledTemplate(keys[0][0])
-    from kotodoc._compose import compose  # python-docx and docxcompose, only for bilingual documents
-
-    paths = [key[0] for key in keys]
-    return CompiledTemplate(paths[0], compose([p.read_bytes() for p in paths], langs))
+_COMPILED: dict[tuple[tuple[tuple[Path, int, int], ...], tuple[str, ...]], CompiledTemplate] = {}
+_COMPILED_MAX = 64
 
 
 _XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -236,7 +240,8 @@ def _core_properties(properties: Mapping[str, str], stamp: dt.datetime) -> bytes
         el = etree.SubElement(root, tag)
         el.set(f"{xsi}type", "dcterms:W3CDTF")
         el.text = when
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+    data: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+    return data
 
 
 def _write_zip(entries: list[tuple[str, bytes]], replaced: Mapping[str, bytes], stamp: dt.datetime) -> bytes:
@@ -254,7 +259,6 @@ def _write_zip(entries: list[tuple[str, bytes]], replaced: Mapping[str, bytes], 
 
 # The bookmark `_compose` puts in the paragraph that closes each language version of a joined
 # template (a leading underscore: Word keeps such bookmarks hidden).
-VERSION_MARK = "_kotodoc_version_end"
 
 
 def _header_versions(body: Any) -> dict[str, int]:

@@ -14,8 +14,10 @@ import io
 import re
 import struct
 import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import DictionaryObject, IndirectObject
@@ -43,8 +45,9 @@ class PdfFacts:
 def read_facts(path: Path) -> PdfFacts:
     """Read the metadata and fonts of a PDF."""
     reader = PdfReader(path)
-    info = reader.metadata or {}
-    lang = reader.trailer["/Root"].get("/Lang", "")
+    info: Mapping[str, Any] = reader.metadata or {}
+    root = reader.trailer["/Root"]
+    lang = root.get("/Lang", "") if isinstance(root, DictionaryObject) else ""
     pdfa = ""
     xmp = reader.xmp_metadata
     if xmp is not None:
@@ -223,10 +226,9 @@ def _splice(data: bytes, splices: list[tuple[int, int, bytes]], path: Path) -> b
         cursor = end
     out += data[cursor:entries_at]
     new_xref = shifted(xref_at)
-    out = bytes(out)
     tail = data[entries_at + 20 * count:]
     tail = re.sub(rb"startxref\n\d+\n", b"startxref\n%d\n" % new_xref, tail)
-    return out + b"".join(rows) + tail
+    return bytes(out) + b"".join(rows) + tail
 
 
 # ---------------------------------------------------------------------------------------------

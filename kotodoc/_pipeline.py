@@ -105,11 +105,15 @@ def documents(
     ]
 
 
-def render_document(case: AnyCase, doc: Document, look: TemplateSet, target: Path, stamp: dt.datetime) -> str:
+def render_document(
+    case: AnyCase, doc: Document, look: TemplateSet, target: Path, stamp: dt.datetime, *,
+    join_cache: Path | None = None,
+) -> str:
     """Render one document of a case into `target` (with its core properties); return its title.
 
     A bilingual document is rendered from its two templates joined (`_compose`), each version with
     its own context: the first version's language leads its properties, and its title names both.
+    `join_cache` is the run's folder where each pair of templates is joined once (see `compiled`).
 
     Raises:
         FileNotFoundError: no template for the document's kind and language.
@@ -124,7 +128,8 @@ def render_document(case: AnyCase, doc: Document, look: TemplateSet, target: Pat
     title = " / ".join(str(c["title"]) for c in contexts)
     subject = f"{contexts[0]['title']} · {contexts[0]['act']}"
     # Two languages: their templates joined once per process, each version rendered with its context.
-    template = compiled(*(look.path(doc.template, lang) for lang in doc.langs), langs=doc.langs)
+    template = compiled(*(look.path(doc.template, lang) for lang in doc.langs), langs=doc.langs,
+                        join_cache=join_cache)
     atomic_write(target, template.render(contexts, _properties(case, title, subject, doc.lang), stamp, logo))
     return title
 
