@@ -193,7 +193,7 @@ _ORDER: tuple[tuple[tuple[type[BaseModel], ...], tuple[str, ...]], ...] = (
         "minutes", "cost", "vat", "invoice", "reason", "rule",
     )),
 )  # fmt: skip
-# Placeholder words of the model's text types that hold a code or a format of their own.
+# The format's own types, told apart by their validators, and the placeholder word of each.
 _ALIAS_FILLS: tuple[tuple[Any, str], ...] = (
     (Money, "money"), (Country, "country"), (Language, "language"), (Initials, "initials"),
 )  # fmt: skip
@@ -220,6 +220,7 @@ def _tree(kind: str, languages: Sequence[str]) -> tuple[_Node, ...]:
 
 
 def _fields(model: type[BaseModel], path: str, scope: _Scope) -> tuple[_Node, ...]:
+    """The nodes of a model's fields at `path`, in order, the optional blocks commented out."""
     nodes: list[_Node] = []
     for name in _ordered(model):
         at = _join(path, name)
@@ -231,6 +232,7 @@ def _fields(model: type[BaseModel], path: str, scope: _Scope) -> tuple[_Node, ..
 
 
 def _node(name: str, info: FieldInfo, at: str, scope: _Scope) -> _Node:
+    """The node of one field: a mapping or list of mappings for a model, else a value or a list."""
     core, many, metadata = _shape(info)
     fixed = scope.fixed.get(at) or _FIXED.get(_match(_FIXED, at) or "")
     optional = not info.is_required() and not _match(_EXPECTED, at) and fixed != "null"
@@ -240,7 +242,7 @@ def _node(name: str, info: FieldInfo, at: str, scope: _Scope) -> _Node:
             items = tuple(_fields(core, at, scope.within(at, item)) for item in variants)
             return _Map(name, at, items=items, optional=optional)
         return _Map(name, at, _fields(core, at, scope), optional=optional)
-    choices = _literal(core)
+    choices = tuple(str(v) for v in typing.get_args(core)) if typing.get_origin(core) is Literal else ()
     if core is bool:
         choices = _BOOL
     if len(choices) == 1 and info.is_required() and fixed is None:
@@ -262,6 +264,7 @@ def _match(table: Collection[str], path: str) -> str | None:
 
 
 def _ordered(model: type[BaseModel]) -> list[str]:
+    """The model's field names in the order of the case format (`_ORDER`)."""
     names = list(model.model_fields)
     order = next((keys for models, keys in _ORDER if issubclass(model, models)), ())
     result = [name for name in order if name in names]
@@ -304,18 +307,6 @@ def _fill(core: Any, metadata: list[Any]) -> str:
         return "number"
     return "text"
 
-
-def _literal(annotation: Any) -> tuple[str, ...]:
-    """The values of a `Literal`, also inside `Optional[...]` or a union of literals."""
-    if typing.get_origin(annotation) is Literal:
-        return tuple(str(v) for v in typing.get_args(annotation))
-    values: list[str] = []
-    for arg in typing.get_args(annotation):
-        if typing.get_origin(arg) is Literal:
-            values.extend(str(v) for v in typing.get_args(arg))
-        elif arg is not type(None) and typing.get_args(arg):
-            values.extend(_literal(arg))
-    return tuple(values)
 
 # ---------------------------------------------------------------------------------------------
 # Writing the tree as commented YAML
