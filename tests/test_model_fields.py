@@ -7,6 +7,7 @@ These tests walk the model and the generated outputs, so a new field fails them 
 
 from __future__ import annotations
 
+import json
 import re
 import types
 import typing
@@ -17,9 +18,10 @@ import pytest
 from pydantic import BaseModel
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from typer.testing import CliRunner
 
+from kotodoc._cli import app
 from kotodoc._model import CASE_MODELS
-from kotodoc._schema import case_schema
 from kotodoc._skeleton import skeleton
 
 KINDS = list(CASE_MODELS)
@@ -117,7 +119,9 @@ def test_every_skeleton_key_has_a_comment(kind: str, lang: str) -> None:
 def test_every_schema_property_has_a_description() -> None:
     """Every property of the JSON Schema (`kotodoc schema`) has a description, the editor's hover text:
     each field of the model has `Field(description=...)`."""
-    schema = case_schema()
+    result = CliRunner().invoke(app, ["schema"])
+    assert result.exit_code == 0, result.output
+    schema = json.loads(result.stdout)
     missing: list[str] = []
     total = 0
     for name, definition in schema["definitions"].items():
