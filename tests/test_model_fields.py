@@ -12,6 +12,7 @@ import re
 import types
 import typing
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Annotated, Any, Union
 
 import pytest
@@ -20,11 +21,13 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from typer.testing import CliRunner
 
+import kotodoc
 from kotodoc._cli import app
 from kotodoc._model import CASE_MODELS
 from kotodoc._skeleton import skeleton
 
 KINDS = list(CASE_MODELS)
+WORDING = Path(kotodoc.__file__).parent / "data" / "skeleton.yaml"
 # Fields the model allows on every kind that the skeleton of one kind leaves out, and why.
 NOT_IN_SKELETON = {
     ("integration-plan", "signatures.child_signs"): "the child's signature line is for a minor's plan",
@@ -114,6 +117,29 @@ def test_every_skeleton_key_has_a_comment(kind: str, lang: str) -> None:
     assert len(keys) > 40
     assert sorted({path for path, commented in keys if not commented}) == [], \
         f"keys without a {lang} comment in kotodoc/data/skeleton.yaml"
+
+
+def wording_paths(node: Any, path: str = "") -> Iterator[str]:
+    """The key paths that data/skeleton.yaml words itself, not those it takes over with a merge key."""
+    if not isinstance(node, dict) or {"fi", "sv", "en"} <= set(node):
+        return
+    for key, value in node.items():
+        if key in ("<<", "_"):
+            continue
+        at = f"{path}.{key}" if path else key
+        yield at
+        yield from wording_paths(value, at)
+
+
+def test_skeleton_wording_has_no_stale_key() -> None:
+    """Every comment of data/skeleton.yaml belongs to a key of some skeleton: a field renamed or removed
+    in the model does not leave its wording behind."""
+    # The base loader keeps `<<` as a key: a merged mapping's keys are checked where they are written.
+    fields = YAML(typ="base").load(WORDING.read_text(encoding="utf-8"))["fields"]
+    present: set[str] = set()
+    for kind in KINDS:
+        present |= skeleton_paths(YAML().load(skeleton(kind, "en", with_optional=True)))
+    assert sorted(set(wording_paths(fields)) - present) == [], "wording for keys that no skeleton has"
 
 
 def test_every_schema_property_has_a_description() -> None:
