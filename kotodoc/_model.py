@@ -201,7 +201,7 @@ class Participant(_Model):
 
 
 class LanguageSkill(_Model):
-    language: Language
+    language: Language = Field(description="the language: ISO 639-1, or 639-3 (prs)")
     level: Level = Field(description=_LEVEL)
 
 
@@ -352,7 +352,7 @@ class FamilyPlan(_PlanPeriod):
 class Appointment(_Model):
     date: Date = Field(description="the date of the appointment")
     purpose: Purpose = Field(description="the purpose of the interpretation (case format: Interpretation purposes)")
-    language: Language
+    language: Language = Field(description="the language interpreted: ISO 639-1, or 639-3 (prs)")
     provider: Line | None = Field(None, description="the interpreting provider")
     mode: Literal["on-site", "remote"] | None = Field(None, description="on-site or remote")
     minutes: Annotated[int, Field(ge=0, le=24 * 60)] | None = Field(
@@ -562,13 +562,13 @@ class ClaimPerson(_Model):
 
 
 class _ClaimRowBase(_Model):
-    case_id: CaseId
+    case_id: CaseId = Field(description="the reference (case_id) of the case the appointment belongs to")
     person: ClaimPerson = Field(description="the person, by initials and date of birth: no names on claims")
     citizenship_date: Date | None = Field(
         None, description="the date the person became a Finnish citizen, if any (CLAIM-CITIZEN)")
     date: Date = Field(description="the date of the appointment")
     purpose: Purpose = Field(description="the purpose of the interpretation (CLAIM-PURPOSE)")
-    language: Language
+    language: Language = Field(description="the language interpreted: ISO 639-1, or 639-3 (prs)")
     provider: Line | None = Field(None, description="the interpreting provider")
     minutes: Annotated[int, Field(ge=0, le=24 * 60)] | None = Field(
         None, description="the length of the interpretation in minutes")
