@@ -177,30 +177,31 @@ class _Model(BaseModel):
 
 
 class Official(_Model):
-    name: Line
-    title: Line | None = None
-    phone: Line | None = None
-    email: Line | None = None
+    name: Line = Field(description="the official's name")
+    title: Line | None = Field(None, description="the official's job title")
+    phone: Line | None = Field(None, description="the official's phone number")
+    email: Line | None = Field(None, description="the official's email address")
 
 
 class Authority(_Model):
     kind: AuthorityKind = Field(
         description="municipality or employment-authority: who draws up the plan and is responsible for it")
-    name: Line
-    unit: Line | None = None
-    address: Line | None = None
+    name: Line = Field(description="the authority's name, such as Espoon kaupunki")
+    unit: Line | None = Field(None, description="the unit, such as Maahanmuuttajapalvelut")
+    address: Line | None = Field(None, description="the authority's postal address")
     business_id: Line | None = Field(None, description="Y-tunnus, checksum-validated (ID-YTUNNUS)")
-    official: Official | None = None
+    official: Official | None = Field(
+        None, description="the official responsible for the plan: name, title, phone, email")
 
 
 class Participant(_Model):
     kind: ParticipantKind = Field(description="the kind of the authority taking part")
-    name: Line
-    contact: Line | None = None
+    name: Line = Field(description="the name of the authority taking part")
+    contact: Line | None = Field(None, description="a contact: unit, phone or email")
 
 
 class LanguageSkill(_Model):
-    language: Language
+    language: Language = Field(description="the language: ISO 639-1, or 639-3 (prs)")
     level: Level = Field(description=_LEVEL)
 
 
@@ -209,31 +210,33 @@ class Residence(_Model):
     permit_section: Line | None = Field(None, description="the Aliens Act section, such as \"87 §\"")
     first_permit_date: Date | None = Field(
         None, description="the first residence permit, residence card or registration (PLAN-FIRST-WITHIN)")
-    municipality_since: Date | None = None
+    municipality_since: Date | None = Field(None, description="the date the person has lived in the municipality since")
     citizenship_date: Date | None = Field(None, description="the date the person became a Finnish citizen, if any")
 
 
 class Interpreter(_Model):
     needed: StrictBool = Field(description="true when the person needs an interpreter")
-    language: Language | None = None
+    language: Language | None = Field(None, description="the language to interpret: ISO 639-1, or 639-3 (prs)")
 
 
 class Person(_Model):
-    family_name: Line
-    given_names: Line
+    family_name: Line = Field(description="the person's family name")
+    given_names: Line = Field(description="the person's given names")
     personal_id: Line | None = Field(None, description="henkilötunnus (ID-HETU)")
     date_of_birth: Date | None = Field(
         None, description="required when personal_id is absent; must agree with it when both are given")
-    citizenship: Country | None = None
-    native_language: Language | None = None
-    other_languages: list[LanguageSkill] = []
-    address: Line | None = None
-    phone: Line | None = None
-    email: Line | None = None
-    residence: Residence | None = None
+    citizenship: Country | None = Field(None, description="citizenship: ISO 3166-1 alpha-2 country code, such as SY")
+    native_language: Language | None = Field(None, description="native language: ISO 639-1 code, or 639-3 (prs)")
+    other_languages: list[LanguageSkill] = Field(
+        [], description="other languages the person knows, each with its level")
+    address: Line | None = Field(None, description="the person's address")
+    phone: Line | None = Field(None, description="the person's phone number")
+    email: Line | None = Field(None, description="the person's email address")
+    residence: Residence | None = Field(None, description="residence in Finland: basis, permit, municipality")
     jobseeker: StrictBool = Field(
         False, description="a registered unemployed jobseeker: the plan then states plan.job_search")
-    interpreter: Interpreter | None = None
+    interpreter: Interpreter | None = Field(
+        None, description="whether the person needs an interpreter, and in which language")
 
     @model_validator(mode="after")
     def _birth_known(self) -> Person:
@@ -243,46 +246,49 @@ class Person(_Model):
 
 
 class Education(_Model):
-    level: Literal["none", "basic", "upper-secondary", "vocational", "higher", "other"]
-    field: Line | None = None
-    country: Country | None = None
-    years: Annotated[int, Field(ge=0, le=40)] | None = None
+    level: Literal["none", "basic", "upper-secondary", "vocational", "higher", "other"] = Field(
+        description="none, basic, upper-secondary, vocational, higher or other")
+    field: Line | None = Field(None, description="the field of study")
+    country: Country | None = Field(None, description="where it was completed: ISO 3166-1 alpha-2 code")
+    years: Annotated[int, Field(ge=0, le=40)] | None = Field(None, description="years of education")
 
 
 class WorkExperience(_Model):
-    occupation: Line
-    years: Annotated[Decimal, Field(ge=0, le=60)] | None = None
-    country: Country | None = None
+    occupation: Line = Field(description="the occupation or task")
+    years: Annotated[Decimal, Field(ge=0, le=60)] | None = Field(None, description="years of work in it")
+    country: Country | None = Field(None, description="where: ISO 3166-1 alpha-2 code")
 
 
 class Assessment(_Model):
-    date: Date
-    conducted_by: Line | None = None
-    literacy: Literal["literate", "needs-literacy-training", "literate-other-script"] | None = None
+    date: Date = Field(description="the date of the assessment")
+    conducted_by: Line | None = Field(None, description="who conducted the assessment")
+    literacy: Literal["literate", "needs-literacy-training", "literate-other-script"] | None = Field(
+        None, description="literate, needs-literacy-training or literate-other-script")
     integration_language: Literal["fi", "sv"] | None = Field(None, description="the language the person studies")
     finnish_level: Level | None = Field(None, description=_LEVEL)
     swedish_level: Level | None = Field(None, description=_LEVEL)
-    education: list[Education] = []
-    work_experience: list[WorkExperience] = []
-    strengths: list[Text] = []
-    life_situation: Text | None = None
+    education: list[Education] = Field([], description="the person's education: level, field, country, years")
+    work_experience: list[WorkExperience] = Field(
+        [], description="the person's work experience: occupation, years, country")
+    strengths: list[Text] = Field([], description="the person's strengths, one an item")
+    life_situation: Text | None = Field(None, description="the person's life situation, in brief")
     needs_special_measures: StrictBool = Field(
         False, description="illness, disability, age, family situation, illiteracy... call for special measures")
     health: Text | None = Field(None, description="special-category data; printed only in the plan")
 
 
 class Goals(_Model):
-    long_term: list[Text] = []
-    plan_period: list[Text] = []
+    long_term: list[Text] = Field([], description="long-term goals, one an item")
+    plan_period: list[Text] = Field([], description="goals for the plan period, one an item")
 
 
 class Service(_Model):
     type: ServiceType = Field(description="the kind of service; other needs a description")
-    description: Text | None = None
-    provider: Line | None = None
-    start: Date | None = None
-    end: Date | None = None
-    hours_per_week: Annotated[Decimal, Field(ge=0, le=80)] | None = None
+    description: Text | None = Field(None, description="what the service is; required for type other")
+    provider: Line | None = Field(None, description="who provides the service")
+    start: Date | None = Field(None, description="the date the service starts")
+    end: Date | None = Field(None, description="the date the service ends")
+    hours_per_week: Annotated[Decimal, Field(ge=0, le=80)] | None = Field(None, description="hours a week")
 
     @model_validator(mode="after")
     def _other_described(self) -> Service:
@@ -292,19 +298,20 @@ class Service(_Model):
 
 
 class JobSearch(_Model):
-    obligation: StrictBool
-    opportunities_per_month: Annotated[int, Field(ge=0, le=100)] | None = None
-    goals: list[Text] = []
+    obligation: StrictBool = Field(description="true when the person has the jobseeking obligation")
+    opportunities_per_month: Annotated[int, Field(ge=0, le=100)] | None = Field(
+        None, description="job opportunities to apply for a month")
+    goals: list[Text] = Field([], description="jobseeking goals, one an item")
 
 
 class Monitoring(_Model):
-    method: Text | None = None
+    method: Text | None = Field(None, description="how the plan is followed up")
     reviews: list[Date] = Field([], description="planned review dates (PLAN-REVIEW)")
 
 
 class Extension(_Model):
-    until: Date
-    grounds: Text
+    until: Date = Field(description="the date the plan is extended until")
+    grounds: Text = Field(description="the grounds for the extension")
 
 
 class _PlanPeriod(_Model):
@@ -315,16 +322,16 @@ class _PlanPeriod(_Model):
         None, description="kotodoc extension: start of the first plan, for PLAN-TOTAL-LENGTH on later plans"
     )
     drawn_up: Date = Field(description="the date the plan was agreed and signed")
-    valid_from: Date
+    valid_from: Date = Field(description="the first day of the plan")
     valid_until: Date = Field(description="a first plan lasts at most a year (PLAN-FIRST-LENGTH)")
-    monitoring: Monitoring | None = None
+    monitoring: Monitoring | None = Field(None, description="how the plan is followed up, and the review dates")
     extension: Extension | None = Field(None, description="when the plan is extended: until, grounds")
-    notes: Text | None = None
+    notes: Text | None = Field(None, description="other information for the plan")
 
 
 class _PlanBase(_PlanPeriod):
-    goals: Goals = Goals()
-    services: list[Service] = []
+    goals: Goals = Field(Goals(), description="the goals: long_term and plan_period")
+    services: list[Service] = Field([], description="the services and measures agreed in the plan")
 
 
 class Plan(_PlanBase):
@@ -343,17 +350,18 @@ class FamilyPlan(_PlanPeriod):
 
 
 class Appointment(_Model):
-    date: Date
-    purpose: Purpose
-    language: Language
-    provider: Line | None = None
-    mode: Literal["on-site", "remote"] | None = None
-    minutes: Annotated[int, Field(ge=0, le=24 * 60)] | None = None
+    date: Date = Field(description="the date of the appointment")
+    purpose: Purpose = Field(description="the purpose of the interpretation (case format: Interpretation purposes)")
+    language: Language = Field(description="the language interpreted: ISO 639-1, or 639-3 (prs)")
+    provider: Line | None = Field(None, description="the interpreting provider")
+    mode: Literal["on-site", "remote"] | None = Field(None, description="on-site or remote")
+    minutes: Annotated[int, Field(ge=0, le=24 * 60)] | None = Field(
+        None, description="the length of the interpretation in minutes")
     cost: Money | None = Field(None, description="euros, VAT excluded")
-    vat: Money | None = None
-    invoice: Line | None = None
+    vat: Money | None = Field(None, description="the VAT in euros")
+    invoice: Line | None = Field(None, description="the invoice number")
     attended: StrictBool = Field(True, description="false: the customer neither came nor cancelled")
-    booked_at: Date | None = None
+    booked_at: Date | None = Field(None, description="the date the appointment was booked")
     fee_notice_given: StrictBool | None = Field(
         None, description="the customer was told of the no-show fee when the time was booked (FEE-INFORMED)")
     absence_reason: Literal["sudden-illness", "accident", "transport", "other"] | None = Field(
@@ -368,32 +376,34 @@ class Appointment(_Model):
 
 
 class Signatures(_Model):
-    place: Line
-    date: Date
+    place: Line = Field(description="the place of signing")
+    date: Date = Field(description="the date of signing")
     child_signs: StrictBool = Field(
         False, description="kotodoc extension: a signature line for the child on a minor's plan"
     )
 
 
 class Guardian(_Model):
-    name: Line
-    relation: Literal["mother", "father", "guardian", "other"] | None = None
-    phone: Line | None = None
-    email: Line | None = None
+    name: Line = Field(description="the guardian's name")
+    relation: Literal["mother", "father", "guardian", "other"] | None = Field(
+        None, description="mother, father, guardian or other")
+    phone: Line | None = Field(None, description="the guardian's phone number")
+    email: Line | None = Field(None, description="the guardian's email address")
 
 
 class Representative(_Model):
-    name: Line
+    name: Line = Field(description="the representative's name")
     appointed_by: Line = Field(description="the district court that appointed the representative")
-    appointed_on: Date | None = None
-    phone: Line | None = None
-    email: Line | None = None
+    appointed_on: Date | None = Field(None, description="the date the court appointed the representative")
+    phone: Line | None = Field(None, description="the representative's phone number")
+    email: Line | None = Field(None, description="the representative's email address")
 
 
 class Schooling(_Model):
-    institution: Line | None = None
-    grade: Line | int | None = None
-    class_type: Literal["preparatory", "general", "vocational", "other"] | None = None
+    institution: Line | None = Field(None, description="the school or educational institution")
+    grade: Line | int | None = Field(None, description="the grade or class, such as 6 or 6B")
+    class_type: Literal["preparatory", "general", "vocational", "other"] | None = Field(
+        None, description="preparatory, general, vocational or other")
 
 
 RelatedPlan = Literal["early-childhood-education-plan", "learning-plan", "child-welfare-plan", "after-care-plan"]
@@ -408,13 +418,13 @@ class _CaseBase(_Model):
         description=_LANGUAGES, json_schema_extra={"uniqueItems": True})
     legal_basis: LegalBasis | None = Field(
         None, description="the Act the plan follows; default from plan.drawn_up: 681/2023 from 2025-01-01")
-    authority: Authority
+    authority: Authority = Field(description="the authority that draws up the plan and is responsible for it")
     participants: list[Participant] = Field(
         [], description="other authorities taking part; any entry makes the plan multi-sectoral")
-    plan: _PlanPeriod
+    plan: _PlanPeriod = Field(description="the plan: dates, goals, services and monitoring")
     interpretation: list[Appointment] = Field(
         [], description="appointments with an interpreter; they feed claims and no-show notices")
-    signatures: Signatures | None = None
+    signatures: Signatures | None = Field(None, description="where and when the plan is signed")
 
     @property
     def basis(self) -> LegalBasis:
@@ -432,31 +442,31 @@ class _CaseBase(_Model):
 class _PlanCase(_CaseBase):
     """A plan for one person (case format sections 1 and 2)."""
 
-    person: Person
-    assessment: Assessment
-    plan: _PlanBase
+    person: Person = Field(description="the person the plan is for")
+    assessment: Assessment = Field(description="the assessment of skills and the need for integration services")
+    plan: _PlanBase = Field(description="the plan: dates, goals, services and monitoring")
 
 
 class IntegrationPlanCase(_PlanCase):
     """An individual integration plan (case format section 1)."""
 
     kind: Literal["integration-plan"] = Field(description=_KIND)
-    plan: Plan
+    plan: Plan = Field(description="the plan: dates, goals, services, job search and monitoring")
 
 
 class MinorPlanCase(_PlanCase):
     """A plan for a minor (case format section 2)."""
 
     kind: Literal["minor-plan"] = Field(description=_KIND)
-    plan: ChildPlan
+    plan: ChildPlan = Field(description="the plan: dates, goals, services and monitoring")
     guardians: list[Guardian] = Field(
         [], description="the guardians; or unaccompanied and representative (MINOR-CARER)")
     unaccompanied: StrictBool = Field(False, description="true for a minor without a guardian in Finland")
     representative: Representative | None = Field(
         None, description="an unaccompanied minor's representative, appointed by a district court")
     child_opinion: Text | None = Field(None, description="the child's own views, required (MINOR-OPINION)")
-    schooling: Schooling | None = None
-    related_plans: list[RelatedPlan] = []
+    schooling: Schooling | None = Field(None, description="the child's schooling: institution, grade, class type")
+    related_plans: list[RelatedPlan] = Field([], description="plans this one is coordinated with")
 
 
 MemberRole = Literal["parent", "child", "other"]
@@ -466,29 +476,32 @@ class FamilyMember(_Model):
     """One member of a family plan: a person with goals and services of their own (section 3)."""
 
     role: MemberRole = Field(description="parent, child or other; a family has a parent and a child")
-    person: Person
-    goals: list[Text] = []
-    services: list[Service] = []
-    job_search: JobSearch | None = None
-    schooling: Schooling | None = None
-    child_opinion: Text | None = None
+    person: Person = Field(description="the member: a person as in an individual plan")
+    goals: list[Text] = Field([], description="the member's own goals")
+    services: list[Service] = Field([], description="the member's own services")
+    job_search: JobSearch | None = Field(
+        None, description="the member's jobseeking obligation; required when the member is a jobseeker")
+    schooling: Schooling | None = Field(None, description="a child's schooling: institution, grade, class type")
+    child_opinion: Text | None = Field(None, description="a child's own views")
 
 
 class Family(_Model):
-    name: Line
-    address: Line | None = None
+    name: Line = Field(description="the family's name, such as Familjen Haddad")
+    address: Line | None = Field(None, description="the family's address")
     # No minimum here: FAMILY-MEMBERS reports a family without a parent or a child, with its rule id.
-    members: Annotated[list[FamilyMember], Field(max_length=40)]
+    members: Annotated[list[FamilyMember], Field(max_length=40)] = Field(
+        description="the members: at least one parent and one child (FAMILY-MEMBERS)")
 
 
 class FamilyPlanCase(_CaseBase):
     """A plan for a family (case format section 3)."""
 
     kind: Literal["family-plan"] = Field(description=_KIND)
-    family: Family
+    family: Family = Field(description="the family: name, address and members")
     family_goals: list[Text] = Field([], description="goals for the family as a whole")
     family_services: list[Service] = Field([], description="services for the family as a whole")
-    plan: FamilyPlan
+    plan: FamilyPlan = Field(
+        description="the plan's dates and monitoring; goals and services are the family's and the members'")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -521,61 +534,63 @@ Initials = Annotated[str, AfterValidator(_initials), Field(description="initials
 
 
 class ClaimContact(_Model):
-    name: Line | None = None
-    phone: Line | None = None
-    email: Line | None = None
+    name: Line | None = Field(None, description="the contact person's name")
+    phone: Line | None = Field(None, description="the contact person's phone number")
+    email: Line | None = Field(None, description="the contact person's email address")
 
 
 class Claimant(_Model):
     """The authority that claims the costs and is paid by the KEHA Centre."""
 
-    name: Line
+    name: Line = Field(description="the claimant's name")
     business_id: Line = Field(description="Y-tunnus, checksum-validated (ID-YTUNNUS); required on claims")
-    address: Line | None = None
-    contact: ClaimContact | None = None
+    address: Line | None = Field(None, description="the claimant's postal address")
+    contact: ClaimContact | None = Field(None, description="the contact person for the claim")
     iban: Line = Field(description="the account the reimbursement is paid to, checksum-validated (ID-IBAN)")
 
 
 class ClaimPeriod(_Model):
-    start: Date
-    end: Date
+    start: Date = Field(description="the first day of the claim period")
+    end: Date = Field(description="the last day of the claim period")
 
 
 class ClaimPerson(_Model):
     """Data minimisation: a claim tells persons apart by initials and date of birth, never by name."""
 
     initials: Initials
-    date_of_birth: Date
+    date_of_birth: Date = Field(description="the person's date of birth")
 
 
 class _ClaimRowBase(_Model):
-    case_id: CaseId
-    person: ClaimPerson
-    citizenship_date: Date | None = None
-    date: Date
-    purpose: Purpose
-    language: Language
-    provider: Line | None = None
-    minutes: Annotated[int, Field(ge=0, le=24 * 60)] | None = None
-    invoice: Line | None = None
+    case_id: CaseId = Field(description="the reference (case_id) of the case the appointment belongs to")
+    person: ClaimPerson = Field(description="the person, by initials and date of birth: no names on claims")
+    citizenship_date: Date | None = Field(
+        None, description="the date the person became a Finnish citizen, if any (CLAIM-CITIZEN)")
+    date: Date = Field(description="the date of the appointment")
+    purpose: Purpose = Field(description="the purpose of the interpretation (CLAIM-PURPOSE)")
+    language: Language = Field(description="the language interpreted: ISO 639-1, or 639-3 (prs)")
+    provider: Line | None = Field(None, description="the interpreting provider")
+    minutes: Annotated[int, Field(ge=0, le=24 * 60)] | None = Field(
+        None, description="the length of the interpretation in minutes")
+    invoice: Line | None = Field(None, description="the invoice number")
 
 
 class ClaimRow(_ClaimRowBase):
     """One claimed appointment (case format section 4, `rows`): cost and VAT in euros."""
 
-    residence_basis: ResidenceBasis
-    cost: Money
-    vat: Money
+    residence_basis: ResidenceBasis = Field(description="the person's basis of residence (CLAIM-ELIGIBLE)")
+    cost: Money = Field(description="the cost in euros, VAT excluded")
+    vat: Money = Field(description="the VAT in euros")
 
 
 class ExcludedRow(_ClaimRowBase):
     """kotodoc extension: an appointment of the period that is not claimed, listed in the claim's annex."""
 
-    residence_basis: ResidenceBasis | None = None
-    cost: Money | None = None
-    vat: Money | None = None
-    reason: ExclusionReason
-    rule: ExclusionRule
+    residence_basis: ResidenceBasis | None = Field(None, description="the person's basis of residence (CLAIM-ELIGIBLE)")
+    cost: Money | None = Field(None, description="the cost in euros, VAT excluded")
+    vat: Money | None = Field(None, description="the VAT in euros")
+    reason: ExclusionReason = Field(description="why the appointment is not claimed")
+    rule: ExclusionRule = Field(description="the rule that excludes it; it goes with the reason")
 
     @model_validator(mode="after")
     def _rule_of_reason(self) -> ExcludedRow:
@@ -594,8 +609,8 @@ class InterpretationClaimCase(_Model):
     case_id: CaseId
     languages: Annotated[list[DocLang], Field(min_length=1, max_length=2), AfterValidator(_distinct)] = Field(
         description=_LANGUAGES, json_schema_extra={"uniqueItems": True})
-    claimant: Claimant
-    period: ClaimPeriod
+    claimant: Claimant = Field(description="the authority that claims the costs and is reimbursed")
+    period: ClaimPeriod = Field(description="the claim period: start and end")
     submitted: Date = Field(description="the submission date; the 2-year reach-back counts from it (CLAIM-AGE)")
     rows: list[ClaimRow] = Field([], description="the claimed appointments")
     excluded: list[ExcludedRow] = Field(
@@ -616,8 +631,8 @@ class InterpretationClaimCase(_Model):
 class ClaimantFile(_Model):
     """The claimant file of `kotodoc claim` (not a case): who claims, and defaults for the claims built."""
 
-    kotodoc: Literal[1]
-    claimant: Claimant
+    kotodoc: Literal[1] = Field(description=_VERSION)
+    claimant: Claimant = Field(description="the authority that claims the costs and is reimbursed")
     languages: Annotated[list[DocLang], Field(min_length=1, max_length=2), AfterValidator(_distinct)] = ["fi"]
     case_id_prefix: CaseId | None = Field(None, description="the built claim's case_id starts with it")
 

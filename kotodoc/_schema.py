@@ -15,6 +15,9 @@ are translated:
 - pydantic's `discriminator` (an OpenAPI keyword, not JSON Schema) is dropped: the `const` of
   each kind's `kind` already selects the branch, and a strict meta-validator (AJV) would reject it.
 
+Every property carries the description of its field in the model (`Field(description=...)`): the
+text an editor shows on hover, so every field of the model has one, checked by a test.
+
 Types come out as pydantic's "validation" mode has them: dates are strings of format `date`,
 money is a number or a string (`cost: "132.50"`, as in the case format). The schema checks the
 shape of a file; `kotodoc validate` checks more: the legal rules, identity codes, business IDs,

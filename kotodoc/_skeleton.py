@@ -1,8 +1,12 @@
 """`kotodoc new`: a commented skeleton case file to fill in.
 
-The skeleton of a kind is built here, key by key, in the order of the case format; the comments
-come from `data/skeleton.yaml` (fi, sv, en) and the allowed values of an enumeration from the
-model's `Literal` types, so the lists cannot drift from what kotodoc accepts.
+The skeleton of a kind is the model of that kind (`kotodoc._model`) walked field by field: its
+keys, what is required, nested mappings and lists, placeholder words by type, and the allowed
+values of a `Literal`, so a field added to the model appears in `kotodoc new` without a change
+here. What the model cannot say is a few tables below: the case format's order where the model's
+differs, which optional blocks are written commented out, which optional fields a case needs all
+the same, values written as is. The comments come from `data/skeleton.yaml` (fi, sv, en), by the
+key's YAML path.
 
 Every value the official must write is a placeholder in braces, such as `{teksti}` or
 `{VVVV-KK-PP}`. YAML reads `{...}` as a mapping, which no field of the format accepts, so an
@@ -18,34 +22,38 @@ the case file (a path relative to the file): the name `kotodoc schema -o` is tol
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import textwrap
+import types
 import typing
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import cache
 from string import Template
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator
+from pydantic.fields import FieldInfo
 
 from kotodoc._data import _read, act_params, terms
 from kotodoc._model import (
     CASE_MODELS,
     EXCLUSION_RULES,
     FORMAT_VERSION,
-    Appointment,
-    Assessment,
-    Education,
+    ChildPlan,
+    ClaimRow,
+    Country,
     ExcludedRow,
-    Guardian,
-    LanguageSkill,
-    LegalBasis,
-    Participant,
-    Purpose,
-    RelatedPlan,
-    Residence,
-    ResidenceBasis,
-    Schooling,
-    Service,
+    FamilyPlan,
+    FamilyPlanCase,
+    Initials,
+    IntegrationPlanCase,
+    Language,
+    MinorPlanCase,
+    Money,
+    Plan,
 )
 from kotodoc._schema import SCHEMA_FILE
 from kotodoc.errors import UsageError
@@ -60,10 +68,9 @@ _COMMENT_COLUMN = 40  # trailing comments start here when the line is shorter
 _WIDTH = 100  # comment lines are wrapped at this width
 _LINE_LIMIT = 120  # a key with its trailing comment; longer, and the comment goes above the key
 _INLINE_CHOICES = 45  # a list of allowed values this long or shorter goes in the placeholder itself
-_BOOL = ("true", "false")
 
 # ---------------------------------------------------------------------------------------------
-# The skeleton as a tree of keys
+# The skeleton as a tree of keys, derived from the model
 
 
 @dataclass(frozen=True)
@@ -71,11 +78,11 @@ class _Value:
     """A key with a placeholder to fill in (`fill` names the placeholder word), or a fixed value."""
 
     key: str
+    path: str  # the YAML path without list indices: where data/skeleton.yaml keeps the comment
     fill: str = "text"
     choices: tuple[str, ...] = ()
     fixed: str | None = None  # a value written as is (YAML text), not a placeholder
     optional: bool = False
-    doc: str | None = None  # the comment's key in data/skeleton.yaml; default: the path
 
 
 @dataclass(frozen=True)
@@ -83,10 +90,10 @@ class _List:
     """A list of scalars with one placeholder item."""
 
     key: str
+    path: str
     fill: str = "text"
     choices: tuple[str, ...] = ()
     optional: bool = False
-    doc: str | None = None
 
 
 @dataclass(frozen=True)
@@ -94,11 +101,10 @@ class _Map:
     """A mapping (`items` is None) or a list of mappings (`items` holds each item's keys)."""
 
     key: str
+    path: str
     children: tuple[_Node, ...] = ()
     items: tuple[tuple[_Node, ...], ...] | None = None
     optional: bool = False
-    doc: str | None = None
-    base: str | None = None  # where its keys' comments are found; default: its own doc key
 
 
 @dataclass(frozen=True)
@@ -110,314 +116,196 @@ class _Commented:
 
 _Node = _Value | _List | _Map | _Commented
 
+# What the model cannot say: how the skeleton shows a key. The tables name keys by their YAML path
+# without list indices; an entry applies to every path that ends with it (`start` to
+# plan.services.start and family_services.start), the longest entry first. A field that no table
+# names is shown as the model has it, so a new field of the model appears in every skeleton.
 
-def _choices(model: Any, name: str) -> tuple[str, ...]:
-    """The allowed values of a model field typed as a `Literal` (optional or not)."""
-    return _literal(model.model_fields[name].annotation)
-
-
-def _literal(annotation: Any) -> tuple[str, ...]:
-    """The values of a `Literal`, also inside `Optional[...]` or a union of literals."""
-    if typing.get_origin(annotation) is Literal:
-        return tuple(str(v) for v in typing.get_args(annotation))
-    values: list[str] = []
-    for arg in typing.get_args(annotation) or (annotation,):
-        if typing.get_origin(arg) is Literal:
-            values.extend(str(v) for v in typing.get_args(arg))
-        elif arg is not type(None) and typing.get_args(arg):
-            values.extend(_literal(arg))
-    return tuple(values)
-
-
-def _head(kind: str, languages: Sequence[str], *, plan: bool) -> list[_Node]:
-    nodes: list[_Node] = [
-        _Value("kotodoc", fixed=str(FORMAT_VERSION)),
-        _Value("kind", fixed=kind),
-        _Value("case_id"),
-        _Value("languages", fixed=f"[{', '.join(languages)}]"),
-    ]
-    if plan:
-        nodes.append(_Commented((_Value("legal_basis", "choose", _literal(LegalBasis), optional=True),)))
-    return nodes
-
-
-def _authority(*, family: bool) -> _Map:
-    # The model also accepts other kinds so that PLAN-AUTHORITY can explain; a plan is drawn up by
-    # these two, and a family plan by the municipality alone (case format sections 1 and 3).
-    kind = _Value("kind", fixed="municipality") if family else _Value(
-        "kind", "choose", ("municipality", "employment-authority"))
-    return _Map("authority", (
-        kind,
-        _Value("name"),
-        _Value("unit", optional=True),
-        _Value("address", optional=True),
-        _Value("business_id", "ytunnus", optional=True),
-        _Map("official", (
-            _Value("name"),
-            _Value("title", optional=True),
-            _Value("phone", optional=True),
-            _Value("email", optional=True),
-        ), optional=True),
-    ))
+# Optional blocks written as comments: the official removes the `#` to take one into use.
+_COMMENTED = frozenset({
+    "legal_basis", "participants", "first_plan_from", "job_search", "extension", "notes", "interpretation",
+    "unaccompanied", "representative", "related_plans", "excluded", "child_signs",
+})  # fmt: skip
+# Optional in the model, but a case is incomplete without them (a rule reports their absence, or the
+# document has an empty section): placeholders to fill in, without "(optional)". The yes/no questions
+# among them have a default, but the official is to answer them.
+_EXPECTED = frozenset({
+    "date_of_birth", "citizenship", "native_language", "residence", "first_permit_date", "jobseeker",
+    "interpreter", "literacy", "integration_language", "finnish_level", "swedish_level",
+    "needs_special_measures", "first_plan", "plan.goals", "long_term", "plan_period", "services",
+    "start", "end", "opportunities_per_month", "monitoring", "reviews", "attended", "fee_notice_given",
+    "signatures", "guardians", "child_opinion", "schooling", "members.goals", "family_goals",
+    "family_services", "rows",
+})  # fmt: skip
+# Values written as is: null where null has a meaning of its own (the comment says which, and the
+# allowed values are listed under it); true for a switch that is commented out, since taking it
+# into use means turning it on.
+_FIXED: dict[str, str] = {
+    "citizenship_date": "null", "health": "null", "absence_reason": "null", "fee": "null", "fee_due": "null",
+    "unaccompanied": "true", "child_signs": "true",
+}  # fmt: skip
+# Placeholder words where the type says no more than "text".
+_FILLS: dict[str, str] = {"personal_id": "hetu", "business_id": "ytunnus", "iban": "iban"}
+# The model also accepts other authority kinds so that PLAN-AUTHORITY can explain; a plan is drawn
+# up by these two, and a family plan by the municipality alone (case format sections 1 and 3).
+_CHOICES: dict[str, tuple[str, ...]] = {"authority.kind": ("municipality", "employment-authority")}
+_KIND_FIXED: dict[str, dict[str, str]] = {"family-plan": {"authority.kind": "municipality"}}
+# Keys the model allows on every kind that apply to one: the child's signature line to a minor's
+# plan, the member an appointment is for to a family plan. A child is not a registered jobseeker
+# (the default false is left out).
+_OMIT: dict[str, frozenset[str]] = {
+    "integration-plan": frozenset({"signatures.child_signs", "interpretation.member"}),
+    "minor-plan": frozenset({"interpretation.member", "person.jobseeker"}),
+    "family-plan": frozenset({"signatures.child_signs"}),
+}
 
 
-def _participants() -> _Commented:
-    return _Commented((_Map("participants", items=((
-        _Value("kind", "choose", _choices(Participant, "kind")),
-        _Value("name"),
-        _Value("contact", optional=True),
-    ),), optional=True),))
+@dataclass(frozen=True)
+class _Item:
+    """One item of a list of mappings: keys written as is and keys left out (paths in the item)."""
+
+    fixed: Mapping[str, str] = field(default_factory=dict)
+    omit: frozenset[str] = frozenset()
 
 
-def _person(*, adult: bool, key: str = "person", doc: str | None = None) -> _Map:
-    nodes: list[_Node] = [
-        _Value("family_name"),
-        _Value("given_names"),
-        _Value("personal_id", "hetu", optional=True),
-        _Value("date_of_birth", "date"),
-        _Value("citizenship", "country"),
-        _Value("native_language", "language"),
-        _Map("other_languages", items=((
-            _Value("language", "language"),
-            _Value("level", "choose", _choices(LanguageSkill, "level")),
-        ),), optional=True),
-        _Value("address", optional=True),
-        _Value("phone", optional=True),
-        _Value("email", optional=True),
-        _Map("residence", (
-            _Value("basis", "choose", _choices(Residence, "basis")),
-            _Value("permit_section", optional=True),
-            _Value("first_permit_date", "date"),
-            _Value("municipality_since", "date", optional=True),
-            _Value("citizenship_date", fixed="null"),
-        )),
-    ]
-    if adult:  # a child is not a registered jobseeker; the default false is left out
-        nodes.append(_Value("jobseeker", "bool", _BOOL))
-    nodes.append(_Map("interpreter", (
-        _Value("needed", "bool", _BOOL),
-        _Value("language", "language", optional=True),
-    )))
-    return _Map(key, tuple(nodes), doc=doc, base="person")
+# A list of mappings gets one item with every key, except the members of a family: one item per
+# role, each with the keys that apply to it (the model allows all of them on every member).
+_ITEMS: dict[str, tuple[_Item, ...]] = {
+    "family.members": (
+        _Item({"role": "parent"}, frozenset({"schooling", "child_opinion"})),
+        _Item({"role": "child"}, frozenset({"job_search", "person.jobseeker"})),
+    ),
+}
+# The case format's order where the model's differs (inherited fields come first there); a field
+# not listed follows the field it follows in the model.
+_ORDER: tuple[tuple[tuple[type[BaseModel], ...], tuple[str, ...]], ...] = (
+    ((IntegrationPlanCase, MinorPlanCase, FamilyPlanCase), (
+        "kotodoc", "kind", "case_id", "languages", "legal_basis", "authority", "participants", "family",
+        "family_goals", "family_services", "person", "guardians", "unaccompanied", "representative",
+        "child_opinion", "schooling", "related_plans", "assessment", "plan", "interpretation", "signatures",
+    )),
+    ((Plan, ChildPlan, FamilyPlan), (
+        "first_plan", "first_plan_from", "drawn_up", "valid_from", "valid_until", "goals", "services",
+        "job_search", "monitoring", "extension", "notes",
+    )),
+    ((ClaimRow, ExcludedRow), (
+        "case_id", "person", "residence_basis", "citizenship_date", "date", "purpose", "language", "provider",
+        "minutes", "cost", "vat", "invoice", "reason", "rule",
+    )),
+)  # fmt: skip
+# The format's own types, told apart by their validators, and the placeholder word of each.
+_ALIAS_FILLS: tuple[tuple[Any, str], ...] = (
+    (Money, "money"), (Country, "country"), (Language, "language"), (Initials, "initials"),
+)  # fmt: skip
+_BOOL = ("true", "false")
 
 
-def _assessment() -> _Map:
-    return _Map("assessment", (
-        _Value("date", "date"),
-        _Value("conducted_by", optional=True),
-        _Value("literacy", "choose", _choices(Assessment, "literacy")),
-        _Value("integration_language", "choose", _choices(Assessment, "integration_language")),
-        _Value("finnish_level", "choose", _choices(Assessment, "finnish_level")),
-        _Value("swedish_level", "choose", _choices(Assessment, "swedish_level")),
-        _Map("education", items=((
-            _Value("level", "choose", _choices(Education, "level")),
-            _Value("field", optional=True),
-            _Value("country", "country", optional=True),
-            _Value("years", "number", optional=True),
-        ),), optional=True),
-        _Map("work_experience", items=((
-            _Value("occupation"),
-            _Value("years", "number", optional=True),
-            _Value("country", "country", optional=True),
-        ),), optional=True),
-        _List("strengths", optional=True),
-        _Value("life_situation", optional=True),
-        _Value("needs_special_measures", "bool", _BOOL),
-        _Value("health", fixed="null"),
-    ))
+@dataclass(frozen=True)
+class _Scope:
+    """What applies below a point of the walk: keys left out and values written as is (full paths)."""
+
+    omit: frozenset[str] = frozenset()
+    fixed: Mapping[str, str] = field(default_factory=dict)
+
+    def within(self, path: str, item: _Item) -> _Scope:
+        return _Scope(self.omit | {_join(path, p) for p in item.omit},
+                      {**self.fixed, **{_join(path, p): v for p, v in item.fixed.items()}})
 
 
-def _services(key: str, doc: str | None = None) -> _Map:
-    return _Map(key, items=((
-        _Value("type", "choose", _choices(Service, "type")),
-        _Value("description", optional=True),
-        _Value("provider", optional=True),
-        _Value("start", "date"),
-        _Value("end", "date"),
-        _Value("hours_per_week", "number", optional=True),
-    ),), doc=doc, base="service")
+def _tree(kind: str, languages: Sequence[str]) -> tuple[_Node, ...]:
+    """The keys of a skeleton of `kind`: the fields of its model, in the order of the case format."""
+    scope = _Scope(_OMIT.get(kind, frozenset()),
+                   {"languages": f"[{', '.join(languages)}]", **_KIND_FIXED.get(kind, {})})
+    return _fields(CASE_MODELS[kind], "", scope)
 
 
-def _job_search() -> _Commented:
-    return _Commented((_Map("job_search", (
-        _Value("obligation", "bool", _BOOL),
-        _Value("opportunities_per_month", "number"),
-        _List("goals", optional=True),
-    ), optional=True, doc="job_search", base="job_search"),))
-
-
-def _plan(kind: str) -> _Map:
-    nodes: list[_Node] = [
-        _Value("first_plan", "bool", _BOOL),
-        _Commented((_Value("first_plan_from", "date", optional=True),)),
-        _Value("drawn_up", "date"),
-        _Value("valid_from", "date"),
-        _Value("valid_until", "date"),
-    ]
-    if kind != "family-plan":  # a family's goals and services are the family's and its members'
-        nodes += [
-            _Map("goals", (_List("long_term"), _List("plan_period"))),
-            _services("services"),
-        ]
-    if kind == "integration-plan":
-        nodes.append(_job_search())
-    nodes += [
-        _Map("monitoring", (
-            _Value("method", optional=True),
-            _List("reviews", "date"),
-        )),
-        _Commented((
-            _Map("extension", (_Value("until", "date"), _Value("grounds")), optional=True),
-            _Value("notes", optional=True),
-        )),
-    ]
-    return _Map("plan", tuple(nodes))
-
-
-def _interpretation(*, family: bool) -> _Commented:
-    nodes: list[_Node] = [
-        _Value("date", "date"),
-        _Value("purpose", "choose", _literal(Purpose)),
-        _Value("language", "language"),
-        _Value("provider", optional=True),
-        _Value("mode", "choose", _choices(Appointment, "mode"), optional=True),
-        _Value("minutes", "number", optional=True),
-        _Value("cost", "money", optional=True),
-        _Value("vat", "money", optional=True),
-        _Value("invoice", optional=True),
-        _Value("attended", "bool", _BOOL),
-        _Value("booked_at", "date", optional=True),
-        _Value("fee_notice_given", "bool", _BOOL),
-        _Value("absence_reason", fixed="null", choices=_choices(Appointment, "absence_reason")),
-        _Value("fee", fixed="null"),
-        _Value("fee_due", fixed="null"),
-    ]
-    if family:
-        nodes.append(_Value("member", "number", optional=True))
-    return _Commented((_Map("interpretation", items=(tuple(nodes),), optional=True),))
-
-
-def _signatures(*, child: bool) -> _Map:
-    nodes: list[_Node] = [_Value("place"), _Value("date", "date")]
-    if child:
-        nodes.append(_Commented((_Value("child_signs", fixed="true", optional=True),)))
-    return _Map("signatures", tuple(nodes))
-
-
-def _schooling(doc: str | None = None) -> _Map:
-    return _Map("schooling", (
-        _Value("institution", optional=True),
-        _Value("grade", optional=True),
-        _Value("class_type", "choose", _choices(Schooling, "class_type"), optional=True),
-    ), doc=doc, base="schooling")
-
-
-def _minor() -> list[_Node]:
-    return [
-        _Map("guardians", items=((
-            _Value("name"),
-            _Value("relation", "choose", _choices(Guardian, "relation"), optional=True),
-            _Value("phone", optional=True),
-            _Value("email", optional=True),
-        ),)),
-        _Commented((
-            _Value("unaccompanied", fixed="true", optional=True),
-            _Map("representative", (
-                _Value("name"),
-                _Value("appointed_by"),
-                _Value("appointed_on", "date", optional=True),
-                _Value("phone", optional=True),
-                _Value("email", optional=True),
-            ), optional=True),
-        )),
-        _Value("child_opinion"),
-        _schooling(),
-        _Commented((_List("related_plans", "choose", _literal(RelatedPlan), optional=True),)),
-    ]
-
-
-def _family() -> _Map:
-    parent: tuple[_Node, ...] = (
-        _Value("role", fixed="parent"),
-        _person(adult=True, doc="family.members.person"),
-        _List("goals"),
-        _services("services", doc="family.members.services"),
-        _job_search(),
-    )
-    child: tuple[_Node, ...] = (
-        _Value("role", fixed="child"),
-        _person(adult=False, doc="family.members.person"),
-        _List("goals"),
-        _services("services", doc="family.members.services"),
-        _schooling(doc="schooling"),
-        _Value("child_opinion", doc="child_opinion"),
-    )
-    return _Map("family", (
-        _Value("name"),
-        _Value("address", optional=True),
-        _Map("members", items=(parent, child)),
-    ))
-
-
-def _claim_row(*, excluded: bool) -> tuple[_Node, ...]:
-    nodes: list[_Node] = [
-        _Value("case_id"),
-        _Map("person", (_Value("initials", "initials"), _Value("date_of_birth", "date"))),
-        _Value("residence_basis", "choose", _literal(ResidenceBasis), optional=excluded),
-        _Value("citizenship_date", fixed="null"),
-        _Value("date", "date"),
-        _Value("purpose", "choose", _literal(Purpose)),
-        _Value("language", "language"),
-        _Value("provider", optional=True),
-        _Value("minutes", "number", optional=True),
-        _Value("cost", "money", optional=excluded),
-        _Value("vat", "money", optional=excluded),
-        _Value("invoice", optional=True),
-    ]
-    if excluded:
-        nodes += [
-            _Value("reason", "choose", _choices(ExcludedRow, "reason")),
-            _Value("rule", "choose", _choices(ExcludedRow, "rule")),
-        ]
+def _fields(model: type[BaseModel], path: str, scope: _Scope) -> tuple[_Node, ...]:
+    """The nodes of a model's fields at `path`, in order, the optional blocks commented out."""
+    nodes: list[_Node] = []
+    for name in _ordered(model):
+        at = _join(path, name)
+        if at in scope.omit:
+            continue
+        node = _node(name, model.model_fields[name], at, scope)
+        nodes.append(_Commented((node,)) if _match(_COMMENTED, at) else node)
     return tuple(nodes)
 
 
-def _tree(kind: str, languages: Sequence[str]) -> list[_Node]:
-    """The keys of a skeleton of `kind`, in the order of the case format."""
-    if kind == "interpretation-claim":
-        return [
-            *_head(kind, languages, plan=False),
-            _Map("claimant", (
-                _Value("name"),
-                _Value("business_id", "ytunnus"),
-                _Value("address", optional=True),
-                _Map("contact", (
-                    _Value("name", optional=True),
-                    _Value("phone", optional=True),
-                    _Value("email", optional=True),
-                ), optional=True),
-                _Value("iban", "iban"),
-            )),
-            _Map("period", (_Value("start", "date"), _Value("end", "date"))),
-            _Value("submitted", "date"),
-            _Map("rows", items=(_claim_row(excluded=False),)),
-            _Commented((_Map("excluded", items=(_claim_row(excluded=True),), optional=True, base="rows"),)),
-        ]
-    family = kind == "family-plan"
-    nodes: list[_Node] = [*_head(kind, languages, plan=True), _authority(family=family), _participants()]
-    if family:
-        nodes += [
-            _family(),
-            _List("family_goals"),
-            _services("family_services", doc="family_services"),
-        ]
-    else:
-        nodes.append(_person(adult=kind == "integration-plan"))
-        if kind == "minor-plan":
-            nodes += _minor()
-        nodes.append(_assessment())
-    nodes += [_plan(kind), _interpretation(family=family), _signatures(child=kind == "minor-plan")]
-    return nodes
+def _node(name: str, info: FieldInfo, at: str, scope: _Scope) -> _Node:
+    """The node of one field: a mapping or list of mappings for a model, else a value or a list."""
+    core, many, metadata = _shape(info)
+    fixed = scope.fixed.get(at) or _FIXED.get(_match(_FIXED, at) or "")
+    optional = not info.is_required() and not _match(_EXPECTED, at) and fixed != "null"
+    if isinstance(core, type) and issubclass(core, BaseModel):
+        if many:
+            variants = _ITEMS.get(at, (_Item(),))
+            items = tuple(_fields(core, at, scope.within(at, item)) for item in variants)
+            return _Map(name, at, items=items, optional=optional)
+        return _Map(name, at, _fields(core, at, scope), optional=optional)
+    choices = tuple(str(v) for v in typing.get_args(core)) if typing.get_origin(core) is Literal else ()
+    if core is bool:
+        choices = _BOOL
+    if len(choices) == 1 and info.is_required() and fixed is None:
+        fixed = choices[0]  # `kotodoc: 1`, `kind: minor-plan`
+    narrowed = _match(_CHOICES, at)
+    choices = _CHOICES[narrowed] if narrowed else choices
+    if fixed is not None and fixed != "null":
+        choices = ()  # the value is given; the allowed values are listed only under a null
+    fill = _FILLS.get(_match(_FILLS, at) or "") or _fill(core, metadata)
+    if many and fixed is None:
+        return _List(name, at, fill, choices, optional)
+    return _Value(name, at, fill, choices, fixed, optional)
+
+
+def _match(table: Collection[str], path: str) -> str | None:
+    """The longest entry of a table that is `path` or ends it (at a `.`)."""
+    found = [key for key in table if path == key or path.endswith(f".{key}")]
+    return max(found, key=len) if found else None
+
+
+def _ordered(model: type[BaseModel]) -> list[str]:
+    """The model's field names in the order of the case format (`_ORDER`)."""
+    names = list(model.model_fields)
+    order = next((keys for models, keys in _ORDER if issubclass(model, models)), ())
+    result = [name for name in order if name in names]
+    for i, name in enumerate(names):
+        if name not in result:
+            result.insert(result.index(names[i - 1]) + 1 if i else 0, name)
+    return result
+
+
+def _shape(info: FieldInfo) -> tuple[Any, bool, list[Any]]:
+    """A field's type without Optional and Annotated: the type, whether it is a list, the metadata."""
+    annotation: Any = info.annotation
+    metadata: list[Any] = list(info.metadata)
+    many = False
+    while True:
+        origin = typing.get_origin(annotation)
+        args = typing.get_args(annotation)
+        if origin is Annotated:
+            annotation, metadata = args[0], [*metadata, *args[1:]]
+        elif origin in (Union, types.UnionType):
+            # `Line | int | None` (a school grade): the first type names the placeholder.
+            annotation = next(a for a in args if a is not type(None))
+        elif origin is list and not many:
+            annotation, many = args[0], True
+        else:
+            return annotation, many, metadata
+
+
+def _fill(core: Any, metadata: list[Any]) -> str:
+    """The placeholder word of a type: the format's own types by their validators, else by the type."""
+    for alias, word in _ALIAS_FILLS:
+        validators = [m for m in typing.get_args(alias)[1:] if isinstance(m, (BeforeValidator, AfterValidator))]
+        if validators and all(v in metadata for v in validators):
+            return word
+    if core is dt.date:
+        return "date"
+    if core is bool:
+        return "bool"
+    if core in (int, Decimal):
+        return "number"
+    return "text"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -450,55 +338,55 @@ class _Writer:
     values: dict[str, str] = field(default_factory=dict)  # $name substitutions in the wording
     lines: list[_Line] = field(default_factory=list)
 
-    def comment(self, doc: str) -> str:
-        """The comment of a key, by its dotted path in `fields`; a missing one is a bug (KeyError)."""
+    def comment(self, path: str) -> str | None:
+        """The comment of a key, by its YAML path in `fields`. None when the wording lacks it: the key is
+        still written (a skeleton without a field of the model would drop data), and a test reports it."""
         node: Any = _wording()["fields"]
-        for part in doc.split("."):
-            node = node[part]
-        if "_" in node:
+        for part in path.split("."):
+            node = node.get(part) if isinstance(node, dict) else None
+        if isinstance(node, dict) and "_" in node:
             node = node["_"]
-        return Template(node[self.lang]).substitute(self.values)
+        text = node.get(self.lang) if isinstance(node, dict) else None
+        return Template(text).substitute(self.values) if isinstance(text, str) else None
 
     def word(self, section: str, name: str) -> str:
         """A word of `placeholders` or `text`."""
         return Template(_wording()[section][name][self.lang]).substitute(self.values)
 
-    def nodes(self, nodes: Sequence[_Node], indent: int, base: str, hash_at: int | None = None) -> None:
+    def nodes(self, nodes: Sequence[_Node], indent: int, hash_at: int | None = None) -> None:
         """Add the lines of `nodes`, their keys at `indent`; `hash_at` when they are commented out."""
         for node in nodes:
             if isinstance(node, _Commented):
                 hidden = hash_at if hash_at is not None else None if self.with_optional else indent
-                self.nodes(node.nodes, indent, base, hidden)
+                self.nodes(node.nodes, indent, hidden)
             elif isinstance(node, _Map):
-                self.mapping(node, indent, base, hash_at)
+                self.mapping(node, indent, hash_at)
             elif isinstance(node, _List):
-                doc = node.doc or _join(base, node.key)
-                self.add(indent, f"{node.key}:", self.note(doc, node.optional), hash_at)
+                self.add(indent, f"{node.key}:", self.note(node.path, node.optional), hash_at)
                 self.choice_lines(indent + 2, node.choices, hash_at, fixed=False)
                 self.add(indent + 2, f"- {self.placeholder(node.fill, node.choices)}", None, hash_at)
             else:
-                doc = node.doc or _join(base, node.key)
                 value = node.fixed if node.fixed is not None else self.placeholder(node.fill, node.choices)
-                self.add(indent, f"{node.key}: {value}", self.note(doc, node.optional), hash_at)
+                self.add(indent, f"{node.key}: {value}", self.note(node.path, node.optional), hash_at)
                 self.choice_lines(indent, node.choices, hash_at, fixed=node.fixed is not None)
 
-    def mapping(self, node: _Map, indent: int, base: str, hash_at: int | None) -> None:
-        doc = node.doc or _join(base, node.key)
-        inner = node.base or doc
-        self.add(indent, f"{node.key}:", self.note(doc, node.optional), hash_at)
+    def mapping(self, node: _Map, indent: int, hash_at: int | None) -> None:
+        self.add(indent, f"{node.key}:", self.note(node.path, node.optional), hash_at)
         if node.items is None:
-            self.nodes(node.children, indent + 2, inner, hash_at)
+            self.nodes(node.children, indent + 2, hash_at)
             return
         for item in node.items:
             # The item's keys are written at indent + 4; its first key then moves onto the `- ` line.
             first = len(self.lines)
-            self.nodes(item, indent + 4, inner, hash_at)
+            self.nodes(item, indent + 4, hash_at)
             line = self.lines[first]
             line.indent -= 2
             line.text = f"- {line.text}"
 
-    def note(self, doc: str, optional: bool) -> str:
-        text = self.comment(doc)
+    def note(self, path: str, optional: bool) -> str | None:
+        text = self.comment(path)
+        if text is None:
+            return None
         return f"{text} ({self.word('text', 'optional')})" if optional else text
 
     def placeholder(self, fill: str, choices: tuple[str, ...]) -> str:
@@ -592,7 +480,7 @@ def skeleton(kind: str, lang: str = "fi", *, with_optional: bool = False) -> str
         raise UsageError(f"unknown kind {kind!r}{hint} (choose {', '.join(KINDS[:-1])} or {KINDS[-1]})")
     languages = parse_languages(lang)
     writer = _Writer(languages[0], with_optional, values=_values(languages[0]))
-    writer.nodes(_tree(kind, languages), 0, "")
+    writer.nodes(_tree(kind, languages), 0)
     return _header(kind, writer) + writer.text()
 
 
