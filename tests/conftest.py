@@ -77,3 +77,30 @@ def rendered_all_languages(tmp_path_factory: pytest.TempPathFactory) -> tuple[Pa
 
 ESPOO = ROOT / "samples" / "espoo-municipality-fi.yaml"
 VAASA = ROOT / "samples" / "vaasa-employment-sv.yaml"
+
+
+# ---------------------------------------------------------------------------------------------
+# The soffice marker is enforced, not remembered: a test without it gets a stand-in LibreOffice
+# that fails loudly, so `pytest -m "not soffice"` never starts the real one by accident, and a
+# test that needs it cannot hide in the fast part.
+
+NO_SOFFICE = """#!/bin/sh
+echo "kotodoc tests: this test runs LibreOffice but is not marked @pytest.mark.soffice" >&2
+exit 3
+"""
+
+
+@pytest.fixture(scope="session")
+def _no_soffice(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    guard = tmp_path_factory.mktemp("no-soffice") / "soffice"
+    guard.write_text(NO_SOFFICE)
+    guard.chmod(0o755)
+    return guard
+
+
+@pytest.fixture(autouse=True)
+def _soffice_needs_its_marker(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, _no_soffice: Path
+) -> None:
+    if request.node.get_closest_marker("soffice") is None:
+        monkeypatch.setenv("KOTODOC_SOFFICE", str(_no_soffice))

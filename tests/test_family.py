@@ -176,6 +176,7 @@ def test_family_model_has_no_plan_services() -> None:
     assert f.path == "plan.services" and "unknown key" in f.message
 
 
+@pytest.mark.soffice
 def test_member_sections_in_order(rendered: dict[str, kotodoc.CaseReport]) -> None:
     """This test ensures that each member has a section of their own, in case order, with what belongs to it."""
     case = read_case(FIVE)
