@@ -6,6 +6,8 @@ The library API a case system imports; the `kotodoc` command is a thin shell ove
 >>> reports = kotodoc.render(["samples/espoo-municipality-fi.yaml"], "out")  # doctest: +SKIP
 >>> reports[0].status, reports[0].outputs  # doctest: +SKIP
 >>> result = kotodoc.batch(["samples/"], "out", jobs=2)  # doctest: +SKIP
+>>> done = kotodoc.render_case(case_mapping_or_yaml_text, formats=["pdf"])  # doctest: +SKIP
+>>> done.status, list(done.documents)  # doctest: +SKIP
 
 The names are imported when first used, so that `import kotodoc` (and `kotodoc --version`) does
 not pay for docxtpl, pypdf and pydantic.
@@ -20,6 +22,7 @@ if TYPE_CHECKING:
     from kotodoc._batch import BatchReport, batch, render
     from kotodoc._check import CaseReport, check_file, validate
     from kotodoc._claim import ClaimReport, build_claim
+    from kotodoc._memory import RenderedCase, render_case, validate_case
     from kotodoc._options import RunOptions
     from kotodoc._version import __version__
 
@@ -31,6 +34,9 @@ _LAZY = {
     "ClaimReport": "kotodoc._claim",
     "build_claim": "kotodoc._claim",
     "RunOptions": "kotodoc._options",
+    "RenderedCase": "kotodoc._memory",
+    "render_case": "kotodoc._memory",
+    "validate_case": "kotodoc._memory",
     "CaseReport": "kotodoc._check",
     "check_file": "kotodoc._check",
     "validate": "kotodoc._check",
@@ -41,13 +47,16 @@ __all__ = [
     "BatchReport",
     "CaseReport",
     "ClaimReport",
+    "RenderedCase",
     "RunOptions",
     "__version__",
     "batch",
     "build_claim",
     "check_file",
     "render",
+    "render_case",
     "validate",
+    "validate_case",
 ]
 
 
