@@ -46,7 +46,7 @@ from ruamel.yaml import YAML
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from kotodoc._pdf import make_profile, soffice_binary, soffice_command, soffice_env  # noqa: E402
+from kotodoc.pdf import make_profile, soffice_binary, soffice_command, soffice_env  # noqa: E402
 
 yaml = YAML(typ="rt")
 SAMPLES = {
@@ -179,9 +179,9 @@ from pathlib import Path
 from docx import Document
 from docxcompose.composer import Composer
 from docxtpl import DocxTemplate
-from kotodoc._check import check_file
-from kotodoc._pipeline import documents, templates_root
-from kotodoc._docx import jinja_env
+from kotodoc.run import check_file
+from kotodoc.run import documents, templates_root
+from kotodoc.docx import jinja_env
 cases, out, limit = [Path(p) for p in sys.argv[1].split(",")], Path(sys.argv[2]), int(sys.argv[3])
 done = 0
 for path in cases:

@@ -19,27 +19,35 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from kotodoc._batch import BatchReport, batch, render
-    from kotodoc._check import CaseReport, check_file, validate
-    from kotodoc._claim import ClaimReport, build_claim
-    from kotodoc._memory import RenderedCase, render_case, validate_case
-    from kotodoc._options import RunOptions
     from kotodoc._version import __version__
+    from kotodoc.claim import ClaimReport, build_claim
+    from kotodoc.run import (
+        BatchReport,
+        CaseReport,
+        RenderedCase,
+        RunOptions,
+        batch,
+        check_file,
+        render,
+        render_case,
+        validate,
+        validate_case,
+    )
 
 # name -> the private module that defines it
 _LAZY = {
-    "BatchReport": "kotodoc._batch",
-    "batch": "kotodoc._batch",
-    "render": "kotodoc._batch",
-    "ClaimReport": "kotodoc._claim",
-    "build_claim": "kotodoc._claim",
-    "RunOptions": "kotodoc._options",
-    "RenderedCase": "kotodoc._memory",
-    "render_case": "kotodoc._memory",
-    "validate_case": "kotodoc._memory",
-    "CaseReport": "kotodoc._check",
-    "check_file": "kotodoc._check",
-    "validate": "kotodoc._check",
+    "BatchReport": "kotodoc.run._runner",
+    "batch": "kotodoc.run._runner",
+    "render": "kotodoc.run._runner",
+    "ClaimReport": "kotodoc.claim._build",
+    "build_claim": "kotodoc.claim._build",
+    "RunOptions": "kotodoc.run._options",
+    "RenderedCase": "kotodoc.run._memory",
+    "render_case": "kotodoc.run._memory",
+    "validate_case": "kotodoc.run._memory",
+    "CaseReport": "kotodoc.run._check",
+    "check_file": "kotodoc.run._check",
+    "validate": "kotodoc.run._check",
     "__version__": "kotodoc._version",
 }
 

@@ -24,11 +24,11 @@ import typer
 from kotodoc._config import default_map, find_config, load_config
 from kotodoc._files import atomic_write
 from kotodoc._languages import single_edition
-from kotodoc._options import PASSWORD_ENV, Format
 from kotodoc.errors import ExitCode, KotodocError
+from kotodoc.run import PASSWORD_ENV, Format
 
 if TYPE_CHECKING:
-    from kotodoc._check import CaseReport
+    from kotodoc.run import CaseReport
 
 # The library is imported inside each command, not here: `kotodoc --version`, `new` and `schema`
 # need neither docxtpl nor pypdf, and importing them took about a second at every start.
@@ -135,7 +135,7 @@ def render_command(
     json_out: Json = False,
 ) -> None:
     """Validate case files and render their documents as DOCX and PDF/A-2b."""
-    from kotodoc._batch import render
+    from kotodoc.run import render
 
     password = _password(encrypt, password_file)
     reports = _guard(lambda: render(cases, out, formats=format.formats, languages=lang, templates=templates,
@@ -147,7 +147,7 @@ def render_command(
 def validate_command(cases: Cases, templates: Templates = None, profile: ProfileFile = None,
                      json_out: Json = False) -> None:
     """Check case files against the format and the legal rules, without rendering."""
-    from kotodoc._check import validate
+    from kotodoc.run import validate
 
     reports = _guard(lambda: validate(cases, templates=templates, profile=profile))
     _finish(reports, json_out, verb="valid")
@@ -177,7 +177,7 @@ def batch_command(
     json_out: Json = False,
 ) -> None:
     """Render many case files in parallel, resumably, with a JSON report and an optional print bundle."""
-    from kotodoc._batch import batch, parse_shard
+    from kotodoc.run import batch, parse_shard
 
     password = _password(encrypt, password_file)
     shard_value = _guard(lambda: parse_shard(shard)) if shard else None
@@ -234,7 +234,7 @@ def claim_command(
     json_out: Json = False,
 ) -> None:
     """Build an interpretation-cost claim to the KEHA Centre from case files, then render it with its CSV."""
-    from kotodoc._claim import build_claim
+    from kotodoc.claim import build_claim
 
     # A claim is one document: `fi` or, bilingual, `fi+sv` (`fi,sv` would be two documents).
     languages = list(_guard(lambda: single_edition(lang))) if lang is not None else None
@@ -263,7 +263,7 @@ def schema_command(
                                              "stdout.")] = None,
 ) -> None:
     """Print the JSON Schema of the case file format (for editors: VS Code's YAML extension)."""
-    from kotodoc._schema import case_schema
+    from kotodoc.authoring import case_schema
 
     text = json.dumps(_guard(case_schema), ensure_ascii=False, indent=2) + "\n"
     if out is None:
@@ -284,7 +284,7 @@ def new_command(
     force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
 ) -> None:
     """Write a commented skeleton case file to fill in."""
-    from kotodoc._skeleton import skeleton
+    from kotodoc.authoring import skeleton
 
     text = _guard(lambda: skeleton(kind, lang))
     if out is None:
@@ -307,7 +307,7 @@ def templates_check_command(
     json_out: Json = False,
 ) -> None:
     """Check templates: Jinja syntax, unknown variables, split tags, fi/sv/en differences."""
-    from kotodoc._template_check import check_templates
+    from kotodoc.authoring import check_templates
 
     problems = _guard(lambda: check_templates(directory))
     if json_out:

@@ -12,8 +12,8 @@ from docx.table import Table
 from pypdf import PdfReader
 
 import kotodoc
-from kotodoc._load import load_case
-from kotodoc._model import Case, build_case
+from kotodoc.load import load_case
+from kotodoc.model import Case, build_case
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = sorted((ROOT / "samples").glob("*.yaml"))

@@ -19,10 +19,10 @@ from pypdf import PdfReader
 from typer.testing import CliRunner
 
 import kotodoc
-from kotodoc._batch import MANIFEST, find_cases, in_shard, parse_shard
 from kotodoc._cli import app
-from kotodoc._finish import read_facts
 from kotodoc.errors import UsageError
+from kotodoc.pdf import read_facts
+from kotodoc.run import MANIFEST, find_cases, in_shard, parse_shard
 from tests.conftest import ROOT, SAMPLES, VAASA
 
 runner = CliRunner()

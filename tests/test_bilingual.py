@@ -17,9 +17,9 @@ from typer.testing import CliRunner
 
 import kotodoc
 from kotodoc._cli import app
-from kotodoc._context import Formatter
-from kotodoc._pipeline import editions
+from kotodoc.context import Formatter
 from kotodoc.errors import UsageError
+from kotodoc.run import editions
 
 from .conftest import ESPOO, ROOT, docx_body_text, norm
 

@@ -27,14 +27,14 @@ from ruamel.yaml import YAML
 from typer.testing import CliRunner
 
 import kotodoc
-from kotodoc._claim import vat_of, vat_rate
 from kotodoc._cli import app
-from kotodoc._context import Formatter
 from kotodoc._data import rule_data
-from kotodoc._load import load_case
-from kotodoc._model import InterpretationClaimCase, build_case
-from kotodoc._rules import check_case, persons
+from kotodoc.claim import vat_of, vat_rate
+from kotodoc.context import Formatter
 from kotodoc.errors import CaseError, Finding, Severity
+from kotodoc.load import load_case
+from kotodoc.model import InterpretationClaimCase, build_case
+from kotodoc.rules import check_case, persons
 from tests.conftest import ROOT, SAMPLES, docx_text, norm, pdf_text, read_case
 
 CLAIMANT = ROOT / "samples" / "claims" / "claimant-espoo.yaml"
@@ -216,7 +216,7 @@ def test_the_same_case_twice_is_refused(tmp_path: Path) -> None:
 
 def test_claim_beyond_the_loaders_limits_is_not_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """This test ensures that a claim too big for kotodoc to read back fails, located, and writes no file."""
-    import kotodoc._load
+    import kotodoc.load._careful
 
     # Ten plans of four appointments each: each plan loads, the claim of forty rows does not.
     text = (ROOT / "samples" / "vantaa-multisectoral-en.yaml").read_text(encoding="utf-8")
@@ -224,7 +224,7 @@ def test_claim_beyond_the_loaders_limits_is_not_written(tmp_path: Path, monkeypa
     for n in range(10):
         plans.append(tmp_path / f"plan{n}.yaml")
         plans[-1].write_text(text.replace("case_id: VAN-2025-0311", f"case_id: VAN-2025-{n:04d}"), encoding="utf-8")
-    monkeypatch.setattr(kotodoc._load, "MAX_NODES", 800)
+    monkeypatch.setattr(kotodoc.load._careful, "MAX_NODES", 800)
     report = claim(cases=plans, out_dir=tmp_path / "out")
     assert report.status == "failed" and report.claim_file is None and not (tmp_path / "out").exists()
     [f] = report.inputs[0].findings
@@ -479,7 +479,7 @@ def test_sums_are_exact_to_the_cent(tmp_path: Path) -> None:
                                  for i in range(len(d["rows"]))])
     case = build_case(load_case(Path("claim.yaml"), text))
     assert isinstance(case, InterpretationClaimCase)
-    from kotodoc._claim import claim_totals
+    from kotodoc.claim import claim_totals
 
     n = len(case.rows)
     grand = claim_totals(case).grand

@@ -29,8 +29,8 @@ import pytest
 from ruamel.yaml import YAML
 from typer.testing import CliRunner, Result
 
-from kotodoc import _load
 from kotodoc._cli import app
+from kotodoc.load import _careful as _load
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "corpus"

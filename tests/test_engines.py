@@ -14,10 +14,10 @@ from typer.testing import CliRunner
 
 import kotodoc
 from kotodoc._cli import app
-from kotodoc._context import Formatter
-from kotodoc._docx import render_docx
-from kotodoc._pdf import check_pdf, convert
+from kotodoc.context import Formatter
+from kotodoc.docx import render_docx
 from kotodoc.errors import TemplateRenderError, UsageError
+from kotodoc.pdf import check_pdf, convert
 from tests.conftest import ESPOO, SAMPLES, STRESS, VAASA, docx_text
 
 SPACE = "[\u00a0\u202f ]"
@@ -175,8 +175,8 @@ def test_cli_unknown_language_is_usage_error(tmp_path: Path) -> None:
 
 def test_cli_messages_hold_no_personal_data(tmp_path: Path) -> None:
     """This test ensures that nothing kotodoc prints for the samples holds a name, identity code or health text."""
-    from kotodoc._model import FamilyPlanCase
-    from kotodoc._rules import persons
+    from kotodoc.model import FamilyPlanCase
+    from kotodoc.rules import persons
     from tests.conftest import read_case
 
     result = runner.invoke(app, ["render", *map(str, [*SAMPLES, STRESS]), "-o", str(tmp_path), "--format", "docx",

@@ -14,10 +14,10 @@ from pypdf import PdfReader
 from ruamel.yaml import YAML
 
 import kotodoc
-from kotodoc._load import load_case
-from kotodoc._model import FamilyPlanCase, build_case
-from kotodoc._rules import check_case
 from kotodoc.errors import Finding, Severity
+from kotodoc.load import load_case
+from kotodoc.model import FamilyPlanCase, build_case
+from kotodoc.rules import check_case
 from tests.conftest import ROOT, docx_body_text, norm, read_case
 
 FIVE = ROOT / "samples" / "family-five-fi.yaml"

@@ -36,9 +36,7 @@ import pytest
 from pypdf import PdfReader
 
 import kotodoc
-from kotodoc._batch import MANIFEST
-from kotodoc._check import check_file
-from kotodoc._pipeline import documents
+from kotodoc.run import MANIFEST, check_file, documents
 from tests import test_batch
 from tests.conftest import ESPOO, ROOT, SAMPLES
 from tests.test_batch import FAKE_SOFFICE, copies, leftovers, sha256
@@ -561,8 +559,7 @@ def test_a_bug_in_one_case_fails_that_case_only(tmp_path: Path, monkeypatch: pyt
     """This test ensures that an exception while building one case's document (a bug) fails that case with
     "internal error (TypeName)" and no details (they could quote personal data), while the other case is
     rendered; nothing of the failed case is left behind."""
-    from kotodoc import _pipeline
-
+    from kotodoc.run import _steps as _pipeline
     real = _pipeline.build_context
 
     def buggy(case: Any, lang: str) -> dict[str, Any]:

@@ -17,9 +17,9 @@ import pytest
 from typer.testing import CliRunner
 
 from kotodoc._cli import app
-from kotodoc._load import MAX_DEPTH, MAX_NODES, load_case
-from kotodoc._model import Case, build_case
 from kotodoc.errors import CaseError, Finding, Severity
+from kotodoc.load import MAX_DEPTH, MAX_NODES, load_case
+from kotodoc.model import Case, build_case
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_PATH = ROOT / "samples" / "espoo-municipality-fi.yaml"

@@ -9,10 +9,10 @@ import pytest
 from ruamel.yaml import YAML
 
 import kotodoc
-from kotodoc._load import load_case
-from kotodoc._model import MinorPlanCase, build_case
-from kotodoc._rules import check_case
 from kotodoc.errors import CaseError, Finding
+from kotodoc.load import load_case
+from kotodoc.model import MinorPlanCase, build_case
+from kotodoc.rules import check_case
 from tests.conftest import ROOT, docx_text, norm, pdf_text
 
 UNACCOMPANIED = ROOT / "samples" / "minor-unaccompanied-fi.yaml"

@@ -23,8 +23,8 @@ from typer.testing import CliRunner
 
 import kotodoc
 from kotodoc._cli import app
-from kotodoc._model import CASE_MODELS
-from kotodoc._skeleton import skeleton
+from kotodoc.authoring import skeleton
+from kotodoc.model import CASE_MODELS
 
 KINDS = list(CASE_MODELS)
 WORDING = Path(kotodoc.__file__).parent / "data" / "skeleton.yaml"

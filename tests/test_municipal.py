@@ -22,7 +22,7 @@ from typer.testing import CliRunner
 
 import kotodoc
 from kotodoc._cli import app
-from kotodoc._templates import template_set
+from kotodoc.docx import template_set
 
 from .conftest import ESPOO, ROOT, docx_body_text, docx_text, norm, pdf_text
 

@@ -22,15 +22,14 @@ from typer.testing import CliRunner
 
 import kotodoc
 from kotodoc._cli import app
-from kotodoc._context import Formatter, notice_context
 from kotodoc._data import act_params, rule_data
-from kotodoc._finish import read_facts
-from kotodoc._load import load_case
-from kotodoc._model import build_case
-from kotodoc._notice import notices
-from kotodoc._pipeline import documents
-from kotodoc._rules import check_case
+from kotodoc.context import Formatter, notice_context
 from kotodoc.errors import Finding, Severity
+from kotodoc.load import load_case
+from kotodoc.model import build_case
+from kotodoc.pdf import read_facts
+from kotodoc.rules import check_case, notices
+from kotodoc.run import documents
 from tests.conftest import ROOT, docx_text, norm, pdf_text, read_case
 
 ESPOO = ROOT / "samples" / "espoo-municipality-fi.yaml"

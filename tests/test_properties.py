@@ -1,7 +1,7 @@
 """Property tests: any valid case renders to a whole document; any forbidden character is a located error.
 
-Cases are drawn by hypothesis as plain data that the models of `kotodoc._model` accept and that the
-rules of `kotodoc._rules` pass (dates in order, a first plan of at most a year, identity codes with
+Cases are drawn by hypothesis as plain data that the models of `kotodoc.model._cases` accept and that the
+rules of `kotodoc.rules._legal` pass (dates in order, a first plan of at most a year, identity codes with
 their right check character...), written to YAML files with ruamel.yaml, and rendered through the
 real pipeline (`kotodoc.render`). Text fields draw from arbitrary Unicode (right-to-left scripts,
 combining marks, emoji, U+202F, bidi controls, markup-like text) except what XML 1.0 forbids.
@@ -33,10 +33,10 @@ from ruamel.yaml import YAML
 from ruamel.yaml.representer import RoundTripRepresenter
 
 import kotodoc
-from kotodoc._load import load_case
-from kotodoc._model import build_case
-from kotodoc._rules import check_case
 from kotodoc.errors import CaseError, Severity
+from kotodoc.load import load_case
+from kotodoc.model import build_case
+from kotodoc.rules import check_case
 from tests.conftest import docx_text, norm, pdf_text
 
 ROOT = Path(__file__).resolve().parent.parent

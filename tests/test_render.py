@@ -9,10 +9,10 @@ import pytest
 from lxml import etree
 
 import kotodoc
-from kotodoc._context import Formatter
-from kotodoc._finish import read_facts
-from kotodoc._model import FamilyPlanCase
-from kotodoc._rules import birth_date, persons, service_lists
+from kotodoc.context import Formatter
+from kotodoc.model import FamilyPlanCase
+from kotodoc.pdf import read_facts
+from kotodoc.rules import birth_date, persons, service_lists
 from tests.conftest import SAMPLES, STRESS, docx_text, norm, pdf_text, read_case
 
 pytestmark = pytest.mark.soffice

@@ -22,10 +22,10 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from kotodoc._data import rule_data
-from kotodoc._load import load_case
-from kotodoc._model import build_case
-from kotodoc._rules import check_case
 from kotodoc.errors import Finding, Severity
+from kotodoc.load import load_case
+from kotodoc.model import build_case
+from kotodoc.rules import check_case
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = (ROOT / "samples" / "espoo-municipality-fi.yaml").read_text(encoding="utf-8")

@@ -28,10 +28,9 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 import kotodoc
 from kotodoc._data import _read
-from kotodoc._model import CASE_MODELS
-from kotodoc._schema import DRAFT, SCHEMA_FILE, SCHEMA_ID, case_schema
-from kotodoc._skeleton import LANGUAGE_CHOICES, skeleton
+from kotodoc.authoring import DRAFT, LANGUAGE_CHOICES, SCHEMA_FILE, SCHEMA_ID, case_schema, skeleton
 from kotodoc.errors import UsageError
+from kotodoc.model import CASE_MODELS
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = [*sorted((ROOT / "samples").glob("*.yaml")), ROOT / "samples" / "claims" / "espoo-2025-h1.yaml"]
@@ -432,7 +431,7 @@ def test_skeleton_language_pairs(lang: str) -> None:
 
 def test_skeleton_lists_allowed_values_from_the_model() -> None:
     """Enumerations come from the model: every service type and residence basis is listed."""
-    from kotodoc._model import ResidenceBasis, ServiceType
+    from kotodoc.model import ResidenceBasis, ServiceType
 
     text = skeleton("integration-plan", "en")
     for value in [*ServiceType.__args__, *ResidenceBasis.__args__]:  # type: ignore[attr-defined]

@@ -21,9 +21,10 @@ from lxml import etree
 from typer.testing import CliRunner
 
 from kotodoc._cli import app
-from kotodoc._pipeline import templates_root
-from kotodoc._template_check import TemplateProblem, _analyse, check_templates
+from kotodoc.authoring import TemplateProblem, check_templates
+from kotodoc.authoring._template_check import _analyse  # a unit worth testing alone
 from kotodoc.errors import UsageError
+from kotodoc.run import templates_root
 
 BUILTIN = templates_root()
 ROOT = Path(__file__).resolve().parent.parent

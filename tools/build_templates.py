@@ -31,8 +31,7 @@ from docx.table import Table, _Row
 from docx.text.paragraph import Paragraph
 from ruamel.yaml import YAML
 
-from kotodoc._compose import make_one_point
-from kotodoc._docx import normalise_zip
+from kotodoc.docx import make_one_point, normalise_zip
 
 BUILD_TIME = dt.datetime(2025, 1, 1)
 ROOT = Path(__file__).resolve().parent.parent

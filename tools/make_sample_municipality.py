@@ -21,8 +21,8 @@ from pathlib import Path
 from docx import Document
 from docx.shared import RGBColor
 
-from kotodoc._docx import normalise_zip
-from kotodoc._pipeline import templates_root
+from kotodoc.docx import normalise_zip
+from kotodoc.run import templates_root
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "samples" / "municipality"

@@ -20,7 +20,7 @@ from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal
 
 from kotodoc._data import language_aliases, terms
-from kotodoc._model import (
+from kotodoc.model import (
     EXCLUSION_RULES,
     Case,
     FamilyMember,
@@ -32,7 +32,7 @@ from kotodoc._model import (
     PlanCase,
     Schooling,
 )
-from kotodoc._notice import Notice
+from kotodoc.rules import Notice
 
 DASH = "–"
 _DATE_PATTERN = {"fi": "d.M.yyyy", "sv": "d.M.yyyy", "en": "d MMMM yyyy"}
@@ -234,7 +234,7 @@ def common_context(case: Case, f: Formatter) -> dict[str, Any]:
 
 def person_plan_context(case: PlanCase, f: Formatter) -> dict[str, Any]:
     """What a plan for one person adds: the person, the assessment, goals, services, job search."""
-    from kotodoc._rules import birth_date  # the rules own the reading of identity codes
+    from kotodoc.rules import birth_date  # the rules own the reading of identity codes
 
     s, p = case.assessment, case.plan
     assessment_key = "assessment" if case.basis == "681/2023" else "initial_assessment"
@@ -320,7 +320,7 @@ CHILD_SIGNS_FROM_AGE = 12
 
 def family_context(case: FamilyPlanCase, f: Formatter) -> dict[str, Any]:
     """What a family plan adds: the family, its goals and services, a section per member, signers."""
-    from kotodoc._rules import age_on, birth_date
+    from kotodoc.rules import age_on, birth_date
 
     members = [member_context(m, f, birth_date(m.person)) for m in case.family.members]
     signers: list[dict[str, str]] = []
@@ -376,7 +376,7 @@ def _formatter(lang: str) -> Formatter:
 
 
 def _sum_context(s: Any, f: Formatter) -> dict[str, str]:
-    """A `_claim.Sum` formatted: rows, minutes and money."""
+    """A `claim._build.Sum` formatted: rows, minutes and money."""
     return {"rows": f.number(s.rows), "minutes": f.number(s.minutes), "cost": f.money(s.cost),
             "vat": f.money(s.vat), "total": f.money(s.total)}
 
@@ -385,11 +385,11 @@ def claim_context(case: InterpretationClaimCase, lang: str) -> dict[str, Any]:
     """Build the context of an interpretation-cost claim in one language.
 
     The claim names no one: rows show initials and the date of birth. All sums come from
-    `_claim.claim_totals` (exact Decimal sums); this function only formats them.
+    `claim._build.claim_totals` (exact Decimal sums); this function only formats them.
     """
     from stdnum import iban
 
-    from kotodoc._claim import claim_totals
+    from kotodoc.claim import claim_totals
 
     f = _formatter(lang)
     c, totals = case.claimant, claim_totals(case)

@@ -38,16 +38,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kotodoc._check import CaseReport, check_file
 from kotodoc._files import atomic_move, atomic_write, private_dir
-from kotodoc._finish import bundle_pdfs, encrypt_pdf, pin_pdf, verify_pdf
 from kotodoc._languages import BCP47, edition_name
-from kotodoc._options import RunOptions
-from kotodoc._pdf import Conversion, ConverterPool, soffice_binary
-from kotodoc._pipeline import documents, failure_message, render_document
-from kotodoc._templates import template_set
 from kotodoc._version import __version__
+from kotodoc.docx import template_set
 from kotodoc.errors import KotodocError, UsageError
+from kotodoc.pdf import Conversion, ConverterPool, bundle_pdfs, encrypt_pdf, pin_pdf, soffice_binary, verify_pdf
+from kotodoc.run._check import CaseReport, check_file
+from kotodoc.run._options import RunOptions
+from kotodoc.run._steps import documents, failure_message, render_document
 
 MANIFEST = ".kotodoc-manifest.jsonl"
 CASE_SUFFIXES = (".yaml", ".yml")

@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from kotodoc._load import load_case
-from kotodoc._model import Case, InterpretationClaimCase, build_case
-from kotodoc._rules import check_case
-from kotodoc._templates import Profile, template_set
+from kotodoc.docx import Profile, template_set
 from kotodoc.errors import CaseError, Finding, Severity
+from kotodoc.load import load_case
+from kotodoc.model import Case, InterpretationClaimCase, build_case
+from kotodoc.rules import check_case
 
 __all__ = ["AnyCase", "CaseReport", "Status", "check_file", "validate"]
 

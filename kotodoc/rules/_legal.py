@@ -19,8 +19,9 @@ from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, 
 from stdnum.fi import hetu, ytunnus
 
 from kotodoc._data import act_params
-from kotodoc._load import LoadedCase
-from kotodoc._model import (
+from kotodoc.errors import Finding, Severity
+from kotodoc.load import LoadedCase
+from kotodoc.model import (
     Appointment,
     Case,
     FamilyPlanCase,
@@ -32,7 +33,6 @@ from kotodoc._model import (
     PlanCase,
     Service,
 )
-from kotodoc.errors import Finding, Severity
 
 Params = dict[str, Any]
 RuleFn = Callable[[Any, Params], Iterable[Finding]]

@@ -284,7 +284,7 @@ def load_case(file: Path, text: str | None = None) -> LoadedCase:
 
     # Most case files are plain YAML: libyaml reads them in a tenth of the time (see _load_fast).
     # Anything unusual, and every error, is left to the careful path below, which places it.
-    from kotodoc._load_fast import fast_load
+    from kotodoc.load._fast import fast_load
 
     fast = fast_load(text)
     if fast is not None:

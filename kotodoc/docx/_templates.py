@@ -25,8 +25,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from kotodoc._load import LoadedCase, Positions, load_case
 from kotodoc.errors import CaseError, UsageError
+from kotodoc.load import LoadedCase, Positions, load_case
 
 PROFILE_NAME = "profile.yaml"  # a template directory's own profile, used when none is given
 LOGO_MAX_BYTES = 2_000_000
@@ -134,7 +134,7 @@ class TemplateSet:
 
 def builtin_root() -> Path:
     """The built-in templates: `templates/` beside the package, or inside an installed wheel."""
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parent.parent  # kotodoc/, from kotodoc/docx/_templates.py
     for candidate in (package / "_templates", package.parent / "templates"):
         if candidate.is_dir():
             return candidate

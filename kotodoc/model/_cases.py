@@ -32,8 +32,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from kotodoc._load import LoadedCase
 from kotodoc.errors import CaseError, Finding, Severity
+from kotodoc.load import LoadedCase
 
 FORMAT_VERSION = 1
 

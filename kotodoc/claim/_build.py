@@ -38,8 +38,9 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 from kotodoc._data import act_params
 from kotodoc._data import rule_data as shipped_rule_data
 from kotodoc._files import atomic_write
-from kotodoc._load import LoadedCase, load_case
-from kotodoc._model import (
+from kotodoc.errors import CaseError, Finding, Severity, UsageError
+from kotodoc.load import LoadedCase, load_case
+from kotodoc.model import (
     EXCLUSION_RULES,
     Case,
     InterpretationClaimCase,
@@ -48,8 +49,7 @@ from kotodoc._model import (
     build_case,
     build_claimant,
 )
-from kotodoc._rules import appointment_person, birth_date, check_case, check_iban, check_ytunnus, claim_exclusion
-from kotodoc.errors import CaseError, Finding, Severity, UsageError
+from kotodoc.rules import appointment_person, birth_date, check_case, check_iban, check_ytunnus, claim_exclusion
 
 CENT = Decimal("0.01")
 KIND = "interpretation-claim"
@@ -375,7 +375,7 @@ def build_claim(
     text = _claim_text(claim_id, claim_langs, who.model_dump(exclude_none=True)["claimant"], start, end, day,
                        rows, excluded, report)
     # Load the claim back as kotodoc will: it must be a valid claim that passes its rules. A claim
-    # beyond the loader's limits (`_load.MAX_NODES`; a row counts some 25 nodes) fails here, located, and is
+    # beyond the loader's limits (`load.MAX_NODES`; a row counts some 25 nodes) fails here, located, and is
     # not written: kotodoc could not read it back; a shorter period can be claimed.
     try:
         loaded = load_case(target, text)
@@ -395,7 +395,7 @@ def build_claim(
     report.claim_file = target
     report.status = "built"
     if formats:
-        from kotodoc._batch import render  # the runner's steps import this module for the claim's CSV
+        from kotodoc.run import render  # the runner's steps import this module for the claim's CSV
 
         [rendered] = render([target], out_dir, formats=formats, rule_data=rule_data, templates=templates,
                             profile=profile)
@@ -405,7 +405,7 @@ def build_claim(
 
 
 def _invalid(path: Path, findings: list[Finding]) -> Any:
-    from kotodoc._check import CaseReport
+    from kotodoc.run import CaseReport
 
     return CaseReport(path, findings=findings)
 

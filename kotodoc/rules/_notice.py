@@ -1,6 +1,6 @@
 """No-show fee notices (681/2023 § 32 a): which appointments of a plan get one, with what fee and due date.
 
-The FEE rules in `_rules.py` decide whether a fee is allowed for an appointment with
+The FEE rules in `_legal.py` decide whether a fee is allowed for an appointment with
 `attended: false`; a rule that forbids it is reported by `kotodoc render` as a warning at the
 appointment. This module turns every allowed fee into a `Notice`, which the pipeline renders in the
 case's languages beside the plan. File names carry the case id and the appointment's date, never
@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from kotodoc._model import Appointment, Case, Person
-from kotodoc._rules import appointment_person, fee_cap, notice_fee
+from kotodoc.model import Appointment, Case, Person
+from kotodoc.rules._legal import appointment_person, fee_cap, notice_fee
 
 
 @dataclass(frozen=True)

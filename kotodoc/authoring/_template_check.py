@@ -5,14 +5,14 @@ own; its CI runs `kotodoc templates check DIR`, which exits 1 on any problem. Fo
 collecting every problem it finds (never stopping at the first):
 
 - **syntax**: each part (body, headers, footers) is patched with docxtpl's own `patch_xml` and
-  compiled in kotodoc's sandboxed Jinja environment, exactly as `_docx.CompiledTemplate` does, so a
+  compiled in kotodoc's sandboxed Jinja environment, exactly as `docx._render.CompiledTemplate` does, so a
   template that passes compiles when rendering. Jinja stops at the first syntax error of a source,
   so one syntax error is reported per part; the unknown-variable check of that part waits for it to
   be fixed. An unclosed block is located where it opens, not at the end of the part. Unknown filters
   and tests inside an `if`, which Jinja only notices when the branch runs, are reported too.
 - **unknown-variable**: every variable, attribute chain (`person.full_name`, `x["y"]`, `row[0].line`)
   and loop variable over a known list (`{% for s in plan.services %}{{ s.type }}`) is checked against
-  the *shape* of real contexts: kotodoc's own context builders (`_pipeline.documents`, hence
+  the *shape* of real contexts: kotodoc's own context builders (`run._steps.documents`, hence
   `build_context`, `claim_context`, `notice_context`) run on complete example cases shipped in
   `kotodoc/data/check-cases/` (the repository's `samples/` are not installed with the package), in
   fi, sv and en. No list of names is kept by hand: a key added to a context builder is known at
@@ -57,13 +57,13 @@ from docxtpl import DocxTemplate
 from jinja2 import nodes
 from lxml import etree
 
-from kotodoc._docx import jinja_env
-from kotodoc._load import load_case
-from kotodoc._model import build_case
-from kotodoc._pipeline import LANGUAGES, documents, templates_root
-from kotodoc._rules import check_case
-from kotodoc._templates import Logo, TemplateSet
+from kotodoc._languages import LANGUAGES
+from kotodoc.docx import Logo, TemplateSet, jinja_env
 from kotodoc.errors import CaseError, Severity, UsageError
+from kotodoc.load import load_case
+from kotodoc.model import build_case
+from kotodoc.rules import check_case
+from kotodoc.run import documents, templates_root
 
 __all__ = ["ProblemCode", "TemplateProblem", "check_templates"]
 
@@ -237,7 +237,7 @@ def context_shapes() -> dict[str, Shape]:
     return shapes
 
 
-# What `_pipeline.render_document` adds to every context after the context builders: the profile's
+# What `run._steps.render_document` adds to every context after the context builders: the profile's
 # logo (`Logo.context()`, its size in the header) or None. Mirrored here because it happens inside
 # rendering; the keys under `logo` still come from the real `Logo.context()`.
 _RENDER_ADDS: tuple[dict[str, Any], ...] = (
@@ -328,7 +328,7 @@ _W_P, _W_R, _W_T = f"{_W}p", f"{_W}r", f"{_W}t"
 def _parts(tpl: DocxTemplate) -> Iterator[tuple[str, Any, str]]:
     """`(part name, lxml element, XML text)` of each part CompiledTemplate renders.
 
-    The same parts and the same serialization as `_docx.CompiledTemplate.__init__`: the body of
+    The same parts and the same serialization as `docx._render.CompiledTemplate.__init__`: the body of
     word/document.xml, then the headers and footers the document refers to.
     """
     root = etree.tostring(tpl.docx._element, encoding="unicode")

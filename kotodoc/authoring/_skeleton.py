@@ -1,6 +1,6 @@
 """`kotodoc new`: a commented skeleton case file to fill in.
 
-The skeleton of a kind is the model of that kind (`kotodoc._model`) walked field by field: its
+The skeleton of a kind is the model of that kind (`kotodoc.model._cases`) walked field by field: its
 keys, what is required, nested mappings and lists, placeholder words by type, and the allowed
 values of a `Literal`, so a field added to the model appears in `kotodoc new` without a change
 here. What the model cannot say is a few tables below: the case format's order where the model's
@@ -38,7 +38,9 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator
 from pydantic.fields import FieldInfo
 
 from kotodoc._data import _read, act_params, terms
-from kotodoc._model import (
+from kotodoc.authoring._schema import SCHEMA_FILE
+from kotodoc.errors import UsageError
+from kotodoc.model import (
     CASE_MODELS,
     EXCLUSION_RULES,
     FORMAT_VERSION,
@@ -55,8 +57,6 @@ from kotodoc._model import (
     Money,
     Plan,
 )
-from kotodoc._schema import SCHEMA_FILE
-from kotodoc.errors import UsageError
 
 Lang = Literal["fi", "sv", "en"]
 KINDS: tuple[str, ...] = tuple(CASE_MODELS)

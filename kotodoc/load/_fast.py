@@ -25,8 +25,8 @@ from ruamel.yaml.error import YAMLError
 from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent, NodeEvent
 from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
-from kotodoc import _load
-from kotodoc._load import _XML_INVALID, PathKey, Positions
+from kotodoc.load import _careful as _load
+from kotodoc.load._careful import _XML_INVALID, PathKey, Positions
 
 _MAP, _STR = "tag:yaml.org,2002:map", "tag:yaml.org,2002:str"
 _SEQ, _FLOAT, _TIMESTAMP = "tag:yaml.org,2002:seq", "tag:yaml.org,2002:float", "tag:yaml.org,2002:timestamp"

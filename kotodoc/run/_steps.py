@@ -16,19 +16,18 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from kotodoc._check import AnyCase
-from kotodoc._claim import claim_files
-from kotodoc._context import build_context, claim_context, notice_context
 from kotodoc._data import act_params
-from kotodoc._docx import compiled
 from kotodoc._files import atomic_write
-from kotodoc._languages import BCP47, LANGUAGES, Edition, edition_name, parse_editions
-from kotodoc._model import InterpretationClaimCase
-from kotodoc._notice import notices
-from kotodoc._templates import TemplateSet, builtin_root
+from kotodoc._languages import BCP47, Edition, edition_name, parse_editions
+from kotodoc.claim import claim_files
+from kotodoc.context import build_context, claim_context, notice_context
+from kotodoc.docx import TemplateSet, builtin_root, compiled
 from kotodoc.errors import KotodocError
+from kotodoc.model import InterpretationClaimCase
+from kotodoc.rules import notices
+from kotodoc.run._check import AnyCase
 
-__all__ = ["LANGUAGES", "Document", "documents", "editions", "render_document"]
+__all__ = ["Document", "documents", "editions", "render_document"]
 
 def templates_root() -> Path:
     """The built-in templates: `templates/` beside the package, or inside an installed wheel."""

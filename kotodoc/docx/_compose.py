@@ -2,7 +2,7 @@
 
 A bilingual document is rendered from a joined template: the first language's template and the
 second's, joined once per process with docxcompose, then compiled like any template, each
-version's part rendered with that version's context (`_docx.CompiledTemplate`). Joining the
+version's part rendered with that version's context (`docx._render.CompiledTemplate`). Joining the
 templates, not each rendered document, costs docxcompose's ~150 ms once instead of per document.
 
 docxcompose does the hard part of joining (styles, numbering, images, bookmarks), but it keeps only
@@ -47,7 +47,7 @@ from kotodoc._files import atomic_write
 from kotodoc._languages import BCP47
 
 # The name of the hidden bookmark that closes each version but the last; the compiler
-# (`_docx.CompiledTemplate`) cuts the joined body there.
+# (`docx._render.CompiledTemplate`) cuts the joined body there.
 VERSION_MARK = "_kotodoc_version_end"
 
 
@@ -85,7 +85,7 @@ def compose(versions: Sequence[bytes], languages: Sequence[str]) -> bytes:
         languages: their languages (fi, sv, en), in the same order.
 
     Returns:
-        The joined template, for `_docx.CompiledTemplate`.
+        The joined template, for `docx._render.CompiledTemplate`.
     """
     master = Document(io.BytesIO(versions[0]))
     composer = Composer(master)

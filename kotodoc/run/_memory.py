@@ -16,12 +16,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from kotodoc._batch import run
-from kotodoc._check import CaseReport, Status, check_file
 from kotodoc._files import atomic_write
-from kotodoc._options import RunOptions
-from kotodoc._templates import template_set
+from kotodoc.docx import template_set
 from kotodoc.errors import Finding, Severity
+from kotodoc.run._check import CaseReport, Status, check_file
+from kotodoc.run._options import RunOptions
+from kotodoc.run._runner import run
 
 CaseInput = Mapping[str, Any] | str | bytes
 

@@ -27,10 +27,10 @@ from docxtpl import DocxTemplate
 from jinja2.sandbox import SandboxedEnvironment
 from lxml import etree
 
-from kotodoc._compose import VERSION_MARK, compose_once
-from kotodoc._context import upfirst
 from kotodoc._files import atomic_write
-from kotodoc._templates import Logo
+from kotodoc.context import upfirst
+from kotodoc.docx._compose import VERSION_MARK, compose_once
+from kotodoc.docx._templates import Logo
 from kotodoc.errors import TemplateRenderError
 
 
@@ -54,7 +54,7 @@ def render_docx(
 
     Args:
         template: the .docx template.
-        context: the values (see `_context.build_context`).
+        context: the values (see `context.build_context`).
         out: the file to write; written under a temporary name and renamed when whole.
         properties: core properties: title, author, subject, language, keywords.
         stamp: the creation time written into the document and its ZIP entries.

@@ -1,0 +1,49 @@
+"""Helpers for people who write cases and templates: `kotodoc new`, `schema`, `templates check`.
+
+The face of the package: other parts of kotodoc import these names from here, never from the
+private modules. They are imported when first used, so that importing the package is cheap.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from kotodoc.authoring._schema import DRAFT, SCHEMA_FILE, SCHEMA_ID, case_schema
+    from kotodoc.authoring._skeleton import LANGUAGE_CHOICES, skeleton
+    from kotodoc.authoring._template_check import TemplateProblem, check_templates
+
+_HOMES = {
+    "DRAFT": "kotodoc.authoring._schema",
+    "LANGUAGE_CHOICES": "kotodoc.authoring._skeleton",
+    "SCHEMA_FILE": "kotodoc.authoring._schema",
+    "SCHEMA_ID": "kotodoc.authoring._schema",
+    "TemplateProblem": "kotodoc.authoring._template_check",
+    "case_schema": "kotodoc.authoring._schema",
+    "check_templates": "kotodoc.authoring._template_check",
+    "skeleton": "kotodoc.authoring._skeleton",
+}
+__all__ = [
+    "DRAFT",
+    "LANGUAGE_CHOICES",
+    "SCHEMA_FILE",
+    "SCHEMA_ID",
+    "TemplateProblem",
+    "case_schema",
+    "check_templates",
+    "skeleton",
+]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(home), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -1,0 +1,41 @@
+"""Stage 4, context: every value of a case localised and formatted for a template, per language.
+
+The face of the package: other parts of kotodoc import these names from here, never from the
+private modules. They are imported when first used, so that importing the package is cheap.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from kotodoc.context._build import Formatter, build_context, claim_context, notice_context, upfirst
+
+_HOMES = {
+    "Formatter": "kotodoc.context._build",
+    "build_context": "kotodoc.context._build",
+    "claim_context": "kotodoc.context._build",
+    "notice_context": "kotodoc.context._build",
+    "upfirst": "kotodoc.context._build",
+}
+__all__ = [
+    "Formatter",
+    "build_context",
+    "claim_context",
+    "notice_context",
+    "upfirst",
+]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(home), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

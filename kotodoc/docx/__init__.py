@@ -1,0 +1,53 @@
+"""Stage 5, DOCX: templates chosen, checked, compiled once and rendered in a sandbox; bilingual joins.
+
+The face of the package: other parts of kotodoc import these names from here, never from the
+private modules. They are imported when first used, so that importing the package is cheap.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from kotodoc.docx._compose import make_one_point
+    from kotodoc.docx._render import compiled, jinja_env, normalise_zip, render_docx
+    from kotodoc.docx._templates import Logo, Profile, TemplateSet, builtin_root, template_set
+
+_HOMES = {
+    "Logo": "kotodoc.docx._templates",
+    "Profile": "kotodoc.docx._templates",
+    "TemplateSet": "kotodoc.docx._templates",
+    "builtin_root": "kotodoc.docx._templates",
+    "compiled": "kotodoc.docx._render",
+    "jinja_env": "kotodoc.docx._render",
+    "make_one_point": "kotodoc.docx._compose",
+    "normalise_zip": "kotodoc.docx._render",
+    "render_docx": "kotodoc.docx._render",
+    "template_set": "kotodoc.docx._templates",
+}
+__all__ = [
+    "Logo",
+    "Profile",
+    "TemplateSet",
+    "builtin_root",
+    "compiled",
+    "jinja_env",
+    "make_one_point",
+    "normalise_zip",
+    "render_docx",
+    "template_set",
+]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(home), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -1,0 +1,66 @@
+"""Stages 6 and 7, PDF and finish: LibreOffice lanes under supervision; pin, verify, encrypt, bundle.
+
+The face of the package: other parts of kotodoc import these names from here, never from the
+private modules. They are imported when first used, so that importing the package is cheap.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from kotodoc.pdf._convert import (
+        Conversion,
+        ConverterPool,
+        check_pdf,
+        convert,
+        make_profile,
+        soffice_binary,
+        soffice_command,
+    )
+    from kotodoc.pdf._finish import bundle_pdfs, encrypt_pdf, pin_pdf, read_facts, verify_pdf
+
+_HOMES = {
+    "Conversion": "kotodoc.pdf._convert",
+    "ConverterPool": "kotodoc.pdf._convert",
+    "bundle_pdfs": "kotodoc.pdf._finish",
+    "check_pdf": "kotodoc.pdf._convert",
+    "convert": "kotodoc.pdf._convert",
+    "encrypt_pdf": "kotodoc.pdf._finish",
+    "make_profile": "kotodoc.pdf._convert",
+    "pin_pdf": "kotodoc.pdf._finish",
+    "read_facts": "kotodoc.pdf._finish",
+    "soffice_binary": "kotodoc.pdf._convert",
+    "soffice_command": "kotodoc.pdf._convert",
+    "soffice_env": "kotodoc.pdf._convert",
+    "verify_pdf": "kotodoc.pdf._finish",
+}
+__all__ = [
+    "Conversion",
+    "ConverterPool",
+    "bundle_pdfs",
+    "check_pdf",
+    "convert",
+    "encrypt_pdf",
+    "make_profile",
+    "pin_pdf",
+    "read_facts",
+    "soffice_binary",
+    "soffice_command",
+    "soffice_env",
+    "verify_pdf",
+]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(home), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

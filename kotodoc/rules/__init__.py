@@ -1,0 +1,64 @@
+"""Stage 3, rules: the legal rules, each with its id, over a valid case; fee notices and claim routing.
+
+The face of the package: other parts of kotodoc import these names from here, never from the
+private modules. They are imported when first used, so that importing the package is cheap.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from kotodoc.rules._legal import (
+        age_on,
+        appointment_person,
+        birth_date,
+        check_case,
+        check_iban,
+        check_ytunnus,
+        claim_exclusion,
+        persons,
+        service_lists,
+    )
+    from kotodoc.rules._notice import Notice, notices
+
+_HOMES = {
+    "Notice": "kotodoc.rules._notice",
+    "age_on": "kotodoc.rules._legal",
+    "appointment_person": "kotodoc.rules._legal",
+    "birth_date": "kotodoc.rules._legal",
+    "check_case": "kotodoc.rules._legal",
+    "check_iban": "kotodoc.rules._legal",
+    "check_ytunnus": "kotodoc.rules._legal",
+    "claim_exclusion": "kotodoc.rules._legal",
+    "notices": "kotodoc.rules._notice",
+    "persons": "kotodoc.rules._legal",
+    "service_lists": "kotodoc.rules._legal",
+}
+__all__ = [
+    "Notice",
+    "age_on",
+    "appointment_person",
+    "birth_date",
+    "check_case",
+    "check_iban",
+    "check_ytunnus",
+    "claim_exclusion",
+    "notices",
+    "persons",
+    "service_lists",
+]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(home), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__
