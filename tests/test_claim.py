@@ -216,7 +216,7 @@ def test_the_same_case_twice_is_refused(tmp_path: Path) -> None:
 
 def test_claim_beyond_the_loaders_limits_is_not_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """This test ensures that a claim too big for kotodoc to read back fails, located, and writes no file."""
-    import kotodoc.load._careful
+    import kotodoc.load._positions
 
     # Ten plans of four appointments each: each plan loads, the claim of forty rows does not.
     text = (ROOT / "samples" / "vantaa-multisectoral-en.yaml").read_text(encoding="utf-8")
@@ -224,7 +224,7 @@ def test_claim_beyond_the_loaders_limits_is_not_written(tmp_path: Path, monkeypa
     for n in range(10):
         plans.append(tmp_path / f"plan{n}.yaml")
         plans[-1].write_text(text.replace("case_id: VAN-2025-0311", f"case_id: VAN-2025-{n:04d}"), encoding="utf-8")
-    monkeypatch.setattr(kotodoc.load._careful, "MAX_NODES", 800)
+    monkeypatch.setattr(kotodoc.load._positions, "MAX_NODES", 800)
     report = claim(cases=plans, out_dir=tmp_path / "out")
     assert report.status == "failed" and report.claim_file is None and not (tmp_path / "out").exists()
     [f] = report.inputs[0].findings

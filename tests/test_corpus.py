@@ -30,7 +30,7 @@ from ruamel.yaml import YAML
 from typer.testing import CliRunner, Result
 
 from kotodoc._cli import app
-from kotodoc.load import _careful as _load
+from kotodoc.load import _positions as _load
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "corpus"

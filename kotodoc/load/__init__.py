@@ -10,20 +10,27 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from kotodoc.load._careful import MAX_DEPTH, MAX_NODES, LoadedCase, Positions, load_case
+    from kotodoc.load._careful import load_case
+    from kotodoc.load._positions import MAX_BYTES, MAX_DEPTH, MAX_NODES, LoadedCase, PathKey, Positions, dotted
 
 _HOMES = {
-    "LoadedCase": "kotodoc.load._careful",
-    "MAX_DEPTH": "kotodoc.load._careful",
-    "MAX_NODES": "kotodoc.load._careful",
-    "Positions": "kotodoc.load._careful",
+    "LoadedCase": "kotodoc.load._positions",
+    "MAX_BYTES": "kotodoc.load._positions",
+    "MAX_DEPTH": "kotodoc.load._positions",
+    "MAX_NODES": "kotodoc.load._positions",
+    "PathKey": "kotodoc.load._positions",
+    "Positions": "kotodoc.load._positions",
+    "dotted": "kotodoc.load._positions",
     "load_case": "kotodoc.load._careful",
 }
 __all__ = [
+    "MAX_BYTES",
     "MAX_DEPTH",
     "MAX_NODES",
     "LoadedCase",
+    "PathKey",
     "Positions",
+    "dotted",
     "load_case",
 ]
 

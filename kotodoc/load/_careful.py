@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Self
 
@@ -39,68 +39,9 @@ from ruamel.yaml.scalarfloat import ScalarFloat
 from ruamel.yaml.timestamp import TimeStamp
 
 from kotodoc.errors import CaseError, Finding, Severity
-
-MAX_BYTES = 2_000_000
-MAX_DEPTH = 32
-# A plan has some 300-650 nodes, but an interpretation claim of a few thousand rows has 25 a row.
-# ruamel.yaml composes some 20,000 nodes a second, so a file just over the limit without aliases
-# is refused in about ten seconds; an alias bomb at once, since an alias counts as its whole node.
-MAX_NODES = 200_000
-
-PathKey = tuple[str | int, ...]
-# XML 1.0 allows TAB, LF and CR but no other C0 control character, no surrogate (a YAML escape
-# "\ud800" gives a lone one, which cannot even be written as UTF-8) and not U+FFFE or U+FFFF.
-_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-
-
-def dotted(path: PathKey) -> str:
-    """Render a path tuple as `person.other_languages.0.level`."""
-    return ".".join(str(p) for p in path)
-
-
-@dataclass
-class Positions:
-    """Line and column (1-based) of keys and values, by YAML path."""
-
-    keys: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
-    values: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
-    # Paths whose values came from another file (a profile's authority), with that file.
-    origins: dict[PathKey, str] = field(default_factory=dict)
-
-    def origin(self, path: PathKey) -> str | None:
-        """The file a path's value came from, when not the case file itself."""
-        for n in range(len(path), 0, -1):
-            if path[:n] in self.origins:
-                return self.origins[path[:n]]
-        return None
-
-    def locate(self, path: PathKey, *, key: bool = False) -> tuple[int, int] | None:
-        """Find the nearest known position for a path, walking up to its parents."""
-        table = self.keys if key else self.values
-        probe = path
-        while True:
-            # An item of a sequence has no key: its value's position stands for it.
-            for known in (table, self.keys, self.values):
-                if probe in known:
-                    return known[probe]
-            if not probe:
-                return None
-            probe = probe[:-1]
-
-
-@dataclass
-class LoadedCase:
-    """A case file read into plain Python data, with its positions."""
-
-    file: Path
-    data: dict[str, Any]
-    positions: Positions
-
-    def place(self, finding: Finding, *, key: bool = False) -> Finding:
-        """Give a finding the file, line and column of its path."""
-        path: PathKey = tuple(int(p) if p.isdigit() else p for p in finding.path.split(".") if p)
-        pos = self.positions.locate(path, key=key)
-        return finding.located(self.positions.origin(path) or str(self.file), *(pos if pos else (None, None)))
+from kotodoc.load import _positions as limits
+from kotodoc.load._fast import fast_load
+from kotodoc.load._positions import XML_INVALID, LoadedCase, PathKey, Positions, dotted
 
 
 class _Converter:
@@ -159,7 +100,7 @@ class _Converter:
             # Keep the float's written digits: money is parsed from them as Decimal, never float.
             return _FloatText(node)
         if node is None or isinstance(node, (bool, int, str, dt.date)):
-            if isinstance(node, str) and (bad := _XML_INVALID.search(node)):
+            if isinstance(node, str) and (bad := XML_INVALID.search(node)):
                 pos = self.positions.values.get(path, (None, None))
                 self.findings.append(
                     Finding(
@@ -264,10 +205,10 @@ def load_case(file: Path, text: str | None = None) -> LoadedCase:
             raw = file.read_bytes()
         except OSError as e:
             raise fail(f"cannot read the file: {e.strerror}") from None
-        if len(raw) > MAX_BYTES:
+        if len(raw) > limits.MAX_BYTES:
             # Point at the first character beyond the limit, so the message is located like any other.
-            line, column = _byte_position(raw, MAX_BYTES)
-            raise fail(f"the file is larger than {MAX_BYTES} bytes", line, column)
+            line, column = _byte_position(raw, limits.MAX_BYTES)
+            raise fail(f"the file is larger than {limits.MAX_BYTES} bytes", line, column)
         if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or _utf16_without_bom(raw):
             raise fail("the file is UTF-16 text; save it as UTF-8", 1, 1)
         try:
@@ -275,17 +216,15 @@ def load_case(file: Path, text: str | None = None) -> LoadedCase:
         except UnicodeDecodeError as e:
             line, column = _byte_position(raw, e.start)
             raise fail("the file is not valid UTF-8 text", line, column) from None
-    elif len(text) > MAX_BYTES or len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
-        line, column = _offset_to_line_col(text, len(text.encode("utf-8", "surrogatepass")[:MAX_BYTES].decode(
+    elif len(text) > limits.MAX_BYTES or len(text.encode("utf-8", "surrogatepass")) > limits.MAX_BYTES:
+        line, column = _offset_to_line_col(text, len(text.encode("utf-8", "surrogatepass")[:limits.MAX_BYTES].decode(
             "utf-8", "ignore")))
-        raise fail(f"the file is larger than {MAX_BYTES} bytes", line, column)
+        raise fail(f"the file is larger than {limits.MAX_BYTES} bytes", line, column)
     if not text.strip():
         raise fail("the file is empty", 1, 1)
 
-    # Most case files are plain YAML: libyaml reads them in a tenth of the time (see _load_fast).
+    # Most case files are plain YAML: libyaml reads them in a tenth of the time (see `_fast`).
     # Anything unusual, and every error, is left to the careful path below, which places it.
-    from kotodoc.load._fast import fast_load
-
     fast = fast_load(text)
     if fast is not None:
         return LoadedCase(file, *fast)
@@ -336,7 +275,7 @@ def load_case(file: Path, text: str | None = None) -> LoadedCase:
     try:
         data = conv.convert(doc, (), 0)
     except RecursionError:
-        raise fail(f"the document nests deeper than {MAX_DEPTH} levels") from None
+        raise fail(f"the document nests deeper than {limits.MAX_DEPTH} levels") from None
     if conv.findings:
         raise CaseError(file, [f.located(name, f.line, f.column) for f in conv.findings])
     return LoadedCase(file, data, conv.positions)
@@ -394,10 +333,10 @@ class _EventCheck:
         else:
             nodes, height = 1, 0
         self.count += nodes
-        if self.count > MAX_NODES:
-            return f"the document expands to more than {MAX_NODES} nodes (alias bomb?)", self._path(), *where
-        if len(stack) + height > MAX_DEPTH:
-            return f"the document nests deeper than {MAX_DEPTH} levels", self._path(), *where
+        if self.count > limits.MAX_NODES:
+            return f"the document expands to more than {limits.MAX_NODES} nodes (alias bomb?)", self._path(), *where
+        if len(stack) + height > limits.MAX_DEPTH:
+            return f"the document nests deeper than {limits.MAX_DEPTH} levels", self._path(), *where
         if isinstance(event, CollectionStartEvent):
             stack.append(_Frame(event.anchor, self.count, isinstance(event, MappingStartEvent)))
             return None

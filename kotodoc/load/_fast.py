@@ -1,6 +1,6 @@
 """Stage 1, the fast path: read a well-formed, plain case file with libyaml (ruamel.yaml.clib).
 
-The careful path in `_load` (ruamel's pure-Python round-trip loader, with every check placed on
+The careful path in `_careful` (ruamel's pure-Python round-trip loader, with every check placed on
 the line and column of the problem) costs 30–70 ms a case, most of a batch's time. Almost every
 case file in a batch is plain YAML: mappings, lists and scalars, no anchors, tags, merge keys or
 duplicate keys. For such a file the C parser gives the same data and the same positions in about a
@@ -24,13 +24,31 @@ from ruamel.yaml.constructor import SafeConstructor
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent, NodeEvent
 from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
+from ruamel.yaml.resolver import VersionedResolver
 
-from kotodoc.load import _careful as _load
-from kotodoc.load._careful import _XML_INVALID, PathKey, Positions
+from kotodoc.load import _positions as limits
+from kotodoc.load._positions import XML_INVALID, PathKey, Positions
 
 _MAP, _STR = "tag:yaml.org,2002:map", "tag:yaml.org,2002:str"
 _SEQ, _FLOAT, _TIMESTAMP = "tag:yaml.org,2002:seq", "tag:yaml.org,2002:float", "tag:yaml.org,2002:timestamp"
 _SIMPLE = {"tag:yaml.org,2002:int", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null"}
+
+
+class _OnceResolver(VersionedResolver):
+    """ruamel's resolver, with the document's resolver table looked up once per load.
+
+    ruamel finds the table of implicit tags again for every scalar (through the document's YAML
+    version), which was most of the time the C parser left to Python: a plain case file resolves
+    some 400 scalars. A new resolver is made for every file, so the version cannot change under it.
+    """
+
+    @property
+    def versioned_resolver(self) -> Any:
+        table = self.__dict__.get("_kotodoc_table")
+        if table is None:
+            table = VersionedResolver.versioned_resolver.fget(self)  # type: ignore[attr-defined]
+            self.__dict__["_kotodoc_table"] = table
+        return table
 
 
 class _StepAside(Exception):
@@ -55,15 +73,16 @@ def fast_load(text: str) -> tuple[dict[str, Any], Positions] | None:
                 return None  # an explicit tag (`!!bool ei`): the careful path checks it against the value
             if isinstance(event, CollectionStartEvent):
                 depth += 1
-                if depth > _load.MAX_DEPTH:  # read at call time: one place sets the limits
+                if depth > limits.MAX_DEPTH:  # read at call time: one place sets the limits
                     return None
             elif isinstance(event, CollectionEndEvent):
                 depth -= 1
             if isinstance(event, NodeEvent):
                 count += 1
-                if count > _load.MAX_NODES:
+                if count > limits.MAX_NODES:
                     return None
         yaml = YAML(typ="safe", pure=False)
+        yaml.Resolver = _OnceResolver
         root = yaml.compose(text)
         if not isinstance(root, MappingNode):
             return None
@@ -107,7 +126,7 @@ class _Walker:
             if not isinstance(key_node, ScalarNode) or key_node.tag != _STR or key_node.value == "<<":
                 raise _StepAside  # a merge key, or a number or a date as a key
             key = key_node.value
-            if key in out or _XML_INVALID.search(key):
+            if key in out or XML_INVALID.search(key):
                 raise _StepAside  # a duplicate key: the careful path names it without its values
             child = (*path, key)
             self.positions.keys[child] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
@@ -131,7 +150,7 @@ class _Walker:
             raise _StepAside
         tag = node.tag
         if tag == _STR:
-            if _XML_INVALID.search(node.value):
+            if XML_INVALID.search(node.value):
                 raise _StepAside
             return node.value
         if tag in _SIMPLE:
