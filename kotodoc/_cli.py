@@ -8,6 +8,7 @@ could hold personal data) unless `KOTODOC_DEBUG=1` is set.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import signal
@@ -90,6 +91,9 @@ ProfileFile = Annotated[
                  "default: profile.yaml in --templates."),
 ]
 Json = Annotated[bool, typer.Option("--json", help="Print a JSON report on stdout.")]
+NoticeDate = Annotated[str | None, typer.Option(
+    "--notice-date", envvar="KOTODOC_NOTICE_DATE", help="The date of the no-show fee notices, YYYY-MM-DD, for "
+    "missed appointments without a notice_date of their own (default: today).", show_default=False)]
 Encrypt = Annotated[bool, typer.Option("--encrypt", help="Encrypt every PDF with AES-256 (needs --format pdf). "
                                        f"The password comes from --password-file or ${PASSWORD_ENV}, never "
                                        "from the command line.")]
@@ -133,23 +137,26 @@ def render_command(
     encrypt: Encrypt = False,
     password_file: PasswordFile = None,
     json_out: Json = False,
+    notice_date: NoticeDate = None,
 ) -> None:
     """Validate case files and render their documents as DOCX and PDF/A-2b."""
     from kotodoc.run import render
 
     password = _password(encrypt, password_file)
+    issued = _date(notice_date, "--notice-date")
     reports = _guard(lambda: render(cases, out, formats=format.formats, languages=lang, templates=templates,
-                                    profile=profile, password=password))
+                                    profile=profile, password=password, notice_date=issued))
     _finish(reports, json_out, verb="rendered")
 
 
 @app.command("validate")
 def validate_command(cases: Cases, templates: Templates = None, profile: ProfileFile = None,
-                     json_out: Json = False) -> None:
+                     json_out: Json = False, notice_date: NoticeDate = None) -> None:
     """Check case files against the format and the legal rules, without rendering."""
     from kotodoc.run import validate
 
-    reports = _guard(lambda: validate(cases, templates=templates, profile=profile))
+    issued = _date(notice_date, "--notice-date")
+    reports = _guard(lambda: validate(cases, templates=templates, profile=profile, notice_date=issued))
     _finish(reports, json_out, verb="valid")
 
 
@@ -175,11 +182,13 @@ def batch_command(
     encrypt: Encrypt = False,
     password_file: PasswordFile = None,
     json_out: Json = False,
+    notice_date: NoticeDate = None,
 ) -> None:
     """Render many case files in parallel, resumably, with a JSON report and an optional print bundle."""
     from kotodoc.run import batch, parse_shard
 
     password = _password(encrypt, password_file)
+    issued = _date(notice_date, "--notice-date")
     shard_value = _guard(lambda: parse_shard(shard)) if shard else None
     # SIGTERM (a CI runner cancelling) stops the batch like Ctrl-C: LibreOffice killed, work removed.
     signal.signal(signal.SIGTERM, _interrupt)
@@ -187,7 +196,7 @@ def batch_command(
         result = _guard(lambda: batch(
             paths, out, formats=format.formats, languages=lang, jobs=jobs, shard=shard_value,
             force=force, bundle=bundle, doc_timeout=timeout, restart_after=restart_after, progress=progress,
-            templates=templates, profile=profile, password=password,
+            templates=templates, profile=profile, password=password, notice_date=issued,
         ))
     data = result.as_dict()
     if report is not None:
@@ -361,6 +370,13 @@ def _password(encrypt: bool, file: Path | None) -> str | None:
     if not password:
         _die(f"--encrypt needs a password: --password-file FILE, or ${PASSWORD_ENV}", ExitCode.USAGE)
     return password
+
+
+def _date(value: str | None, option: str) -> dt.date | None:
+    """A YYYY-MM-DD option as a date; a usage error (exit 2) otherwise."""
+    from kotodoc.claim import parse_date
+
+    return None if value is None else _guard(lambda: parse_date(value, option))
 
 
 def _guard(call: Callable[[], T]) -> T:

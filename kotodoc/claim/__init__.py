@@ -10,13 +10,22 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from kotodoc.claim._build import ClaimReport, build_claim, claim_files, claim_totals, vat_of, vat_rate
+    from kotodoc.claim._build import (
+        ClaimReport,
+        build_claim,
+        claim_files,
+        claim_totals,
+        parse_date,
+        vat_of,
+        vat_rate,
+    )
 
 _HOMES = {
     "ClaimReport": "kotodoc.claim._build",
     "build_claim": "kotodoc.claim._build",
     "claim_files": "kotodoc.claim._build",
     "claim_totals": "kotodoc.claim._build",
+    "parse_date": "kotodoc.claim._build",
     "vat_of": "kotodoc.claim._build",
     "vat_rate": "kotodoc.claim._build",
 }
@@ -25,6 +34,7 @@ __all__ = [
     "build_claim",
     "claim_files",
     "claim_totals",
+    "parse_date",
     "vat_of",
     "vat_rate",
 ]

@@ -35,7 +35,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
-from kotodoc._data import act_params
+from kotodoc._data import act_for, act_params
 from kotodoc._data import rule_data as shipped_rule_data
 from kotodoc._files import atomic_write
 from kotodoc.errors import CaseError, Finding, Severity, UsageError
@@ -366,7 +366,7 @@ def build_claim(
     if report.inputs or isinstance(who, CaseError):
         return report
 
-    params = act_params("681/2023" if start >= dt.date(2025, 1, 1) else "1386/2010", data)
+    params = act_params(act_for(start, data), data)
     rows, excluded = _route(plans, start, end, day, params, data, report)
     if report.claimed + sum(report.excluded.values()) != report.in_period:  # pragma: no cover - by construction
         raise AssertionError("an appointment of the period was neither claimed nor excluded")

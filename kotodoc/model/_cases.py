@@ -32,6 +32,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from kotodoc._data import act_for
 from kotodoc.errors import CaseError, Finding, Severity
 from kotodoc.load import LoadedCase
 
@@ -367,7 +368,12 @@ class Appointment(_Model):
     absence_reason: Literal["sudden-illness", "accident", "transport", "other"] | None = Field(
         None, description="when attended is false: the reason given, if any (FEE-REASON)")
     fee: Money | None = Field(None, description="the no-show fee; default: the cap for the year (FEE-CAP)")
-    fee_due: Date | None = Field(None, description="the due date of the fee; default: 14 days after the notice")
+    fee_due: Date | None = Field(
+        None, description="the due date of the fee, at least 14 days after the notice date (FEE-DATES); default: "
+        "14 days after it")
+    notice_date: Date | None = Field(
+        None, description="kotodoc extension: the date of the no-show fee notice (FEE-DATES); default: the run's "
+        "--notice-date, else today")
     member: Annotated[int, Field(ge=0, le=39)] | None = Field(
         None,
         description="kotodoc extension, family plans only: the index in family.members of the member the "
@@ -431,7 +437,12 @@ class _CaseBase(_Model):
         """The Act the plan follows: given, or by the date it was drawn up (681/2023 from 2025)."""
         if self.legal_basis:
             return self.legal_basis
-        return "681/2023" if self.plan.drawn_up >= dt.date(2025, 1, 1) else "1386/2010"
+        return self.basis_by_date
+
+    @property
+    def basis_by_date(self) -> LegalBasis:
+        """The Act in force on `plan.drawn_up` (PLAN-BASIS: the cut-over date is rule data)."""
+        return act_for(self.plan.drawn_up)  # type: ignore[return-value]  # the acts of rules.yaml
 
     @property
     def multi_sectoral(self) -> bool:
@@ -620,7 +631,7 @@ class InterpretationClaimCase(_Model):
     @property
     def basis(self) -> LegalBasis:
         """The Act whose claim rules apply: 681/2023 for periods from 2025, else 1386/2010."""
-        return "681/2023" if self.period.start >= dt.date(2025, 1, 1) else "1386/2010"
+        return act_for(self.period.start)  # type: ignore[return-value]  # the acts of rules.yaml
 
     @property
     def authority(self) -> Claimant:

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
         persons,
         service_lists,
     )
-    from kotodoc.rules._notice import Notice, notices
+    from kotodoc.rules._notice import Notice, notices, with_notice_date
 
 _HOMES = {
     "Notice": "kotodoc.rules._notice",
@@ -35,6 +35,7 @@ _HOMES = {
     "notices": "kotodoc.rules._notice",
     "persons": "kotodoc.rules._legal",
     "service_lists": "kotodoc.rules._legal",
+    "with_notice_date": "kotodoc.rules._notice",
 }
 __all__ = [
     "Notice",
@@ -48,6 +49,7 @@ __all__ = [
     "notices",
     "persons",
     "service_lists",
+    "with_notice_date",
 ]
 
 

@@ -651,11 +651,43 @@ def _claim_age(case: InterpretationClaimCase, params: Params) -> Iterator[Findin
 
 
 def fee_cap(day: dt.date, params: Params) -> Decimal | None:
-    """FEE-CAP: the cap for the year of `day`; a later year than those listed takes the last one
-    listed (an assumption, see rules.yaml); None before the first (no fee before 681/2023 § 32 a)."""
-    caps = {int(year): Decimal(str(amount)) for year, amount in (params["no_show_fee_caps"] or {}).items()}
-    earlier = [year for year in caps if year <= day.year]
-    return caps[max(earlier)] if earlier else None
+    """FEE-CAP: the confirmed cap for the year of `day`, or None: no fee before the first year listed
+    (681/2023 § 32 a applies from 2025), and no notice for a later year whose cap is not confirmed."""
+    return _caps(params).get(day.year)
+
+
+def _caps(params: Params) -> dict[int, Decimal]:
+    return {int(year): Decimal(str(amount)) for year, amount in (params["no_show_fee_caps"] or {}).items()}
+
+
+def today() -> dt.date:
+    """The day of the run: `SOURCE_DATE_EPOCH` when set (reproducible files), else today."""
+    from kotodoc._docx import fixed_time  # _docx renders templates, whose context reads these rules
+
+    return fixed_time().date()
+
+
+def notice_date(a: Appointment) -> dt.date:
+    """FEE-DATES: the date of an appointment's notice: its own `notice_date` (which `check_file` fills
+    in from `--notice-date`), else the day of the run."""
+    return a.notice_date or today()
+
+
+def fee_due(a: Appointment, params: Params) -> dt.date:
+    """FEE-DATES: the due date: `fee_due`, else the notice date plus the days of the rule data (14)."""
+    return a.fee_due or notice_date(a) + dt.timedelta(days=int(params["no_show_fee_due_days"]))
+
+
+def same_appointment_key(case: Case, index: int) -> tuple[object, ...]:
+    """FEE-CAP, one fee per booked appointment: the rows of one appointment share it.
+
+    The case format has no appointment id or time, so two interpretation rows are one booked
+    appointment when they are for the same person, on the same date, for the same purpose and were
+    booked on the same day (`booked_at`): two interpreters or two invoice rows of one missed visit.
+    Two visits on one day for different purposes stay two appointments.
+    """
+    a, whom = case.interpretation[index], appointment_person(case, index)
+    return (whom[0] if whom else None, a.date, a.purpose, a.booked_at)
 
 
 def _no_shows(case: Case) -> Iterator[tuple[int, Appointment, Person]]:
@@ -663,6 +695,18 @@ def _no_shows(case: Case) -> Iterator[tuple[int, Appointment, Person]]:
         whom = appointment_person(case, i)
         if not a.attended and whom is not None:
             yield i, a, whom[1]
+
+
+def _fee_scope(i: int, a: Appointment, params: Params) -> Finding | None:
+    if a.purpose not in params["no_show_fee_purposes"]:
+        return Finding(_WARNING, f"interpretation.{i}.purpose", f"no fee and no notice: the fee covers the "
+                       f"integration services of the municipality or the employment authority only; an appointment "
+                       f"for {a.purpose!r} follows its own law", rule="FEE-SCOPE")
+    if a.cost is None or a.cost <= 0:
+        return Finding(_WARNING, f"interpretation.{i}.cost", "no fee and no notice: the fee exists only when the "
+                       "missed appointment caused interpretation costs, and `cost` is "
+                       f"{'absent' if a.cost is None else 'zero'}", rule="FEE-SCOPE")
+    return None
 
 
 def _fee_minor(i: int, a: Appointment, person: Person, params: Params) -> Finding | None:
@@ -682,10 +726,6 @@ def _fee_informed(i: int, a: Appointment) -> Finding | None:
 
 
 def _fee_reason(i: int, a: Appointment, params: Params) -> Finding | None:
-    if a.fee_due is not None and a.fee_due < a.date:
-        return Finding(_ERROR, f"interpretation.{i}.fee_due", f"the due date {_fmt(a.fee_due)} is before the "
-                       "appointment: the customer must be able to explain the absence by the due date",
-                       rule="FEE-REASON")
     if a.absence_reason in params["no_show_fee_acceptable_reasons"]:
         return Finding(_WARNING, f"interpretation.{i}.absence_reason", "no fee and no notice: an acceptable "
                        f"reason is recorded ({a.absence_reason})", rule="FEE-REASON")
@@ -693,7 +733,11 @@ def _fee_reason(i: int, a: Appointment, params: Params) -> Finding | None:
 
 
 def _fee_over_cap(i: int, a: Appointment, params: Params) -> Finding | None:
-    cap = fee_cap(a.date, params)
+    caps, cap = _caps(params), fee_cap(a.date, params)
+    if cap is None and caps and a.date.year > min(caps):
+        # Never last year's figure printed as this year's maximum: the cap is revised every second year.
+        return Finding(_WARNING, f"interpretation.{i}", f"no notice: the cap of the fee for {a.date.year} is not "
+                       "confirmed in the rule data (no_show_fee_caps in rules.yaml)", rule="FEE-CAP")
     if a.fee is None or a.fee == 0:
         return None
     if cap is None:
@@ -705,13 +749,39 @@ def _fee_over_cap(i: int, a: Appointment, params: Params) -> Finding | None:
     return None
 
 
+def _fee_dates(i: int, a: Appointment, params: Params) -> Iterator[Finding]:
+    issued, days = notice_date(a), int(params["no_show_fee_due_days"])
+    if a.date >= issued:
+        # At the appointment's own `notice_date`, or (given by --notice-date or the day) at the appointment.
+        yield Finding(_ERROR, f"interpretation.{i}.notice_date", f"the appointment ({_fmt(a.date)}) must lie before "
+                      f"the date of its notice ({_fmt(issued)}; give `notice_date` or --notice-date)", rule="FEE-DATES")
+    if a.fee_due is not None and a.fee_due < issued + dt.timedelta(days=days):
+        yield Finding(_ERROR, f"interpretation.{i}.fee_due", f"the due date {_fmt(a.fee_due)} is less than {days} "
+                      f"days after the notice date {_fmt(issued)}: the customer must have time to explain the "
+                      "absence by the due date", rule="FEE-DATES")
+
+
 def fee_findings(case: Case, params: Params) -> list[Finding]:
     """Every FEE-* finding of a plan's no-show appointments, in appointment order."""
     found: list[Finding] = []
+    charged: dict[tuple[object, ...], int] = {}
     for i, a, person in _no_shows(case):
-        checks = (_fee_minor(i, a, person, params), _fee_informed(i, a), _fee_reason(i, a, params),
-                  _fee_over_cap(i, a, params))
-        found.extend(f for f in checks if f is not None)
+        checks = [_fee_scope(i, a, params), _fee_minor(i, a, person, params), _fee_informed(i, a),
+                  _fee_reason(i, a, params), _fee_over_cap(i, a, params)]
+        hits = [f for f in checks if f is not None]
+        if not hits and a.fee is not None and a.fee == 0:
+            continue  # the official's waiver: no notice, nothing to report
+        if not hits:
+            key = same_appointment_key(case, i)
+            if key in charged:
+                hits.append(Finding(_WARNING, f"interpretation.{i}", f"no second notice: this row is the same "
+                                    f"booked appointment as interpretation.{charged[key]} (same person, date, "
+                                    "purpose and booking date), and the fee is charged once per appointment",
+                                    rule="FEE-CAP"))
+            else:
+                charged[key] = i
+                hits.extend(_fee_dates(i, a, params))
+        found.extend(hits)
     return found
 
 
@@ -741,9 +811,11 @@ def _fee_rule(rule_id: str, doc: str) -> RuleFn:
 
 
 for _rid, _doc in (
-    ("FEE-CAP", "681/2023 § 32 a: a no-show fee is at most the cap for the year of the appointment."),
+    ("FEE-CAP", "681/2023 § 32 a: at most the confirmed cap for the year, once per booked appointment."),
+    ("FEE-SCOPE", "681/2023 § 32 a: only integration-service appointments that caused interpretation costs."),
+    ("FEE-DATES", "The notice has its own date after the appointment, and a due date at least 14 days later."),
     ("FEE-MINOR", "681/2023 § 32 a: no fee for a customer under 18 on the day of the appointment."),
-    ("FEE-REASON", "681/2023 § 32 a: no fee with an acceptable reason (sudden illness, accident, transport)."),
+    ("FEE-REASON", "681/2023 § 32 a: no fee with an acceptable reason (for example sudden illness, accident)."),
     ("FEE-INFORMED", "681/2023 § 32 a: a fee only when the customer was told of it when the time was booked."),
 ):
     _rule(_rid)(_fee_rule(_rid, _doc))

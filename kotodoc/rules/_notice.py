@@ -6,9 +6,11 @@ appointment. This module turns every allowed fee into a `Notice`, which the pipe
 case's languages beside the plan. File names carry the case id and the appointment's date, never
 a name: `ESP-2025-0217.no-show-notice.2025-06-11.fi.pdf`.
 
-The notice date is the date of the run (`SOURCE_DATE_EPOCH` when set, for reproducible files), and
-the due date, unless the appointment gives `fee_due`, is that date plus the days in the rule data
-(14, after the case format).
+Each notice has its own date (FEE-DATES): the appointment's `notice_date`, else the run's
+`--notice-date`, else the date of the run (`SOURCE_DATE_EPOCH` when set, for reproducible files).
+The due date, unless the appointment gives `fee_due`, is that date plus the days in the rule data
+(14); an earlier `fee_due` is refused by FEE-DATES. One booked appointment gives one notice, however
+many interpretation rows it has (FEE-CAP; see `same_appointment_key`).
 """
 
 from __future__ import annotations
@@ -17,10 +19,12 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
-from kotodoc.model import Appointment, Case, Person
-from kotodoc.rules._legal import appointment_person, fee_cap, notice_fee
+from kotodoc.model import Appointment, Case, InterpretationClaimCase, Person
+from kotodoc.rules._legal import appointment_person, fee_cap, fee_due, notice_date, notice_fee
+
+_AnyCase = TypeVar("_AnyCase", bound=Case | InterpretationClaimCase)
 
 
 @dataclass(frozen=True)
@@ -44,14 +48,25 @@ class Notice:
         return f"no-show-notice.{self.label}"
 
 
-def notices(case: Case, params: dict[str, Any], issued: dt.date) -> list[Notice]:
+def with_notice_date(case: _AnyCase, day: dt.date | None) -> _AnyCase:
+    """The case with every missed appointment's notice dated: its own `notice_date`, else `day` (the
+    run's `--notice-date` or the day of its time stamp), else today; fixed once, when the case is
+    checked, so that the FEE-DATES rule and the notice read the same date."""
+    if not hasattr(case, "interpretation"):
+        return case
+    issued = day or dt.date.today()
+    dated = [a if a.attended or a.notice_date else a.model_copy(update={"notice_date": issued})
+             for a in case.interpretation]
+    return case.model_copy(update={"interpretation": dated})  # type: ignore[return-value]
+
+
+def notices(case: Case, params: dict[str, Any]) -> list[Notice]:
     """Every no-show fee notice a plan yields, in appointment order.
 
     Args:
         case: a validated plan (rules passed).
         params: the rule parameters of the plan's Act (`act_params`); the fee's own values are the
             same under both Acts, since the fee follows the appointment's date.
-        issued: the date of the notices.
 
     Returns:
         One notice per appointment for which a fee is allowed; none for a claim.
@@ -68,7 +83,6 @@ def notices(case: Case, params: dict[str, Any], issued: dt.date) -> list[Notice]
             continue
         per_day[a.date] += 1
         label = a.date.isoformat() + (f"-{per_day[a.date]}" if per_day[a.date] > 1 else "")
-        due = a.fee_due or issued + dt.timedelta(days=int(params["no_show_fee_due_days"]))
         reasons = tuple(params["no_show_fee_acceptable_reasons"])
-        found.append(Notice(i, a, whom[0], whom[1], fee, cap, issued, due, label, reasons))
+        found.append(Notice(i, a, whom[0], whom[1], fee, cap, notice_date(a), fee_due(a, params), label, reasons))
     return found

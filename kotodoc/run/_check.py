@@ -7,6 +7,7 @@ needs neither the DOCX nor the PDF libraries, so a validation starts quickly.
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from kotodoc.docx import Profile, template_set
 from kotodoc.errors import CaseError, Finding, Severity
 from kotodoc.load import load_case
 from kotodoc.model import Case, InterpretationClaimCase, build_case
-from kotodoc.rules import check_case
+from kotodoc.rules import check_case, with_notice_date
 
 __all__ = ["AnyCase", "CaseReport", "Status", "check_file", "validate"]
 
@@ -80,7 +81,11 @@ class CaseReport:
 
 
 def check_file(
-    path: Path, *, rule_data: dict[str, Any] | None = None, profile: Profile | None = None
+    path: Path,
+    *,
+    rule_data: dict[str, Any] | None = None,
+    profile: Profile | None = None,
+    notice_date: dt.date | None = None,
 ) -> tuple[AnyCase | None, CaseReport]:
     """Load, validate and apply the rules to one case file.
 
@@ -88,6 +93,8 @@ def check_file(
         path: the case file.
         rule_data: rule parameters replacing the built-in ones.
         profile: the authority's profile, whose details fill in the case's `authority`.
+        notice_date: the date of the no-show fee notices whose appointment gives no `notice_date`
+            of its own (FEE-DATES); default today (the runner passes its `--notice-date` or stamp).
 
     Returns:
         The case (None when invalid) and its report with status "valid" or "invalid".
@@ -100,6 +107,7 @@ def check_file(
         case = build_case(loaded)
     except CaseError as e:
         return None, CaseReport(path, findings=e.findings, seconds=time.perf_counter() - start)
+    case = with_notice_date(case, notice_date)
     findings = check_case(case, loaded, rule_data)
     report = CaseReport(path, case.case_id, case.kind, findings, seconds=time.perf_counter() - start)
     return (None if report.errors else case), report
@@ -111,13 +119,18 @@ def validate(
     rule_data: dict[str, Any] | None = None,
     templates: Path | None = None,
     profile: Path | None = None,
+    notice_date: dt.date | None = None,
 ) -> list[CaseReport]:
     """Validate case files without rendering them; one report per file.
 
-    `templates` and `profile` as for `render`: a profile fills in the cases' authority details.
+    `templates`, `profile` and `notice_date` as for `render`: a profile fills in the cases' authority
+    details; the notices' date defaults to the day of the time stamp (`SOURCE_DATE_EPOCH` when set).
 
     Raises:
         UsageError: the template directory or the profile is missing or not usable.
     """
+    from kotodoc.run._options import RunOptions  # the one reader of SOURCE_DATE_EPOCH
+
     look = template_set(templates, profile)
-    return [check_file(Path(p), rule_data=rule_data, profile=look.profile)[1] for p in paths]
+    issued = RunOptions.make(notice_date=notice_date).issued
+    return [check_file(Path(p), rule_data=rule_data, profile=look.profile, notice_date=issued)[1] for p in paths]

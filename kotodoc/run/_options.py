@@ -53,6 +53,7 @@ class RunOptions:
     restart_after: int = 200
     stamp: dt.datetime = field(default_factory=lambda: _stamp({})[0])
     pinned: bool = False  # SOURCE_DATE_EPOCH was set: the same inputs give the same bytes
+    notice_date: dt.date | None = None  # --notice-date: the no-show fee notices' date (FEE-DATES)
 
     @classmethod
     def make(
@@ -68,6 +69,7 @@ class RunOptions:
         doc_timeout: float = 60.0,
         restart_after: int = 200,
         environ: Mapping[str, str] | None = None,
+        notice_date: dt.date | None = None,
     ) -> RunOptions:
         """Check the options of a run and freeze them.
 
@@ -83,6 +85,8 @@ class RunOptions:
             doc_timeout: seconds a document may take in LibreOffice before the instance is killed.
             restart_after: documents per LibreOffice start.
             environ: the environment to read `SOURCE_DATE_EPOCH` from (default `os.environ`).
+            notice_date: the date of the no-show fee notices whose appointment gives none;
+                default the day of the time stamp.
 
         Raises:
             UsageError: an unknown format or language, or a password where it cannot be used.
@@ -109,7 +113,14 @@ class RunOptions:
             restart_after=max(1, restart_after),
             stamp=stamp,
             pinned=pinned,
+            notice_date=notice_date,
         )
+
+    @property
+    def issued(self) -> dt.date:
+        """The date of the no-show fee notices whose appointment gives none: `--notice-date`, else the
+        day of the time stamp (`SOURCE_DATE_EPOCH` when set)."""
+        return self.notice_date or self.stamp.date()
 
     @property
     def pdf(self) -> bool:

@@ -22,6 +22,7 @@ output. A rerun skips a case whose fingerprint is unchanged and whose outputs ar
 
 from __future__ import annotations
 
+import datetime as dt
 import glob
 import hashlib
 import json
@@ -237,13 +238,13 @@ def _prepare(args: tuple[Path, Path, RunOptions]) -> _Prepared:
     start = time.perf_counter()
     # The profile is read once per process (cached), not sent with every case.
     look = template_set(options.templates, options.profile)
-    case, report = check_file(path, rule_data=options.rule_data, profile=look.profile)
+    case, report = check_file(path, rule_data=options.rule_data, profile=look.profile, notice_date=options.issued)
     prepared = _Prepared(report)
     if case is None:
         report.seconds = time.perf_counter() - start
         return prepared
     prepared.author = case.authority.name
-    for doc in documents(case, options.editions, rule_data=options.rule_data, today=options.stamp.date()):
+    for doc in documents(case, options.editions, rule_data=options.rule_data, today=options.issued):
         target = work / f"{doc.stem}.docx"
         try:
             # The compiled template is cached per process: each worker compiles it once.
@@ -273,6 +274,7 @@ def render(
     profile: str | Path | None = None,
     password: str | None = None,
     doc_timeout: float = 60.0,
+    notice_date: dt.date | None = None,
 ) -> list[CaseReport]:
     """Render case files into documents: the batch runner with one worker and one LibreOffice lane.
 
@@ -293,6 +295,8 @@ def render(
         password: encrypt every PDF with this password (AES-256); PDF output only, since a DOCX
             beside it would not be encrypted. An encrypted PDF is not PDF/A (the standard forbids it).
         doc_timeout: seconds a document may take in LibreOffice before the instance is killed.
+        notice_date: the date of the no-show fee notices whose appointment gives no `notice_date`
+            of its own (FEE-DATES); default: the day of the run (`SOURCE_DATE_EPOCH` when set).
 
     Returns:
         One report per case file, in the order given.
@@ -302,7 +306,8 @@ def render(
             LibreOffice missing for PDF output.
     """
     options = RunOptions.make(formats=formats, languages=languages, rule_data=rule_data, templates=templates,
-                              profile=profile, password=password, jobs=1, doc_timeout=doc_timeout)
+                              profile=profile, password=password, jobs=1, doc_timeout=doc_timeout,
+                              notice_date=notice_date)
     reports, _ = run([Path(p) for p in paths], Path(out_dir), options)
     return reports
 
@@ -324,6 +329,7 @@ def batch(
     profile: str | Path | None = None,
     password: str | None = None,
     progress: Progress | None = None,
+    notice_date: dt.date | None = None,
 ) -> BatchReport:
     """Render many case files: checked and rendered in parallel, converted by LibreOffice lanes.
 
@@ -344,6 +350,7 @@ def batch(
         profile: the authority's profile (fixed details, logo); default `profile.yaml` in `templates`.
         password: encrypt every PDF with this password (AES-256); PDF output only (see `render`).
         progress: called after each case ends, with its report, the count ended and the total.
+        notice_date: the date of the no-show fee notices whose appointment gives none (see `render`).
 
     Returns:
         The report: one entry per case, in case order.
@@ -354,7 +361,7 @@ def batch(
     started = time.perf_counter()
     options = RunOptions.make(formats=formats, languages=languages, rule_data=rule_data, templates=templates,
                               profile=profile, password=password, jobs=jobs, doc_timeout=doc_timeout,
-                              restart_after=restart_after)
+                              restart_after=restart_after, notice_date=notice_date)
     if bundle is not None and password is not None:
         raise UsageError("--bundle and --encrypt do not go together: the bundle would be an unencrypted copy")
     if bundle is not None and not options.pdf:
@@ -410,7 +417,8 @@ def run(
     base = "|".join([__version__, look.digest(), ",".join(options.formats),
                      ",".join(edition_name(e) for e in options.editions or ()),
                      json.dumps(options.rule_data, sort_keys=True, default=str),
-                     options.stamp.isoformat() if options.pinned else "", "encrypted" if options.password else ""])
+                     options.stamp.isoformat() if options.pinned else "", "encrypted" if options.password else "",
+                     options.notice_date.isoformat() if options.notice_date else ""])
     reports: list[CaseReport | None] = [None] * len(paths)
     todo: list[tuple[int, Path, str, str]] = []
     for i, path in enumerate(paths):

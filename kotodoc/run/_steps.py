@@ -24,7 +24,7 @@ from kotodoc.context import build_context, claim_context, notice_context
 from kotodoc.docx import TemplateSet, builtin_root, compiled
 from kotodoc.errors import KotodocError
 from kotodoc.model import InterpretationClaimCase
-from kotodoc.rules import notices
+from kotodoc.rules import notices, with_notice_date
 from kotodoc.run._check import AnyCase
 
 __all__ = ["Document", "documents", "editions", "render_document"]
@@ -83,7 +83,7 @@ def documents(
     then a no-show fee notice per appointment for which the FEE rules allow a fee, in each edition
     (`ESP-2025-0217.no-show-notice.2025-06-11.fi`); a claim gives the claim in each edition, and
     the CSV of its claimed rows beside the first. A bilingual edition is named `fi+sv`. `today`
-    is the run's date (the notices' date); default the system's.
+    is the date of the notices whose appointment gives no `notice_date`; default the system's.
     """
     wanted = editions(languages, case)
     if isinstance(case, InterpretationClaimCase):
@@ -96,7 +96,9 @@ def documents(
         Document(f"{case.case_id}.{case.kind}.{edition_name(langs)}", case.kind, langs, partial(build_context, case))
         for langs in wanted
     ]
-    due = notices(case, act_params(case.basis, rule_data), today or dt.date.today())
+    # The notices' date: each missed appointment's own, else `today` (FEE-DATES; check_file has
+    # usually dated them already, with the same day).
+    due = notices(with_notice_date(case, today), act_params(case.basis, rule_data))
     return plans + [
         Document(f"{case.case_id}.{notice.stem}.{edition_name(langs)}", "no-show-notice", langs,
                  partial(notice_context, case, notice))
