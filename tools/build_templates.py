@@ -383,7 +383,8 @@ def authority_section(doc: DocumentObject, tx: dict[str, Any]) -> None:
     """The responsible authority and official, then the participants of a multi-sectoral plan."""
     heading(doc, tx["h_authority"])
     label_table(doc, [
-        (tx["authority_name"], "{{ authority.name }} ({{ authority.kind|lower }})"),
+        # kind_name, not kind|lower: "TE-toimisto" (a plan under 1386/2010) keeps its capitals.
+        (tx["authority_name"], "{{ authority.name }} ({{ authority.kind_name }})"),
         (tx["unit"], "{{ authority.unit }}"),
         (tx["address"], "{{ authority.address }}"),
         (tx["business_id"], "{{ authority.business_id }}"),
@@ -392,8 +393,13 @@ def authority_section(doc: DocumentObject, tx: dict[str, Any]) -> None:
     ])
     tag(doc, "{%p if multi_sectoral %}")
     heading(doc, tx["h_participants"])
+    # Under 1386/2010 the state's TE Office was responsible, not a municipal employment authority.
+    tag(doc, "{%p if is_681 %}")
     plain(doc, tx["multisectoral_text"])
-    list_table(doc, [tx["authority_name"], "{{ t.participants|upfirst }}", tx["contact"]], "x in participants",
+    tag(doc, "{%p else %}")
+    plain(doc, tx["multisectoral_text_1386"])
+    tag(doc, "{%p endif %}")
+    list_table(doc, [tx["authority_name"], tx["participant_kind"], tx["contact"]], "x in participants",
                ["{{ x.name }}", "{{ x.kind }}", "{{ x.contact }}"], [6.6, 4.4, 5.6])
     tag(doc, "{%p endif %}")
 

@@ -176,6 +176,15 @@ def build_context(case: Case, lang: str) -> dict[str, Any]:
     return context
 
 
+def authority_kind(kind: str, basis: str, f: Formatter, enum: str) -> str:
+    """The name of an authority's kind, mid-sentence: under 1386/2010 the employment services were the
+    state's TE Office (TE-toimisto / arbets- och näringsbyrå / TE Office), not a municipal employment
+    authority (työvoimaviranomainen), which exists from 2025 (Act 380/2023)."""
+    if kind == "employment-authority" and basis == "1386/2010":
+        return f.terms["te_office"]
+    return f.enum(enum, kind)
+
+
 def common_context(case: Case, f: Formatter) -> dict[str, Any]:
     """What every plan shows: title, Act, authority, participants, period, monitoring, signatures."""
     a, p = case.authority, case.plan
@@ -195,7 +204,8 @@ def common_context(case: Case, f: Formatter) -> dict[str, Any]:
         "is_681": case.basis == "681/2023",
         "multi_sectoral": case.multi_sectoral,
         "authority": {
-            "kind": upfirst(f.enum("authority_kind", a.kind)),
+            "kind": upfirst(authority_kind(a.kind, case.basis, f, "authority_kind")),
+            "kind_name": authority_kind(a.kind, case.basis, f, "authority_kind"),
             "is_municipality": a.kind == "municipality",
             "name": a.name,
             "unit": text(a.unit),
@@ -209,7 +219,8 @@ def common_context(case: Case, f: Formatter) -> dict[str, Any]:
             },
         },
         "participants": [
-            {"kind": upfirst(f.enum("participant_kind", x.kind)), "name": x.name, "contact": text(x.contact)}
+            {"kind": upfirst(authority_kind(x.kind, case.basis, f, "participant_kind")), "name": x.name,
+             "contact": text(x.contact)}
             for x in case.participants
         ],
         "plan": {

@@ -191,16 +191,52 @@ def _authority(case: Case, params: Params) -> Iterator[Finding]:
             "employment authority is, and other authorities take part as `participants`",
             rule="PLAN-AUTHORITY",
         )
-    elif case.kind == "family-plan" and case.authority.kind != "municipality":
-        # Case format section 3: "a family plan is the municipality's".
-        yield Finding(_ERROR, "authority.kind", "a family plan is drawn up by the municipality; the employment "
+    elif case.kind in ("family-plan", "minor-plan") and case.authority.kind != "municipality":
+        # A minor's plan and a family plan are the municipality's (domain brief; case format section 3).
+        what = "a family plan" if case.kind == "family-plan" else "a minor's plan"
+        yield Finding(_ERROR, "authority.kind", f"{what} is drawn up by the municipality; the employment "
                       "authority can take part as one of the `participants`", rule="PLAN-AUTHORITY")
+    if (isinstance(case, MinorPlanCase) and case.unaccompanied
+            and not any(p.kind == "wellbeing-services-county" for p in case.participants)):
+        # An unaccompanied minor's plan is drawn up with the county's child welfare taking part.
+        yield Finding(_WARNING, "participants", "an unaccompanied minor's plan is drawn up with the wellbeing "
+                      "services county's child welfare taking part: add it to `participants` (kind: "
+                      "wellbeing-services-county)", rule="PLAN-AUTHORITY")
+
+
+@_rule("PLAN-BASIS")
+def _legal_basis(case: Case, params: Params) -> Iterator[Finding]:
+    """The Act follows from `drawn_up` (the cut-over date is in the rule data); an explicit `legal_basis`
+    that contradicts it is reported, not refused: a plan continued under the transitional provisions may
+    keep the old Act."""
+    by_date = case.basis_by_date
+    if case.legal_basis is not None and case.legal_basis != by_date:
+        yield Finding(_WARNING, "legal_basis", f"the plan was drawn up on {_fmt(case.plan.drawn_up)}, when {by_date} "
+                      f"was in force, but legal_basis says {case.legal_basis}: check it (only a plan continued "
+                      "under the transitional provisions keeps the old Act)", rule="PLAN-BASIS")
 
 
 @_rule("PLAN-DATES")
 def _dates_in_order(case: Case, params: Params) -> Iterator[Finding]:
-    """Dates are in order: assessment ≤ drawn_up ≤ valid_from < valid_until; services overlap."""
+    """Dates are in order: first permit ≤ assessment ≤ drawn_up ≤ valid_from < valid_until; the signature not
+    before drawn_up; services overlap the plan; no date before birth; no appointment after the day of the run."""
     p, rid = case.plan, "PLAN-DATES"
+    # The first permit comes before the assessment (a family plan: before the plan), each person's own.
+    first_step = ("plan.drawn_up", p.drawn_up) if isinstance(case, FamilyPlanCase) else \
+        ("assessment.date", case.assessment.date)
+    for path, person in persons(case):
+        permit = person.residence.first_permit_date if person.residence else None
+        if permit is not None and permit > first_step[1]:
+            yield Finding(_ERROR, f"{path}.residence.first_permit_date", f"the first residence permit "
+                          f"({_fmt(permit)}) is after {first_step[0]} ({_fmt(first_step[1])})", rule=rid)
+    if case.signatures and case.signatures.date < p.drawn_up:
+        yield Finding(_ERROR, "signatures.date", f"the plan is signed ({_fmt(case.signatures.date)}) before it was "
+                      f"drawn up ({_fmt(p.drawn_up)})", rule=rid)
+    latest = calendar_today()
+    for i, a in enumerate(case.interpretation):
+        if a.date > latest:
+            yield Finding(_ERROR, f"interpretation.{i}.date", f"the appointment ({_fmt(a.date)}) is later than the "
+                          f"document's date ({_fmt(latest)}): record appointments that have taken place", rule=rid)
     if not isinstance(case, FamilyPlanCase) and case.assessment.date > p.drawn_up:
         yield Finding(_ERROR, "assessment.date", f"the assessment ({_fmt(case.assessment.date)}) is after "
                       f"the plan was drawn up ({_fmt(p.drawn_up)})", rule=rid)
@@ -416,9 +452,19 @@ def age_on(born: dt.date, day: dt.date) -> int:
     return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
-@_rule("MINOR-AGE", kinds=("minor-plan", "family-plan"))
-def _minor_age(case: MinorPlanCase | FamilyPlanCase, params: Params) -> Iterator[Finding]:
-    """A minor's plan, and a family member in the child role, is for a person under 18 on `drawn_up`."""
+@_rule("MINOR-AGE", kinds=PLAN_KINDS)
+def _minor_age(case: Case, params: Params) -> Iterator[Finding]:
+    """A minor's plan, and a family member in the child role, is for a person under 18 on `drawn_up`; and the
+    other way: an individual integration plan is not for a person under 18 (its sanctions text is an adult's)."""
+    if isinstance(case, IntegrationPlanCase):
+        born = birth_date(case.person)
+        age = age_on(born, case.plan.drawn_up) if born else None
+        if age is not None and age < 18:
+            where = "person.date_of_birth" if case.person.date_of_birth else "person.personal_id"
+            yield Finding(_ERROR, where, f"the person is {age} on {_fmt(case.plan.drawn_up)}: a person under 18 gets "
+                          "a minor's plan (use kind: minor-plan); an integration plan's text on reduced benefits is "
+                          "for adults", rule="MINOR-AGE")
+        return
     if isinstance(case, FamilyPlanCase):
         children = [(f"family.members.{i}.person", m.person) for i, m in enumerate(case.family.members)
                     if m.role == "child"]
@@ -665,6 +711,15 @@ def today() -> dt.date:
     from kotodoc._docx import fixed_time  # _docx renders templates, whose context reads these rules
 
     return fixed_time().date()
+
+
+def calendar_today() -> dt.date:
+    """PLAN-DATES: the real date, which no recorded appointment can be later than.
+
+    Not `today()`: `SOURCE_DATE_EPOCH` pins the files' time stamps and the default notice date (a
+    reproducible build may pin a past day), not the calendar against which impossible dates are checked.
+    """
+    return dt.date.today()
 
 
 def notice_date(a: Appointment) -> dt.date:
