@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from ruamel.yaml import YAML
+from typer.testing import CliRunner
 
 import kotodoc
+from kotodoc._cli import app
 from kotodoc.errors import CaseError, Finding
 from kotodoc.load import load_case
 from kotodoc.model import MinorPlanCase, build_case
@@ -123,3 +127,112 @@ def test_minor_documents(tmp_path: Path) -> None:
                 assert all(w in ptext for w in norm(value).split()), (lang, value)
             for word in ("Työnhakuvelvollisuus", "Skyldighet att söka arbete", "Jobseeking obligation"):
                 assert word not in text
+
+
+# ---------------------------------------------------------------------------------------------
+# Issue 14: no adult plan for a child; a minor's plan is the municipality's
+
+
+ESPOO = ROOT / "samples" / "espoo-municipality-fi.yaml"
+runner = CliRunner()
+
+
+def edited(path: Path, change: Callable[[Any], None]) -> str:
+    yaml = YAML(typ="rt")
+    yaml.width = 4096
+    data = yaml.load(path.read_text(encoding="utf-8"))
+    change(data)
+    buffer = io.StringIO()
+    yaml.dump(data, buffer)
+    return buffer.getvalue()
+
+
+def aged(years: int) -> Callable[[Any], None]:
+    """The person `years` old (to the day) on the day the plan is drawn up."""
+    def change(data: Any) -> None:
+        drawn_up = data["plan"]["drawn_up"]
+        data["person"].pop("personal_id", None)
+        data["person"]["date_of_birth"] = drawn_up.replace(year=drawn_up.year - years)
+    return change
+
+
+def render_docx(tmp_path: Path, text: str, *args: str) -> tuple[Any, list[Path]]:
+    case = tmp_path / "case.yaml"
+    case.write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["render", str(case), "-o", str(out), "--format", "docx", *args])
+    return result, sorted(out.glob("*.docx")) if out.exists() else []
+
+
+@pytest.mark.parametrize(("years", "refused"), [(13, True), (17, True), (18, False)])
+def test_integration_plan_for_a_child_is_refused(tmp_path: Path, years: int, refused: bool) -> None:
+    """This test ensures that MINOR-AGE refuses an individual integration plan for a person under 18 on drawn_up,
+    pointing to minor-plan, so that its text on cutting benefits is never printed for a child; an adult's
+    plan is rendered with that text."""
+    text = edited(ESPOO, aged(years))
+    result, written = render_docx(tmp_path, text)
+    if not refused:
+        assert result.exit_code == 0, result.stderr
+        plan = next(p for p in written if ".integration-plan." in p.name)
+        assert "toimeentulotukea" in docx_text(plan)
+        return
+    assert result.exit_code == 1 and written == []
+    assert "person.date_of_birth: MINOR-AGE:" in result.stderr and "kind: minor-plan" in result.stderr
+    assert f"the person is {years} on" in result.stderr
+
+
+@pytest.mark.parametrize(("kind", "refused"), [("employment-authority", True), ("municipality", False)])
+def test_minor_plan_is_the_municipalitys(kind: str, refused: bool) -> None:
+    """This test ensures that PLAN-AUTHORITY refuses a minor's plan drawn up by the employment authority."""
+    def change(data: Any) -> None:
+        data["authority"]["kind"] = kind
+
+    hits = by_rule(findings(edited(GUARDIANS, change)), "PLAN-AUTHORITY")
+    if not refused:
+        assert hits == []
+        return
+    [hit] = hits
+    assert (hit.path, hit.severity.value) == ("authority.kind", "error") and "municipality" in hit.message
+
+
+@pytest.mark.parametrize(("county", "warned"), [(True, False), (False, True)])
+def test_unaccompanied_minor_without_child_welfare_warns(county: bool, warned: bool) -> None:
+    """This test ensures that PLAN-AUTHORITY warns when an unaccompanied minor's plan has no wellbeing services
+    county (its child welfare) among the participants, and is silent when it has."""
+    def change(data: Any) -> None:
+        if not county:
+            data["participants"] = [p for p in data["participants"] if p["kind"] != "wellbeing-services-county"]
+
+    hits = by_rule(findings(edited(UNACCOMPANIED, change)), "PLAN-AUTHORITY")
+    if not warned:
+        assert hits == []
+        return
+    [hit] = hits
+    assert (hit.path, hit.severity.value) == ("participants", "warning") and "child welfare" in hit.message
+
+
+UNSOURCED = {"fi": ["eikä lapselle aiheudu seuraamuksia", "Lapsille tällaisia seuraamuksia"],
+             "sv": ["barnet drabbas inte av några", "Barnen drabbas inte av sådana följder"],
+             "en": ["the child faces no penalties", "no such consequences for the children"]}
+KEPT = {"fi": "Lapsen mielipide on selvitetty", "sv": "Barnets åsikt har utretts", "en": "The child's views have been"}
+
+
+@pytest.mark.parametrize("sample", [GUARDIANS, ROOT / "samples" / "family-five-fi.yaml"], ids=lambda p: p.stem)
+@pytest.mark.parametrize("basis", ["681/2023", "1386/2010"])
+def test_no_blanket_statement_about_consequences_for_a_child(tmp_path: Path, sample: Path, basis: str) -> None:
+    """This test ensures that neither the minor's nor the family plan, under either Act and in fi, sv or en,
+    states without a source that a child faces no consequences; the rest of the rights text is there."""
+    def change(data: Any) -> None:
+        data["legal_basis"] = basis
+
+    result, written = render_docx(tmp_path, edited(sample, change), "--lang", "fi,sv,en")
+    assert result.exit_code == 0, result.stderr
+    plans = [p for p in written if ".no-show-notice." not in p.name]
+    assert len(plans) == 3
+    for plan in plans:
+        lang = plan.name.split(".")[-2]
+        text = docx_text(plan)
+        for phrase in UNSOURCED[lang]:
+            assert norm(phrase) not in text, (plan.name, phrase)
+        if "minor" in plan.name:
+            assert KEPT[lang] in text

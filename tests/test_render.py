@@ -179,3 +179,65 @@ def test_stress_layout_keeps_long_names(rendered: dict[str, kotodoc.CaseReport])
     assert all(word in ptext for word in norm(long_goal).split())
     assert all(word in ptext for word in case.person.given_names.split())
     assert read_facts(pdf).pages >= 3
+
+
+# ---------------------------------------------------------------------------------------------
+# Issue 14: an old-Act plan names the TE Office and its review practice; the participants' kind column
+
+
+def render_docx(tmp_path: Path, sample: Path, change: dict[str, object], langs: str) -> dict[str, str]:
+    """A sample with top-level or `authority` keys changed, rendered to DOCX in `langs`: text by language."""
+    from ruamel.yaml import YAML
+    from typer.testing import CliRunner
+
+    from kotodoc._cli import app
+
+    yaml = YAML(typ="rt")
+    data = yaml.load(sample.read_text(encoding="utf-8"))
+    for key, value in change.items():
+        if key.startswith("authority."):
+            data["authority"][key.split(".", 1)[1]] = value
+        else:
+            data[key] = value
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    case = tmp_path / sample.name
+    with case.open("w", encoding="utf-8") as stream:
+        yaml.dump(data, stream)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["render", str(case), "-o", str(out), "--format", "docx", "--lang", langs])
+    assert result.exit_code == 0, result.stderr
+    return {p.name.split(".")[-2]: docx_text(p) for p in out.glob("*.docx") if ".no-show-notice." not in p.name}
+
+
+SAMPLE_DIR = Path(__file__).resolve().parent.parent / "samples"
+TE_OFFICE = {"fi": "(TE-toimisto)", "sv": "(arbets- och näringsbyrå)", "en": "(TE Office)"}
+EMPLOYMENT_AUTHORITY = {"fi": "(työvoimaviranomainen)", "sv": "(arbetskraftsmyndighet)",
+                        "en": "(employment authority)"}
+TE_REVIEW = {"fi": "työnhakijan haastattelujen yhteydessä tai pyynnöstäsi",
+             "sv": "i samband med intervjuerna med arbetssökande eller på din begäran",
+             "en": "at your jobseeker interviews or at your request"}
+OLD_REVIEW = {"fi": "kunta tai TE-toimisto tarkistaa", "sv": "Den kommun eller arbets- och näringsbyrå",
+              "en": "The municipality or TE Office that drew up the plan reviews it"}
+
+
+def test_old_act_plan_names_the_te_office(tmp_path: Path) -> None:
+    """This test ensures that a 2024 plan (1386/2010) of the employment services names the TE Office, not the
+    municipal employment authority of 2025, says that the TE Office reviewed the plan at the jobseeker interviews
+    or on request (no yearly minimum), and that a 2025 plan keeps the employment authority."""
+    old = render_docx(tmp_path / "old", SAMPLE_DIR / "tampere-2024-fi.yaml",
+                      {"authority.kind": "employment-authority"}, "fi,sv,en")
+    new = render_docx(tmp_path / "new", SAMPLE_DIR / "vaasa-employment-sv.yaml", {}, "fi,sv,en")
+    for lang in ("fi", "sv", "en"):
+        assert TE_OFFICE[lang] in old[lang] and EMPLOYMENT_AUTHORITY[lang] not in old[lang], lang
+        assert norm(TE_REVIEW[lang]) in old[lang] and norm(OLD_REVIEW[lang]) not in old[lang], lang
+        assert EMPLOYMENT_AUTHORITY[lang] in new[lang] and TE_OFFICE[lang] not in new[lang], lang
+
+
+def test_participants_kind_column_is_headed_by_what_it_is(tmp_path: Path) -> None:
+    """This test ensures that the participants table heads its column of authority kinds with the kind of
+    authority, not "participating parties"."""
+    text = render_docx(tmp_path, SAMPLE_DIR / "vantaa-multisectoral-en.yaml", {}, "fi,sv,en")
+    heads = {"fi": "Viranomaisen tyyppi", "sv": "Typ av myndighet", "en": "Kind of authority"}
+    old = {"fi": "Osallistuvat tahot", "sv": "Deltagande aktörer", "en": "Participating parties"}
+    for lang in ("fi", "sv", "en"):
+        assert heads[lang] in text[lang] and old[lang] not in text[lang], lang

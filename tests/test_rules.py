@@ -182,9 +182,44 @@ def with_total_max_years(years: int | None, act: str = NEW_ACT) -> dict[str, Any
 # The sample and the helpers
 
 
-@pytest.mark.parametrize("basis", [NEW_ACT, OLD_ACT])
-def test_sample_passes_every_rule(basis: str) -> None:
-    assert check(edit({"legal_basis": basis})) == []
+def test_sample_passes_every_rule() -> None:
+    assert check(edit({"legal_basis": NEW_ACT})) == []
+
+
+@pytest.mark.parametrize(
+    ("drawn_up", "basis", "warned"),
+    [
+        pytest.param("2025-03-20", OLD_ACT, True, id="2025-plan-says-old-act"),
+        pytest.param("2024-12-31", NEW_ACT, True, id="2024-plan-says-new-act"),
+        pytest.param("2025-03-20", NEW_ACT, False, id="2025-plan-says-new-act"),
+        pytest.param("2025-01-01", NEW_ACT, False, id="cut-over-day-new-act"),
+        pytest.param("2024-12-31", OLD_ACT, False, id="2024-plan-says-old-act"),
+    ],
+)
+def test_plan_basis_contradicting_drawn_up_warns(drawn_up: str, basis: str, warned: bool) -> None:
+    """This test ensures that PLAN-BASIS warns (not refuses: the transitional provisions) when an explicit
+    legal_basis contradicts the Act in force on drawn_up, at the legal_basis line, and is silent when they agree."""
+    changes: dict[str, Any] = {"legal_basis": basis, "plan.drawn_up": d(drawn_up), "assessment.date": d(drawn_up),
+                               "plan.valid_from": d(drawn_up), "signatures.date": d(drawn_up)}
+    text = edit(changes)
+    found = of(check(text), "PLAN-BASIS")
+    if not warned:
+        assert found == []
+        return
+    f = the(found, "PLAN-BASIS", "legal_basis")
+    assert f.severity is WARNING and f"legal_basis says {basis}" in f.message
+    assert_at(text, f, "legal_basis:")
+
+
+def test_plan_basis_cut_over_is_rule_data() -> None:
+    """This test ensures that the cut-over date between the Acts is read from the rule data's in_force_from,
+    not written in code: moving it in a copy of the data moves the Act a date falls under."""
+    from kotodoc._data import act_for
+
+    data = copy.deepcopy(rule_data())
+    assert act_for(d("2025-02-01"), data) == NEW_ACT and act_for(d("2024-12-31"), data) == OLD_ACT
+    data["acts"][NEW_ACT]["in_force_from"] = d("2025-03-01")
+    assert act_for(d("2025-02-01"), data) == OLD_ACT and act_for(d("2025-03-01"), data) == NEW_ACT
 
 
 def test_edit_without_changes_keeps_the_sample_valid() -> None:
@@ -570,7 +605,7 @@ def test_review_date_outside_the_plan_period_warns() -> None:
     assert_at(text, f, "reviews: [")
 
 
-@pytest.mark.parametrize("authority", ["municipality", "employment-authority"])
+@pytest.mark.parametrize("authority", ["municipality"])
 def test_review_old_act_yearly_warns(authority: str) -> None:
     text = edit(
         {
@@ -585,6 +620,19 @@ def test_review_old_act_yearly_warns(authority: str) -> None:
     f = the(check(text), "PLAN-REVIEW", "plan.monitoring.reviews")
     assert f.severity is WARNING
     assert "12 months" in f.message
+
+
+def test_review_old_act_te_office_has_no_yearly_minimum() -> None:
+    """This test ensures that under 1386/2010 a plan of the TE Office (employment-authority) gets no PLAN-REVIEW
+    warning for going a year without a review: the TE Office reviewed it at the jobseeker interviews or on
+    request, with no yearly minimum; the municipality's plan still must be reviewed yearly."""
+    changes: dict[str, Any] = {"legal_basis": OLD_ACT, "plan.first_plan": False,
+                               "plan.first_plan_from": d("2025-03-20"), "plan.valid_until": d("2026-09-19"),
+                               "plan.monitoring.reviews": [d("2025-09-15")]}
+    assert of(check(edit({**changes, "authority.kind": "employment-authority"})), "PLAN-REVIEW") == []
+    assert of(check(edit({**changes, "authority.kind": "municipality"})), "PLAN-REVIEW") != []
+    source = rule_data()["acts"][OLD_ACT]["params"]["review_max_months"]["source"]
+    assert "§ 18" in source and "§ 13" not in source
 
 
 @pytest.mark.parametrize("authority", ["municipality", "employment-authority"])
@@ -665,6 +713,11 @@ def test_authority_fails(kind: str) -> None:
         ),
         pytest.param({"plan.services.1.start": DELETE, "plan.services.1.end": DELETE}, id="service-without-dates"),
         pytest.param({"person.date_of_birth": DELETE}, id="birth-from-personal-id"),
+        # Issue 14: the first permit on the day of the assessment, a signature on the day the plan was
+        # drawn up, an appointment today.
+        pytest.param({"person.residence.first_permit_date": d("2025-03-10")}, id="permit-on-assessment-day"),
+        pytest.param({"signatures.date": d("2025-03-20")}, id="signed-on-drawn-up"),
+        pytest.param({"interpretation.0.date": dt.date.today()}, id="appointment-today"),
     ],
 )
 def test_dates_pass(changes: dict[str, Any]) -> None:
@@ -697,6 +750,15 @@ def test_dates_pass(changes: dict[str, Any]) -> None:
                      id="date-before-birth-from-personal-id"),
         pytest.param({"interpretation.0.date": d("1991-01-01")}, "interpretation.0.date", "date: 1991-01-01",
                      id="interpretation-before-birth"),
+        # Issue 14
+        pytest.param({"person.residence.first_permit_date": d("2025-03-11")}, "person.residence.first_permit_date",
+                     "first_permit_date: 2025-03-11", id="first-permit-after-assessment"),
+        pytest.param({"signatures.date": d("2025-03-19")}, "signatures.date", "date: 2025-03-19",
+                     id="signed-before-drawn-up"),
+        pytest.param({"interpretation.0.date": d("9999-12-31")}, "interpretation.0.date", "date: 9999-12-31",
+                     id="appointment-9999-12-31"),
+        pytest.param({"interpretation.0.date": dt.date.today() + dt.timedelta(days=1)}, "interpretation.0.date",
+                     "date: ", id="appointment-tomorrow"),
     ],
 )  # fmt: skip
 def test_dates_fail(changes: dict[str, Any], path: str, token: str) -> None:
