@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 from pypdf import PdfReader
@@ -33,7 +33,7 @@ from kotodoc.claim import vat_of, vat_rate
 from kotodoc.context import Formatter
 from kotodoc.errors import CaseError, Finding, Severity
 from kotodoc.load import load_case
-from kotodoc.model import InterpretationClaimCase, build_case
+from kotodoc.model import InterpretationClaimCase, Purpose, build_case
 from kotodoc.rules import check_case, persons
 from tests.conftest import ROOT, SAMPLES, docx_text, norm, pdf_text, read_case
 
@@ -152,7 +152,8 @@ def test_totals_match_an_independent_sum(built: kotodoc.ClaimReport, built_case:
     """This test ensures that the claim's totals are the exact Decimal sums of the claimed costs and VAT."""
     cost, vat = expected_sums()
     assert built.totals is not None
-    assert (built.totals.cost, built.totals.vat, built.totals.total) == (cost, vat, cost + vat)
+    # CLAIM-VAT: the amount claimed is the cost without VAT; the VAT is summed apart.
+    assert (built.totals.cost, built.totals.vat, built.totals.total) == (cost, vat, cost)
     assert sum((r.cost for r in built_case.rows), Decimal(0)) == cost
     assert all(isinstance(r.cost, Decimal) and r.cost == r.cost.quantize(CENT) for r in built_case.rows)
 
@@ -288,6 +289,7 @@ ROUTING = [
     ("purpose-other", appointment("purpose", "other"), SUBMITTED, "CLAIM-PURPOSE", "interpretation.0.purpose",
      "purpose: other"),
     ("purpose-orientation", appointment("purpose", "orientation"), SUBMITTED, None, "", ""),
+    ("purpose-guidance", appointment("purpose", "guidance"), SUBMITTED, None, "", ""),
     ("two-years-and-a-day", appointment("purpose", "assessment"), "2027-03-11", "CLAIM-AGE", "interpretation.0.date",
      "- date: 2025-03-10"),
     ("two-years-exactly", appointment("purpose", "assessment"), "2027-03-10", None, "", ""),
@@ -362,7 +364,15 @@ CLAIM_FILE_RULES = [
     ("citizen-on-the-day", row("citizenship_date", D("2025-04-15")), "CLAIM-CITIZEN", "rows.0.date",
      Severity.ERROR),
     ("citizen-after-the-row", row("citizenship_date", D("2025-04-16")), "CLAIM-CITIZEN", "", None),
-    ("purpose-guidance", row("purpose", "guidance"), "CLAIM-PURPOSE", "rows.0.purpose", Severity.ERROR),
+    # Issue 14: guidance and advice is an early-stage integration service, reimbursable; only `other` is not.
+    ("purpose-other", row("purpose", "other"), "CLAIM-PURPOSE", "rows.0.purpose", Severity.ERROR),
+    ("purpose-guidance", row("purpose", "guidance"), "CLAIM-PURPOSE", "", None),
+    # Issue 14: no row dated after the claim was submitted (a period that has not ended).
+    ("row-after-submitted", lambda d: (d["period"].__setitem__("end", D("2027-06-30")),
+                                       d["rows"][0].__setitem__("date", D("2027-01-16"))),
+     "CLAIM-PERIOD", "rows.0.date", Severity.ERROR),
+    ("row-on-submitted", lambda d: (d["period"].__setitem__("end", D("2027-06-30")),
+                                    d["rows"][0].__setitem__("date", D("2027-01-15"))), "CLAIM-PERIOD", "", None),
     ("purpose-social-and-health", row("purpose", "social-and-health"), "CLAIM-PURPOSE", "", None),
     # Submitted 2027-01-15: the claim reaches back to 2025-01-15.
     ("two-years-and-a-day", row("date", D("2025-01-14")), "CLAIM-AGE", "rows.0.date", Severity.ERROR),
@@ -502,7 +512,7 @@ def test_cli_claim_end_to_end(tmp_path: Path) -> None:
     stderr = norm(result.stderr)
     assert f"read {len(raw)} appointment(s) from {len(SAMPLES)} case file(s)" in stderr
     cost, vat = expected_sums()
-    assert f"claimed {len(EXPECTED_CLAIMED)} row(s): cost {cost} + VAT {vat} = {cost + vat} euros" in stderr
+    assert f"claimed {len(EXPECTED_CLAIMED)} row(s): {cost} euros (cost {cost}; VAT {vat}, not claimed)" in stderr
     assert ("not claimed 9 row(s): no-show 4 (CLAIM-NOSHOW), not-eligible 1 (CLAIM-ELIGIBLE), citizen 1 "
             "(CLAIM-CITIZEN), purpose 1 (CLAIM-PURPOSE), too-old 1 (CLAIM-AGE), cost-missing 1 (CLAIM-COST)") in stderr
     assert "vaasa-employment-sv.yaml:" in stderr and "CLAIM-ELIGIBLE: not claimed (2025-02-04)" in stderr
@@ -519,7 +529,7 @@ def test_cli_claim_end_to_end(tmp_path: Path) -> None:
     assert forced.exit_code == 0, forced.stderr
     report = json.loads(forced.stdout)
     assert (report["claimed"], report["excluded"]["no-show"], report["totals"]["total"]) == (
-        len(EXPECTED_CLAIMED), 4, str(cost + vat))
+        len(EXPECTED_CLAIMED), 4, str(cost))
     assert len(report["exclusions"]) == 9 and all(x["line"] for x in report["exclusions"])
 
 
@@ -533,6 +543,7 @@ def test_cli_claim_end_to_end(tmp_path: Path) -> None:
         pytest.param(["--case-id", "ESP/KEHA"], 2, "may hold only", id="case-id-with-slash"),
         pytest.param(["--lang", "de"], 2, "unknown language", id="unknown-language"),
         pytest.param(["--lang", "fi,sv,en"], 2, "one language, or two", id="three-languages"),
+        pytest.param(["--submitted", "2025-06-29"], 2, "CLAIM-PERIOD", id="submitted-before-the-period-ends"),
     ],
 )
 def test_cli_claim_usage_errors(tmp_path: Path, args: list[str], code: int, says: str) -> None:
@@ -616,12 +627,17 @@ def test_claim_documents_read_back(claim_documents: dict[str, Any]) -> None:
         dtext, ptext = docx_text(docx), pdf_text(pdf)
         for text in (dtext, ptext):
             assert TITLES[lang] in text
-            for value in (f.money(cost), f.money(vat), f.money(cost + vat), "0101263-6", "FI21 1234 5600 0007 85",
+            for value in (f.money(cost), f.money(vat), "0101263-6", "FI21 1234 5600 0007 85",
                           f.period(START, END)):
                 assert norm(value) in text, (lang, value)
+            # CLAIM-VAT: the amount claimed is the cost without VAT; cost and VAT together appear nowhere.
+            assert norm(f.money(cost + vat)) not in text, lang
             for r in case.rows:
                 assert f"{r.case_id} {r.person.initials} {norm(f.date(r.person.date_of_birth))}" in text
                 assert norm(f.date(r.date)) in text and norm(f.money(r.cost)) in text
+            # Each row, claimed or not, carries its invoice number.
+            for x in (*case.rows, *case.excluded):
+                assert x.invoice is None or x.invoice in text, (lang, x.invoice)
             for rule in EXPECTED_EXCLUDED.values():
                 assert rule in text
             assert [s for s in secrets if s in text] == [], (lang, pdf.name)
@@ -684,3 +700,60 @@ def test_thousand_rows_lay_out(claim_documents: dict[str, Any]) -> None:
     assert f"Yhteensä {norm(f.money(cost + vat))}" in text
     assert norm(f.money(cost)) in text and norm(f.money(vat)) in text
     assert len(re.findall(r"BIG-2025-\d{4} A\.B\.", text)) == 1000 + 250
+
+
+# ---------------------------------------------------------------------------------------------
+# Issue 14: the claim tables keep every purpose's words whole and say the VAT is not claimed
+
+VAT_TEXT = {"fi": "eikä se sisälly haettavaan korvaukseen", "sv": "ingår inte i den ersättning som söks",
+            "en": "is not part of the amount claimed"}
+
+
+@pytest.fixture(scope="session")
+def every_purpose_claim(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The sample claim with every purpose in its rows and annex, rendered to PDF in fi, sv and en."""
+    work = tmp_path_factory.mktemp("every-purpose")
+    purposes = list(get_args(Purpose))
+
+    def change(data: Any) -> None:
+        reimbursable = [p for p in purposes if p != "other"]
+        for i, r in enumerate(data["rows"]):
+            r["purpose"] = reimbursable[i % len(reimbursable)]
+        for i, x in enumerate(data["excluded"]):
+            x["purpose"] = purposes[i % len(purposes)]
+
+    case = work / "claim.yaml"
+    case.write_text(edit_claim(change), encoding="utf-8")
+    result = runner.invoke(app, ["render", str(case), "-o", str(work / "out"), "--format", "pdf", "--lang", "fi,sv,en"])
+    assert result.exit_code == 0, result.stderr
+    return {p.name.split(".")[-2]: p for p in (work / "out").glob("*.pdf")}
+
+
+def broken_words(text: str, words: set[str]) -> list[str]:
+    """The words that the text shows split in two at a line end (`Kotoutumissuunnitelma|n`): pypdf reads a
+    line break as a space. (A break after a hyphen, as in a case id, is a break between words.)"""
+    return [f"{w[:k]}|{w[k:]}" for w in words for k in range(1, len(w))
+            if re.search(rf"(?<!\S){re.escape(w[:k])} {re.escape(w[k:])}(?!\S)", text)]
+
+
+@pytest.mark.soffice
+@pytest.mark.parametrize("lang", ["fi", "sv", "en"])
+def test_claim_tables_keep_words_whole(every_purpose_claim: dict[str, Path], lang: str) -> None:
+    """This test ensures that no purpose, reason, case id, invoice or rule id breaks mid-word in the claim's
+    tables (the columns are wide enough for the longest word in fi, sv and en), that each row carries its invoice,
+    and that the claim says the VAT is not part of the amount claimed."""
+    text = pdf_text(every_purpose_claim[lang])
+    f = Formatter(lang)
+    words: set[str] = set()
+    for enum in ("purpose", "exclusion_reason"):
+        for value in f.enums[enum].values():
+            words |= {w.strip("()") for w in ((value[:1].upper() + value[1:]).split() + value.split())
+                      if len(w.strip("()")) > 3}
+    case = read_case(SAMPLE_CLAIM)
+    assert isinstance(case, InterpretationClaimCase)
+    words |= {x.case_id for x in (*case.rows, *case.excluded)} | {x.rule for x in case.excluded}
+    words |= {x.invoice for x in (*case.rows, *case.excluded) if x.invoice}
+    for label in f.enums["purpose"].values():
+        assert norm(label[:1].upper() + label[1:]) in text, (lang, label)
+    assert broken_words(text, words) == []
+    assert norm(VAT_TEXT[lang]) in text

@@ -749,11 +749,22 @@ def interpreter_line(doc: DocumentObject, tx: dict[str, Any]) -> None:
 CLAIM_FOOTER = "{{ claimant.name }} · {{ period }}"
 
 
-def compact_table(table: Table, size: float = 8, right: tuple[int, ...] = ()) -> Table:
+def compact_table(table: Table, size: float = 8, right: tuple[int, ...] = (), margin: float | None = None) -> Table:
     """Smaller text in every cell (a long table of many columns); numbers right-aligned in `right` columns.
 
     Each cell holds one run (a label, or one Jinja tag), so resizing runs keeps every tag whole.
+    `margin` (cm) narrows the cells' left and right padding, for tables of many columns.
     """
+    if margin is not None:
+        # Narrower padding leaves room for the longest word of a column: a word that does not fit its
+        # cell is broken mid-word by LibreOffice ("Kotoutumissuunnitelma n").
+        cell_margins = OxmlElement("w:tblCellMar")
+        for side in ("left", "right"):
+            el = OxmlElement(f"w:{side}")
+            el.set(qn("w:w"), str(int(Cm(margin).twips)))
+            el.set(qn("w:type"), "dxa")
+            cell_margins.append(el)
+        table._tbl.tblPr.append(cell_margins)
     for row in table.rows:
         for i, cell in enumerate(row.cells):
             for p in cell.paragraphs:
@@ -796,26 +807,33 @@ def build_interpretation_claim(lang: str) -> DocumentObject:
 
     heading(doc, tx["h_rows"])
     tag(doc, "{%p if rows %}")
-    # The long table: its header row repeats on every page it runs onto (list_table marks it).
+    # The long table: its header row repeats on every page it runs onto (list_table marks it). Each row
+    # carries its invoice, so that the KEHA Centre and the auditor can trace it. The widths leave the
+    # longest word of every purpose in fi, sv and en whole (tests/test_claim.py renders them all).
     compact_table(list_table(
         doc,
         [tx["col_case"], tx["col_initials"], tx["col_born"], tx["col_date"], tx["col_purpose"], tx["col_language"],
-         tx["col_minutes"], tx["col_cost"], tx["col_vat"]],
+         tx["col_minutes"], tx["col_cost"], tx["col_vat"], tx["col_invoice"]],
         "r in rows",
         ["{{ r.case_id }}", "{{ r.initials }}", "{{ r.date_of_birth }}", "{{ r.date }}", "{{ r.purpose }}",
-         "{{ r.language }}", "{{ r.minutes }}", "{{ r.cost }}", "{{ r.vat }}"],
-        [2.5, 1.6, 1.7, 1.7, 3.2, 1.7, 0.9, 1.9, 1.4],
-    ), right=(6, 7, 8))
+         "{{ r.language }}", "{{ r.minutes }}", "{{ r.cost }}", "{{ r.vat }}", "{{ r.invoice }}"],
+        [2.2, 1.2, 1.55, 1.55, 3.2, 1.35, 0.8, 1.6, 1.35, 1.8],
+    ), size=7.5, right=(6, 7, 8), margin=0.08)
     tag(doc, "{%p else %}")
     plain(doc, tx["none"])
     tag(doc, "{%p endif %}")
+    # CLAIM-VAT: the rule data decides whether the amount claimed includes VAT; the text says which.
+    tag(doc, "{%p if vat_claimed %}")
+    plain(doc, tx["vat_text_included"]).runs[0].italic = True
+    tag(doc, "{%p else %}")
     plain(doc, tx["vat_text"]).runs[0].italic = True
+    tag(doc, "{%p endif %}")
 
     heading(doc, tx["h_per_person"])
     compact_table(list_table(
         doc,
         [tx["col_case"], tx["col_initials"], tx["col_born"], tx["col_rows"], tx["col_minutes"], tx["col_cost"],
-         tx["col_vat"], tx["col_total"]],
+         tx["col_vat"], tx["col_claimed"]],
         "s in per_person",
         ["{{ s.case_id }}", "{{ s.initials }}", "{{ s.date_of_birth }}", "{{ s.rows }}", "{{ s.minutes }}",
          "{{ s.cost }}", "{{ s.vat }}", "{{ s.total }}"],
@@ -824,7 +842,7 @@ def build_interpretation_claim(lang: str) -> DocumentObject:
     heading(doc, tx["h_per_purpose"])
     compact_table(list_table(
         doc,
-        [tx["col_purpose"], tx["col_rows"], tx["col_minutes"], tx["col_cost"], tx["col_vat"], tx["col_total"]],
+        [tx["col_purpose"], tx["col_rows"], tx["col_minutes"], tx["col_cost"], tx["col_vat"], tx["col_claimed"]],
         "s in per_purpose",
         ["{{ s.purpose }}", "{{ s.rows }}", "{{ s.minutes }}", "{{ s.cost }}", "{{ s.vat }}", "{{ s.total }}"],
         [6.0, 1.2, 1.4, 2.8, 2.4, 2.8],
@@ -852,12 +870,12 @@ def build_interpretation_claim(lang: str) -> DocumentObject:
     compact_table(list_table(
         doc,
         [tx["col_case"], tx["col_initials"], tx["col_born"], tx["col_date"], tx["col_purpose"], tx["col_cost"],
-         tx["col_reason"], tx["col_rule"]],
+         tx["col_invoice"], tx["col_reason"], tx["col_rule"]],
         "x in excluded",
         ["{{ x.case_id }}", "{{ x.initials }}", "{{ x.date_of_birth }}", "{{ x.date }}", "{{ x.purpose }}",
-         "{{ x.cost }}", "{{ x.reason }}", "{{ x.rule }}"],
-        [2.5, 1.6, 1.7, 1.7, 2.3, 1.6, 2.5, 2.7],
-    ), right=(5,))
+         "{{ x.cost }}", "{{ x.invoice }}", "{{ x.reason }}", "{{ x.rule }}"],
+        [2.1, 1.15, 1.55, 1.55, 3.0, 1.45, 1.65, 2.1, 2.05],
+    ), size=7.5, right=(5,), margin=0.08)
     heading(doc, tx["h_per_reason"], 2)
     compact_table(list_table(
         doc,

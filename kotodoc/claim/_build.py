@@ -128,15 +128,18 @@ class Sum:
     minutes: int = 0
     cost: Decimal = Decimal("0.00")
     vat: Decimal = Decimal("0.00")
+    vat_claimed: bool = False  # CLAIM-VAT: the rule data's `claim_vat.claim_without_vat` is false
 
     @property
     def total(self) -> Decimal:
-        """Cost and VAT together."""
-        return self.cost + self.vat
+        """The amount claimed (CLAIM-VAT): the cost without VAT, which the municipality recovers through
+        the municipal VAT refund; with VAT only when the rule data says the claim includes it."""
+        return self.cost + self.vat if self.vat_claimed else self.cost
 
     def add(self, minutes: int | None, cost: Decimal | None, vat: Decimal | None) -> Sum:
         """This sum with one more row."""
-        return Sum(self.rows + 1, self.minutes + (minutes or 0), self.cost + (cost or 0), self.vat + (vat or 0))
+        return Sum(self.rows + 1, self.minutes + (minutes or 0), self.cost + (cost or 0), self.vat + (vat or 0),
+                   self.vat_claimed)
 
 
 PersonKey = tuple[str, str, dt.date]  # case id, initials, date of birth
@@ -153,21 +156,27 @@ class ClaimTotals:
     per_reason: list[tuple[str, Sum]]
 
 
-def claim_totals(case: InterpretationClaimCase) -> ClaimTotals:
-    """Add up a claim's rows exactly (Decimal, no rounding): per person, per purpose and in all."""
-    grand = Sum()
+def claim_totals(case: InterpretationClaimCase, rule_data: dict[str, Any] | None = None) -> ClaimTotals:
+    """Add up a claim's rows exactly (Decimal, no rounding): per person, per purpose and in all.
+
+    Each sum's `total` is the amount claimed: without VAT unless the rule data's CLAIM-VAT setting
+    (`claim_vat.claim_without_vat`) is false; the VAT is summed apart either way.
+    """
+    setting = act_params(case.basis, rule_data).get("claim_vat") or {}
+    empty = Sum(vat_claimed=not setting.get("claim_without_vat", True))
+    grand = empty
     people: dict[PersonKey, Sum] = {}
     purposes: dict[str, Sum] = {}
     for r in case.rows:
         key = (r.case_id, r.person.initials, r.person.date_of_birth)
         grand = grand.add(r.minutes, r.cost, r.vat)
-        people[key] = people.get(key, Sum()).add(r.minutes, r.cost, r.vat)
-        purposes[r.purpose] = purposes.get(r.purpose, Sum()).add(r.minutes, r.cost, r.vat)
-    excluded = Sum()
+        people[key] = people.get(key, empty).add(r.minutes, r.cost, r.vat)
+        purposes[r.purpose] = purposes.get(r.purpose, empty).add(r.minutes, r.cost, r.vat)
+    excluded = empty
     reasons: dict[str, Sum] = {}
     for x in case.excluded:
         excluded = excluded.add(x.minutes, x.cost, x.vat)
-        reasons[x.reason] = reasons.get(x.reason, Sum()).add(x.minutes, x.cost, x.vat)
+        reasons[x.reason] = reasons.get(x.reason, empty).add(x.minutes, x.cost, x.vat)
     order = list(get_args(Purpose))
     return ClaimTotals(
         grand=grand,
@@ -269,8 +278,9 @@ class ClaimReport:
         read = f"read {self.read} appointment(s) from {self.files} case file(s)"
         lines = [f"{read}: {self.in_period} in the period, {self.outside_period} outside it"]
         if self.totals is not None:
-            lines.append(f"claimed {self.claimed} row(s): cost {cents(self.totals.cost)} + VAT {cents(self.totals.vat)}"
-                         f" = {cents(self.totals.total)} euros")
+            vat = "included" if self.totals.vat_claimed else "not claimed"
+            lines.append(f"claimed {self.claimed} row(s): {cents(self.totals.total)} euros (cost "
+                         f"{cents(self.totals.cost)}; VAT {cents(self.totals.vat)}, {vat})")
         by_reason = ", ".join(f"{reason} {n} ({EXCLUSION_RULES[reason]})" for reason, n in self.excluded.items())
         lines.append(f"not claimed {sum(self.excluded.values())} row(s)" + (f": {by_reason}" if by_reason else ""))
         if self.claim_file is not None:
@@ -337,10 +347,15 @@ def build_claim(
         "failed" when rendering failed.
 
     Raises:
-        UsageError: a bad period, date, case id or language, or the claim file exists without `force`.
+        UsageError: a bad period, date, case id or language, a submission date before the end of the
+            period (CLAIM-PERIOD), or the claim file exists without `force`.
     """
     start, end = parse_period(period)
     day = parse_date(submitted, "the submission date") if submitted is not None else dt.date.today()
+    if day < end:
+        # CLAIM-PERIOD: no claimed row may be dated after the submission, so the period is over first.
+        raise UsageError(f"CLAIM-PERIOD: the submission date {day.isoformat()} is before the end of the period "
+                         f"{end.isoformat()}: claim a period that has ended")
     data = rule_data or shipped_rule_data()
     report = ClaimReport("invalid", files=len(cases))
 
@@ -390,7 +405,7 @@ def build_claim(
         report.status = "failed"
         report.inputs.append(_invalid(target, problems))
         return report
-    report.totals = claim_totals(claim).grand
+    report.totals = claim_totals(claim, data).grand
     atomic_write(target, text.encode("utf-8"))
     report.claim_file = target
     report.status = "built"

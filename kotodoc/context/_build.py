@@ -392,7 +392,7 @@ def _sum_context(s: Any, f: Formatter) -> dict[str, str]:
             "vat": f.money(s.vat), "total": f.money(s.total)}
 
 
-def claim_context(case: InterpretationClaimCase, lang: str) -> dict[str, Any]:
+def claim_context(case: InterpretationClaimCase, lang: str, rule_data: dict[str, Any] | None = None) -> dict[str, Any]:
     """Build the context of an interpretation-cost claim in one language.
 
     The claim names no one: rows show initials and the date of birth. All sums come from
@@ -403,7 +403,7 @@ def claim_context(case: InterpretationClaimCase, lang: str) -> dict[str, Any]:
     from kotodoc.claim import claim_totals
 
     f = _formatter(lang)
-    c, totals = case.claimant, claim_totals(case)
+    c, totals = case.claimant, claim_totals(case, rule_data)
     contact = c.contact
     act_key = "act_681_2023" if case.basis == "681/2023" else "act_1386_2010"
     return {
@@ -429,7 +429,7 @@ def claim_context(case: InterpretationClaimCase, lang: str) -> dict[str, Any]:
             {"case_id": r.case_id, "initials": r.person.initials, "date_of_birth": f.date(r.person.date_of_birth),
              "date": f.date(r.date), "purpose": upfirst(f.enum("purpose", r.purpose)),
              "language": f.language(r.language), "minutes": f.number(r.minutes), "cost": f.money(r.cost),
-             "vat": f.money(r.vat)}
+             "vat": f.money(r.vat), "invoice": text(r.invoice)}
             for r in case.rows
         ],
         "per_person": [
@@ -443,10 +443,11 @@ def claim_context(case: InterpretationClaimCase, lang: str) -> dict[str, Any]:
         "excluded": [
             {"case_id": x.case_id, "initials": x.person.initials, "date_of_birth": f.date(x.person.date_of_birth),
              "date": f.date(x.date), "purpose": upfirst(f.enum("purpose", x.purpose)), "cost": f.money(x.cost),
-             "reason": upfirst(f.enum("exclusion_reason", x.reason)), "rule": x.rule}
+             "reason": upfirst(f.enum("exclusion_reason", x.reason)), "rule": x.rule, "invoice": text(x.invoice)}
             for x in case.excluded
         ],
         "excluded_totals": _sum_context(totals.excluded, f),
+        "vat_claimed": totals.grand.vat_claimed,
         "per_reason": [
             {"reason": upfirst(f.enum("exclusion_reason", reason)), "rule": EXCLUSION_RULES[reason],
              **_sum_context(s, f)}

@@ -631,14 +631,18 @@ def citizen_excluded(basis: str | None, citizenship_date: dt.date | None, day: d
 
 @_rule("CLAIM-PERIOD", kinds=CLAIM_KINDS)
 def _claim_period(case: InterpretationClaimCase, params: Params) -> Iterator[Finding]:
-    """Every claimed row's date lies within the claim period (and the period runs forwards)."""
+    """Every claimed row's date lies within the claim period (and the period runs forwards), and none is dated
+    after the claim was submitted."""
     start, end, rid = case.period.start, case.period.end, "CLAIM-PERIOD"
     if start > end:
         yield Finding(_ERROR, "period.end", f"the period ends ({_fmt(end)}) before it starts ({_fmt(start)})",
                       rule=rid)
         return
     for i, row in enumerate(case.rows):
-        if not start <= row.date <= end:
+        if row.date > case.submitted:
+            yield Finding(_ERROR, f"rows.{i}.date", f"the appointment ({_fmt(row.date)}) is dated after the claim "
+                          f"was submitted ({_fmt(case.submitted)})", rule=rid)
+        elif not start <= row.date <= end:
             yield Finding(_ERROR, f"rows.{i}.date", f"the appointment ({_fmt(row.date)}) lies outside the claim "
                           f"period {_fmt(start)}–{_fmt(end)}", rule=rid)
     for i, row in enumerate(case.excluded):

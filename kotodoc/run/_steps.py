@@ -89,7 +89,7 @@ def documents(
     if isinstance(case, InterpretationClaimCase):
         return [
             Document(f"{case.case_id}.{case.kind}.{edition_name(langs)}", case.kind, langs,
-                     partial(claim_context, case), partial(claim_files, case) if n == 0 else None)
+                     partial(claim_context, case, rule_data=rule_data), partial(claim_files, case) if n == 0 else None)
             for n, langs in enumerate(wanted)
         ]
     plans = [
