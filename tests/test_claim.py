@@ -757,3 +757,51 @@ def test_claim_tables_keep_words_whole(every_purpose_claim: dict[str, Path], lan
         assert norm(label[:1].upper() + label[1:]) in text, (lang, label)
     assert broken_words(text, words) == []
     assert norm(VAT_TEXT[lang]) in text
+
+
+def test_claim_vat_setting_is_rule_data(tmp_path: Path) -> None:
+    """This test ensures that CLAIM-VAT is a rule-data setting: by default the amount claimed is the cost without
+    VAT; a deployment's data with `claim_without_vat: false` claims cost and VAT; the shipped setting names its
+    source and says it is an assumption."""
+    cost, vat = expected_sums()
+    data = copy.deepcopy(rule_data())
+    entry = data["acts"]["681/2023"]["params"]["claim_vat"]
+    assert entry["value"] == {"claim_without_vat": True} and "ASSUMPTION" in entry["source"]
+    entry["value"] = {"claim_without_vat": False}
+    with_vat = claim(out_dir=tmp_path / "with-vat", rule_data=data)
+    assert with_vat.totals is not None and with_vat.totals.total == cost + vat
+
+
+LABELS = {
+    "fi": ("perheenjäsen henkilölle, jonka oleskeluperuste oikeuttaa korvaukseen", "Perehdyttäminen kunnassa"),
+    "sv": ("familjemedlem till en person vars grund för vistelse berättigar till ersättning",
+           "Introduktion till kommunen"),
+    "en": ("family member of a person whose basis of residence is eligible for reimbursement",
+           "Orientation in the municipality"),
+}
+OLD_LABELS = {"fi": "suojelua saavan henkilön perheenjäsen", "sv": "familjemedlem till en person som får skydd",
+              "en": "family member of a person granted protection"}
+
+
+def test_family_member_and_orientation_labels(tmp_path: Path) -> None:
+    """This test ensures that the family-member basis is labelled for the family members of every eligible group
+    (not only of protected persons), and `orientation` as orientation in the municipality, read back from the
+    plan and the no-show notice in fi, sv and en."""
+    def change(data: Any) -> None:
+        data["person"]["residence"]["basis"] = "family-member-of-protected"
+        data["interpretation"][2]["purpose"] = "orientation"
+
+    yaml = YAML(typ="rt")
+    source = yaml.load(ESPOO.read_text(encoding="utf-8"))
+    change(source)
+    case = tmp_path / "case.yaml"
+    with case.open("w", encoding="utf-8") as stream:
+        yaml.dump(source, stream)
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["render", str(case), "-o", str(out), "--format", "docx", "--lang", "fi,sv,en"])
+    assert result.exit_code == 0, result.stderr
+    for lang, (family, orientation) in LABELS.items():
+        plan = docx_text(next(out.glob(f"*.integration-plan.{lang}.docx")))
+        notice = docx_text(next(out.glob(f"*.no-show-notice.*.{lang}.docx")))
+        assert family[:1].upper() + family[1:] in plan and OLD_LABELS[lang] not in plan.lower(), lang
+        assert orientation in notice, lang
