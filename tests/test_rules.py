@@ -902,3 +902,18 @@ def test_ytunnus_fails(value: str, says: str) -> None:
     assert f.severity is ERROR
     assert says in f.message
     assert_at(text, f, "business_id:")
+
+
+def test_readme_lists_every_rule_id() -> None:
+    """This test ensures that the README's list of legal rules has one line for every registered rule id, and
+    that rules.yaml names a source for every parameter."""
+    from kotodoc._rules import RULES
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Legal rules", 1)[1].split("\n## ", 1)[0]
+    listed = {line[2:].split(":")[0] for line in section.splitlines() if line.startswith("- ")}
+    listed = {rid.strip() for item in listed for rid in item.split(",")}
+    assert set(RULES) <= listed
+    assert {"CLAIM-VAT", "CLAIM-NOSHOW", "CLAIM-COST"} <= listed
+    for act in rule_data()["acts"].values():
+        assert all(entry.get("source") for entry in act["params"].values())

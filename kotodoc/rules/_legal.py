@@ -182,7 +182,8 @@ def _fmt(day: dt.date) -> str:
 
 @_rule("PLAN-AUTHORITY")
 def _authority(case: Case, params: Params) -> Iterator[Finding]:
-    """Only a municipality or an employment authority draws up a plan (681/2023; domain brief)."""
+    """Only a municipality or an employment authority draws up a plan; a minor's and a family plan are the
+    municipality's, and an unaccompanied minor's is drawn up with the county's child welfare (681/2023)."""
     if case.authority.kind not in ("municipality", "employment-authority"):
         yield Finding(
             _ERROR,
@@ -674,7 +675,7 @@ def _claim_citizen(case: InterpretationClaimCase, params: Params) -> Iterator[Fi
 
 @_rule("CLAIM-PURPOSE", kinds=CLAIM_KINDS)
 def _claim_purpose(case: InterpretationClaimCase, params: Params) -> Iterator[Finding]:
-    """Only reimbursable purposes are claimed: social and health, plan, assessment, early stage, orientation, school."""
+    """Only reimbursable purposes are claimed: all but `other` (guidance and advice is an early-stage service)."""
     for i, row in enumerate(case.rows):
         if row.purpose not in params["claim_purposes"]:
             yield Finding(_ERROR, f"rows.{i}.purpose", f"interpretation for the purpose {row.purpose!r} is not "
