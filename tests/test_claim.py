@@ -71,8 +71,8 @@ EXPECTED_EXCLUDED = {
 COMPUTED_VAT = {("TRE-2024-0064", "2025-02-20"): Decimal("18.11")}
 TITLES = {"fi": "Tulkitsemiskustannusten korvaushakemus", "sv": "Ansökan om ersättning för tolkningskostnader",
           "en": "Claim for reimbursement of interpretation costs"}
-ROWS_HEADER = {"fi": "Asianumero Nimikirj. Syntynyt Päivä Tarkoitus Kieli Min Kustannus ALV"}
-PERSON_HEADER = {"fi": "Asianumero Nimikirj. Syntynyt Kpl Min Kustannus ALV Yhteensä"}
+ROWS_HEADER = {"fi": "Asianumero Nimikirj. Syntynyt Päivä Tarkoitus Kieli Min Kustannus ALV Lasku"}
+PERSON_HEADER = {"fi": "Asianumero Nimikirj. Syntynyt Kpl Min Kustannus ALV Haettava"}
 
 
 def raw_appointments() -> dict[tuple[str, str], dict[str, Any]]:
@@ -697,7 +697,8 @@ def test_thousand_rows_lay_out(claim_documents: dict[str, Any]) -> None:
     cost, vat = claim_documents["big_sums"]
     text = " ".join(pages)
     f = Formatter("fi")
-    assert f"Yhteensä {norm(f.money(cost + vat))}" in text
+    # CLAIM-VAT: the amount claimed is the cost without VAT.
+    assert f"Haettava korvaus yhteensä {norm(f.money(cost))}" in text
     assert norm(f.money(cost)) in text and norm(f.money(vat)) in text
     assert len(re.findall(r"BIG-2025-\d{4} A\.B\.", text)) == 1000 + 250
 

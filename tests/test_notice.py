@@ -494,3 +494,15 @@ def test_notice_wording_read_back(tmp_path: Path) -> None:
     for phrase in ("avgift för en tolktjänst som inte används", "redogörelse", "Akut insjuknande"):
         assert phrase in sv, phrase
     assert "outnyttjad tolkning" not in sv and "Plötsligt" not in sv
+
+
+def test_batch_notice_date(tmp_path: Path) -> None:
+    """This test ensures that `kotodoc batch --notice-date` dates the notices of missed appointments without a
+    `notice_date` of their own, as `render` does."""
+    case = write(tmp_path, edited(no_show(notice_date=None)))
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["batch", str(case), "-o", str(out), "--format", "docx", "--jobs", "1",
+                                 "--notice-date", "2025-07-01"])
+    assert result.exit_code == 0, result.stderr
+    [notice] = sorted(out.glob("*.no-show-notice.*.docx"))
+    assert "1.7.2025" in docx_text(notice) and "15.7.2025" in docx_text(notice)

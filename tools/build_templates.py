@@ -874,7 +874,7 @@ def build_interpretation_claim(lang: str) -> DocumentObject:
         "x in excluded",
         ["{{ x.case_id }}", "{{ x.initials }}", "{{ x.date_of_birth }}", "{{ x.date }}", "{{ x.purpose }}",
          "{{ x.cost }}", "{{ x.invoice }}", "{{ x.reason }}", "{{ x.rule }}"],
-        [2.1, 1.15, 1.55, 1.55, 3.0, 1.45, 1.65, 2.1, 2.05],
+        [2.1, 1.15, 1.55, 1.55, 3.0, 1.45, 1.95, 2.1, 1.75],
     ), size=7.5, right=(5,), margin=0.08)
     heading(doc, tx["h_per_reason"], 2)
     compact_table(list_table(
