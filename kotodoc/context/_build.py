@@ -181,7 +181,7 @@ def authority_kind(kind: str, basis: str, f: Formatter, enum: str) -> str:
     state's TE Office (TE-toimisto / arbets- och näringsbyrå / TE Office), not a municipal employment
     authority (työvoimaviranomainen), which exists from 2025 (Act 380/2023)."""
     if kind == "employment-authority" and basis == "1386/2010":
-        return f.terms["te_office"]
+        return str(f.terms["te_office"])
     return f.enum(enum, kind)
 
 
