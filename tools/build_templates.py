@@ -913,12 +913,16 @@ def build_no_show_notice(lang: str) -> DocumentObject:
         (tx["provider"], "{{ appointment.provider }}"),
         (tx["booked_at"], "{{ appointment.booked_at }}"),
     ], together=True)
+    # The notice is one page in every language (the Swedish title takes two lines): the empty
+    # paragraphs after its tables are 1 pt, the heading or the text that follows gives the space.
+    make_one_point(doc.paragraphs[-1]._p.get_or_add_pPr())
 
     heading(doc, tx["h_fee"])
     fee = label_table(doc, [(tx["amount"], "{{ fee.amount }}"), (tx["due"], "{{ fee.due }}")], together=True)
     for row in fee.rows:
         row.cells[1].paragraphs[0].runs[0].bold = True
-    plain(doc, tx["fee_text"])
+    make_one_point(doc.paragraphs[-1]._p.get_or_add_pPr())
+    plain(doc, tx["fee_text"]).paragraph_format.space_before = Pt(8)
 
     heading(doc, tx["h_explain"])
     plain(doc, tx["explain_text"])
