@@ -254,3 +254,20 @@ def test_family_of_eight_lays_out(tmp_path: Path) -> None:
         [page] = [p for p in pages if heading in p]
         assert "Tulkkaustarve" in page[page.index(heading):], f"{heading!r} is cut off from its details"
     assert len(pages) >= 8
+
+
+@pytest.mark.parametrize(("permit", "refused"), [("2025-08-26", False), ("2025-08-27", True)])
+def test_member_first_permit_not_after_the_plan(permit: str, refused: bool) -> None:
+    """This test ensures that PLAN-DATES refuses a member's first residence permit dated after the family plan was
+    drawn up (a family plan has no assessment: the plan is the first step after the permit), at that member."""
+    import datetime as dt
+
+    def change(data: Any) -> None:
+        data["family"]["members"][1]["person"]["residence"]["first_permit_date"] = dt.date.fromisoformat(permit)
+
+    hits = [f for f in findings(edited(FIVE, change)) if f.rule == "PLAN-DATES"]
+    if not refused:
+        assert hits == []
+        return
+    [hit] = hits
+    assert (hit.path, hit.severity) == ("family.members.1.person.residence.first_permit_date", Severity.ERROR)
