@@ -907,7 +907,7 @@ def test_ytunnus_fails(value: str, says: str) -> None:
 def test_readme_lists_every_rule_id() -> None:
     """This test ensures that the README's list of legal rules has one line for every registered rule id, and
     that rules.yaml names a source for every parameter."""
-    from kotodoc._rules import RULES
+    from kotodoc.rules._legal import RULES
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     section = readme.split("### Legal rules", 1)[1].split("\n## ", 1)[0]

@@ -711,13 +711,6 @@ def _caps(params: Params) -> dict[int, Decimal]:
     return {int(year): Decimal(str(amount)) for year, amount in (params["no_show_fee_caps"] or {}).items()}
 
 
-def today() -> dt.date:
-    """The day of the run: `SOURCE_DATE_EPOCH` when set (reproducible files), else today."""
-    from kotodoc._docx import fixed_time  # _docx renders templates, whose context reads these rules
-
-    return fixed_time().date()
-
-
 def calendar_today() -> dt.date:
     """PLAN-DATES: the real date, which no recorded appointment can be later than.
 
@@ -728,9 +721,9 @@ def calendar_today() -> dt.date:
 
 
 def notice_date(a: Appointment) -> dt.date:
-    """FEE-DATES: the date of an appointment's notice: its own `notice_date` (which `check_file` fills
-    in from `--notice-date`), else the day of the run."""
-    return a.notice_date or today()
+    """FEE-DATES: the date of an appointment's notice: its own `notice_date`, which `check_file` fills in
+    from the run (`--notice-date`, else the day of its time stamp); today for a case checked alone."""
+    return a.notice_date or dt.date.today()
 
 
 def fee_due(a: Appointment, params: Params) -> dt.date:
