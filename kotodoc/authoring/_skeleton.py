@@ -142,6 +142,7 @@ _EXPECTED = frozenset({
 # into use means turning it on.
 _FIXED: dict[str, str] = {
     "citizenship_date": "null", "health": "null", "absence_reason": "null", "fee": "null", "fee_due": "null",
+    "notice_date": "null",
     "unaccompanied": "true", "child_signs": "true",
 }  # fmt: skip
 # Placeholder words where the type says no more than "text".
