@@ -506,3 +506,12 @@ def test_batch_notice_date(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.stderr
     [notice] = sorted(out.glob("*.no-show-notice.*.docx"))
     assert "1.7.2025" in docx_text(notice) and "15.7.2025" in docx_text(notice)
+
+
+def test_validate_case_notice_date() -> None:
+    """This test ensures that the in-memory `kotodoc.validate_case` takes the notices' date as `render` does: a
+    notice dated on the day of the missed appointment is a FEE-DATES error, a later one is not."""
+    text = edited(no_show(notice_date=None))
+    same_day = kotodoc.validate_case(text, notice_date=D("2025-06-11"))
+    assert [f.rule for f in same_day.errors] == ["FEE-DATES"]
+    assert kotodoc.validate_case(text, notice_date=D("2025-06-12")).errors == []
