@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import io
+import json
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
@@ -498,7 +499,7 @@ def test_notice_wording_read_back(tmp_path: Path) -> None:
 
 def test_batch_notice_date(tmp_path: Path) -> None:
     """This test ensures that `kotodoc batch --notice-date` dates the notices of missed appointments without a
-    `notice_date` of their own, as `render` does."""
+    `notice_date` of their own, as `render` does, and that a rerun with another date redoes the case."""
     case = write(tmp_path, edited(no_show(notice_date=None)))
     out = tmp_path / "out"
     result = runner.invoke(app, ["batch", str(case), "-o", str(out), "--format", "docx", "--jobs", "1",
@@ -506,6 +507,12 @@ def test_batch_notice_date(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.stderr
     [notice] = sorted(out.glob("*.no-show-notice.*.docx"))
     assert "1.7.2025" in docx_text(notice) and "15.7.2025" in docx_text(notice)
+    # Another notice date is another document: the manifest does not reuse the first one.
+    again = runner.invoke(app, ["batch", str(case), "-o", str(out), "--format", "docx", "--jobs", "1",
+                                "--notice-date", "2025-08-01", "--json"])
+    assert again.exit_code == 0, again.stderr
+    assert json.loads(again.stdout)["summary"]["reused"] == 0
+    assert "1.8.2025" in docx_text(notice) and "15.8.2025" in docx_text(notice)
 
 
 def test_validate_case_notice_date() -> None:
