@@ -9,6 +9,7 @@ case by `name` (default `case.yaml`), never by the temporary path.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import tempfile
 from collections.abc import Mapping, Sequence
@@ -85,13 +86,15 @@ def render_case(
     profile: str | Path | None = None,
     password: str | None = None,
     doc_timeout: float = 60.0,
+    notice_date: dt.date | None = None,
 ) -> RenderedCase:
     """Render one case given as data and return its documents as bytes.
 
     Args:
         case: the case as a mapping (as parsed from YAML or JSON), or as YAML text.
         name: how findings name the case (it is never written anywhere under this name).
-        formats, languages, rule_data, templates, profile, password, doc_timeout: as for `render`.
+        formats, languages, rule_data, templates, profile, password, doc_timeout, notice_date: as for
+            `render`.
 
     Returns:
         The status, the findings and the documents (DOCX, PDF and, for a claim, its CSV) by file name.
@@ -100,7 +103,8 @@ def render_case(
         UsageError: as for `render`.
     """
     options = RunOptions.make(formats=formats, languages=languages, rule_data=rule_data, templates=templates,
-                              profile=profile, password=password, jobs=1, doc_timeout=doc_timeout)
+                              profile=profile, password=password, jobs=1, doc_timeout=doc_timeout,
+                              notice_date=notice_date)
     with tempfile.TemporaryDirectory(prefix="kotodoc-case-") as folder:  # created 0700
         path = Path(folder) / "case.yaml"
         atomic_write(path, case_text(case).encode("utf-8"))
@@ -117,13 +121,18 @@ def validate_case(
     rule_data: dict[str, Any] | None = None,
     templates: str | Path | None = None,
     profile: str | Path | None = None,
+    notice_date: dt.date | None = None,
 ) -> CaseReport:
-    """Check one case given as data (format and legal rules), without rendering; findings name it `name`."""
+    """Check one case given as data (format and legal rules), without rendering; findings name it `name`.
+
+    `notice_date` as for `render`: the no-show notices' date, default the day of the run's time stamp.
+    """
     look = template_set(Path(templates) if templates else None, Path(profile) if profile else None)
     with tempfile.TemporaryDirectory(prefix="kotodoc-case-") as folder:
         path = Path(folder) / "case.yaml"
         atomic_write(path, case_text(case).encode("utf-8"))
-        _, report = check_file(path, rule_data=rule_data, profile=look.profile)
+        issued = RunOptions.make(notice_date=notice_date).issued
+        _, report = check_file(path, rule_data=rule_data, profile=look.profile, notice_date=issued)
     report.findings = _renamed(report, path, name)
     report.file = Path(name)
     return report
