@@ -806,3 +806,17 @@ def test_family_member_and_orientation_labels(tmp_path: Path) -> None:
         notice = docx_text(next(out.glob(f"*.no-show-notice.*.{lang}.docx")))
         assert family[:1].upper() + family[1:] in plan and OLD_LABELS[lang] not in plan.lower(), lang
         assert orientation in notice, lang
+
+
+def test_one_table_of_claim_criteria_for_the_builder_and_the_rules() -> None:
+    """This test ensures that the CLAIM criteria are one table: its reasons are the annex's reasons in
+    their order, and every criterion that can apply to a claim file's row is a registered rule, so
+    `kotodoc claim` and `kotodoc validate` of an edited claim cannot disagree (issue 12)."""
+    from kotodoc.model import EXCLUSION_RULES
+    from kotodoc.rules import CLAIM_CRITERIA, RULES
+
+    assert [c.reason for c in CLAIM_CRITERIA] == list(EXCLUSION_RULES)
+    assert [c.rule for c in CLAIM_CRITERIA] == list(EXCLUSION_RULES.values())
+    row_rules = {c.rule for c in CLAIM_CRITERIA if c.on_rows}
+    assert row_rules == {"CLAIM-ELIGIBLE", "CLAIM-CITIZEN", "CLAIM-PURPOSE", "CLAIM-AGE"}
+    assert all(RULES[r][0] == ("interpretation-claim",) for r in row_rules)

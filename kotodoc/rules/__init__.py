@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from kotodoc.rules._legal import (
+        CLAIM_CRITERIA,
+        RULES,
         age_on,
         appointment_person,
         birth_date,
@@ -24,6 +26,8 @@ if TYPE_CHECKING:
     from kotodoc.rules._notice import Notice, notices, with_notice_date
 
 _HOMES = {
+    "CLAIM_CRITERIA": "kotodoc.rules._legal",
+    "RULES": "kotodoc.rules._legal",
     "Notice": "kotodoc.rules._notice",
     "age_on": "kotodoc.rules._legal",
     "appointment_person": "kotodoc.rules._legal",
@@ -38,6 +42,8 @@ _HOMES = {
     "with_notice_date": "kotodoc.rules._notice",
 }
 __all__ = [
+    "CLAIM_CRITERIA",
+    "RULES",
     "Notice",
     "age_on",
     "appointment_person",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -22,6 +23,7 @@ from kotodoc._data import act_params
 from kotodoc.errors import Finding, Severity
 from kotodoc.load import LoadedCase
 from kotodoc.model import (
+    EXCLUSION_RULES,
     Appointment,
     Case,
     FamilyPlanCase,
@@ -266,7 +268,9 @@ def _dates_in_order(case: Case, params: Params) -> Iterator[Finding]:
         dated = [(case.person, list(_dates(case)))]
     for person, days in dated:
         born = birth_date(person)
-        for path, day in days if born else []:
+        if born is None:
+            continue
+        for path, day in days:
             if day < born:
                 yield Finding(_ERROR, path, f"the date {_fmt(day)} is before the person's date of birth", rule=rid)
 
@@ -586,6 +590,89 @@ def reach_back_limit(submitted: dt.date, params: Params) -> dt.date:
     return add_years(submitted, -int(params["claim_reach_back_years"]))
 
 
+@dataclass(frozen=True)
+class ClaimFacts:
+    """What decides whether an appointment is claimed: the same for a plan's appointment and a claim's row."""
+
+    day: dt.date
+    purpose: str
+    basis: str | None
+    citizenship_date: dt.date | None
+    submitted: dt.date
+    attended: bool = True  # a claim's row was attended (no-shows go to the annex)
+    cost: Decimal | None = Decimal(0)  # a claim's row always has its cost
+
+
+@dataclass(frozen=True)
+class ClaimCriterion:
+    """One condition for claiming an appointment, with the annex reason it gives when not met."""
+
+    reason: str  # the `excluded` row's reason; its rule id is `EXCLUSION_RULES[reason]`
+    field: str  # the claim row's field a finding is placed at
+    on_rows: bool  # also checked on the rows of a claim file (a no-show or a missing cost cannot be one)
+    doc: str
+    test: Callable[[ClaimFacts, Params], str | None]  # why the appointment is not claimable, or None
+
+    @property
+    def rule(self) -> str:
+        """The rule id."""
+        return EXCLUSION_RULES[self.reason]
+
+
+def _not_eligible(f: ClaimFacts, params: Params) -> str | None:
+    if f.basis is None:
+        return "no basis of residence is recorded (person.residence.basis)"
+    if f.basis not in params["claim_eligible_bases"]:
+        return f"the basis of residence {f.basis!r} is not one the KEHA Centre reimburses"
+    return None
+
+
+def _citizen(f: ClaimFacts, params: Params) -> str | None:
+    if f.citizenship_date is None or not citizen_excluded(f.basis, f.citizenship_date, f.day, params):
+        return None
+    return f"the person became a Finnish citizen on {_fmt(f.citizenship_date)}: nothing is reimbursed from that day"
+
+
+def _too_old(f: ClaimFacts, params: Params) -> str | None:
+    limit = reach_back_limit(f.submitted, params)
+    if f.day >= limit:
+        return None
+    years = params["claim_reach_back_years"]
+    return f"a claim submitted on {_fmt(f.submitted)} reaches back to {_fmt(limit)} ({years} years)"
+
+
+# The CLAIM criteria, in the order they are tested (the order of `EXCLUSION_RULES`): first what
+# happened, then who the person is, then what the appointment was for, then when, and last the
+# paperwork, which the official can still complete. The first one not met is the row's reason.
+# `kotodoc claim` routes a plan's appointments with this table (`claim_exclusion`), and the rules
+# below check an edited claim file's rows with the same table, so the two cannot disagree.
+CLAIM_CRITERIA: tuple[ClaimCriterion, ...] = (
+    ClaimCriterion(
+        "no-show", "attended", False, "An appointment the customer did not attend is not claimed as interpretation.",
+        lambda f, p: None if f.attended else
+        "the customer did not attend: not claimed as interpretation (a no-show fee may apply)"),
+    ClaimCriterion(
+        "not-eligible", "residence_basis", True,
+        "Only the residence bases of CLAIM-ELIGIBLE (Aliens Act §§ 87–93, 51, 52, 52 a, 110; families) are claimed.",
+        _not_eligible),
+    ClaimCriterion(
+        "citizen", "date", True,
+        "Nothing is reimbursed on or after the day the person became a Finnish citizen (trafficking victims "
+        "excepted).", _citizen),
+    ClaimCriterion(
+        "purpose", "purpose", True,
+        "Only reimbursable purposes are claimed: all but `other` (guidance and advice is an early-stage service).",
+        lambda f, p: None if f.purpose in p["claim_purposes"] else
+        f"interpretation for the purpose {f.purpose!r} is not reimbursable"),
+    ClaimCriterion(
+        "too-old", "date", True, "A claim reaches back at most N years (2) from its submission date.", _too_old),
+    ClaimCriterion(
+        "cost-missing", "cost", False, "kotodoc's own: an appointment without its cost (no invoice yet) waits.",
+        lambda f, p: None if f.cost is not None else
+        "no cost is recorded (the invoice has not arrived?): add `cost` to claim it"),
+)
+
+
 def claim_exclusion(
     *,
     day: dt.date,
@@ -597,30 +684,12 @@ def claim_exclusion(
     submitted: dt.date,
     params: Params,
 ) -> tuple[str, str] | None:
-    """Why an appointment is not claimed: (reason, message), or None when it is claimed.
-
-    The reasons are tested in the order of `EXCLUSION_RULES` (no-show, not-eligible, citizen,
-    purpose, too-old, cost-missing) and the first that applies is the row's reason: first what
-    happened, then who the person is, then what the appointment was for, then when, and last the
-    paperwork, which the official can still complete.
-    """
-    if not attended:
-        return "no-show", "the customer did not attend: not claimed as interpretation (a no-show fee may apply)"
-    if basis is None:
-        return "not-eligible", "no basis of residence is recorded (person.residence.basis)"
-    if basis not in params["claim_eligible_bases"]:
-        return "not-eligible", f"the basis of residence {basis!r} is not one the KEHA Centre reimburses"
-    if citizen_excluded(basis, citizenship_date, day, params):
-        became = _fmt(citizenship_date)  # type: ignore[arg-type]  # not None: citizen_excluded checked it
-        return "citizen", f"the person became a Finnish citizen on {became}: nothing is reimbursed from that day"
-    if purpose not in params["claim_purposes"]:
-        return "purpose", f"interpretation for the purpose {purpose!r} is not reimbursable"
-    limit = reach_back_limit(submitted, params)
-    if day < limit:
-        years = params["claim_reach_back_years"]
-        return "too-old", f"a claim submitted on {_fmt(submitted)} reaches back to {_fmt(limit)} ({years} years)"
-    if cost is None:
-        return "cost-missing", "no cost is recorded (the invoice has not arrived?): add `cost` to claim it"
+    """Why an appointment is not claimed: (reason, message) of the first criterion it fails, or None."""
+    facts = ClaimFacts(day, purpose, basis, citizenship_date, submitted, attended, cost)
+    for criterion in CLAIM_CRITERIA:
+        why = criterion.test(facts, params)
+        if why is not None:
+            return criterion.reason, why
     return None
 
 
@@ -646,51 +715,33 @@ def _claim_period(case: InterpretationClaimCase, params: Params) -> Iterator[Fin
         elif not start <= row.date <= end:
             yield Finding(_ERROR, f"rows.{i}.date", f"the appointment ({_fmt(row.date)}) lies outside the claim "
                           f"period {_fmt(start)}–{_fmt(end)}", rule=rid)
-    for i, row in enumerate(case.excluded):
-        if not start <= row.date <= end:
-            yield Finding(_WARNING, f"excluded.{i}.date", f"the annex lists an appointment ({_fmt(row.date)}) "
+    for i, annexed in enumerate(case.excluded):
+        if not start <= annexed.date <= end:
+            yield Finding(_WARNING, f"excluded.{i}.date", f"the annex lists an appointment ({_fmt(annexed.date)}) "
                           f"outside the claim period {_fmt(start)}–{_fmt(end)}", rule=rid)
 
 
 _MOVE = "; move the row to `excluded` with reason"
 
 
-@_rule("CLAIM-ELIGIBLE", kinds=CLAIM_KINDS)
-def _claim_eligible(case: InterpretationClaimCase, params: Params) -> Iterator[Finding]:
-    """Only the residence bases of CLAIM-ELIGIBLE (Aliens Act §§ 87–93, 51, 52, 52 a, 110; families) are claimed."""
-    for i, row in enumerate(case.rows):
-        if row.residence_basis not in params["claim_eligible_bases"]:
-            yield Finding(_ERROR, f"rows.{i}.residence_basis", f"the basis of residence {row.residence_basis!r} "
-                          f"is not one the KEHA Centre reimburses{_MOVE} not-eligible", rule="CLAIM-ELIGIBLE")
+def _row_rule(criterion: ClaimCriterion) -> RuleFn:
+    """The rule that checks an edited claim file's rows against one criterion of `CLAIM_CRITERIA`."""
+
+    def check(case: InterpretationClaimCase, params: Params) -> Iterator[Finding]:
+        for i, row in enumerate(case.rows):
+            facts = ClaimFacts(row.date, row.purpose, row.residence_basis, row.citizenship_date, case.submitted)
+            why = criterion.test(facts, params)
+            if why is not None:
+                yield Finding(_ERROR, f"rows.{i}.{criterion.field}", f"{why}{_MOVE} {criterion.reason}",
+                              rule=criterion.rule)
+
+    check.__doc__ = criterion.doc
+    return check
 
 
-@_rule("CLAIM-CITIZEN", kinds=CLAIM_KINDS)
-def _claim_citizen(case: InterpretationClaimCase, params: Params) -> Iterator[Finding]:
-    """Nothing is reimbursed on or after the day the person became a Finnish citizen (trafficking victims excepted)."""
-    for i, row in enumerate(case.rows):
-        if citizen_excluded(row.residence_basis, row.citizenship_date, row.date, params):
-            yield Finding(_ERROR, f"rows.{i}.date", f"the person became a Finnish citizen on "
-                          f"{_fmt(row.citizenship_date)}{_MOVE} citizen", rule="CLAIM-CITIZEN")  # type: ignore[arg-type]
-
-
-@_rule("CLAIM-PURPOSE", kinds=CLAIM_KINDS)
-def _claim_purpose(case: InterpretationClaimCase, params: Params) -> Iterator[Finding]:
-    """Only reimbursable purposes are claimed: all but `other` (guidance and advice is an early-stage service)."""
-    for i, row in enumerate(case.rows):
-        if row.purpose not in params["claim_purposes"]:
-            yield Finding(_ERROR, f"rows.{i}.purpose", f"interpretation for the purpose {row.purpose!r} is not "
-                          f"reimbursable{_MOVE} purpose", rule="CLAIM-PURPOSE")
-
-
-@_rule("CLAIM-AGE", kinds=CLAIM_KINDS)
-def _claim_age(case: InterpretationClaimCase, params: Params) -> Iterator[Finding]:
-    """A claim reaches back at most N years (2) from its submission date."""
-    limit = reach_back_limit(case.submitted, params)
-    for i, row in enumerate(case.rows):
-        if row.date < limit:
-            yield Finding(_ERROR, f"rows.{i}.date", f"a claim submitted on {_fmt(case.submitted)} reaches back to "
-                          f"{_fmt(limit)} ({params['claim_reach_back_years']} years){_MOVE} too-old",
-                          rule="CLAIM-AGE")
+for _criterion in CLAIM_CRITERIA:
+    if _criterion.on_rows:
+        _rule(_criterion.rule, kinds=CLAIM_KINDS)(_row_rule(_criterion))
 
 
 # ---------------------------------------------------------------------------------------------
