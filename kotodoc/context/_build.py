@@ -78,7 +78,7 @@ class Formatter:
         """The language's name; codes CLDR knows by another id (`prs`) go through the aliases."""
         if not code:
             return DASH
-        names = self.locale.languages
+        names: dict[str, str] = self.locale.languages
         return names.get(code) or names.get(language_aliases().get(code, ""), code)
 
     def enum(self, name: str, value: str | None) -> str:
