@@ -78,8 +78,8 @@ class Formatter:
         """The language's name; codes CLDR knows by another id (`prs`) go through the aliases."""
         if not code:
             return DASH
-        names: dict[str, str] = self.locale.languages
-        return names.get(code) or names.get(language_aliases().get(code, ""), code)
+        names = self.locale.languages
+        return str(names.get(code) or names.get(language_aliases().get(code, ""), code))
 
     def enum(self, name: str, value: str | None) -> str:
         """A label from the term catalogue's enumeration `name`."""
