@@ -22,11 +22,12 @@ from typing import Any
 from docx import Document
 from docx.document import Document as DocumentObject
 from docx.enum.section import WD_ORIENT
+from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_PARAGRAPH_ALIGNMENT, WD_TAB_ALIGNMENT
+from docx.enum.text import WD_PARAGRAPH_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Cm, Pt, RGBColor
+from docx.shared import Cm, Length, Pt, RGBColor
 from docx.table import Table, _Row
 from docx.text.paragraph import Paragraph
 from ruamel.yaml import YAML
@@ -39,6 +40,7 @@ LANGS = ("fi", "sv", "en")
 DOC_LANG = {"fi": "fi-FI", "sv": "sv-FI", "en": "en-GB"}
 ACCENT = RGBColor(0x1F, 0x3A, 0x5F)
 LABEL_FILL = "EEF1F5"
+TABLE_HEADING = "Table Heading"  # the paragraph style LibreOffice exports as a table header cell
 HEAD_FILL = "D9E1EA"
 BODY_FONT = "Calibri"  # LibreOffice uses the metric-compatible Carlito
 CS_FONT = "Arial"  # complex scripts (Arabic); LibreOffice falls back per glyph where needed
@@ -83,16 +85,53 @@ def keep_with_next(p: Paragraph) -> Paragraph:
     return p
 
 
-def add_field(paragraph: Paragraph, instruction: str) -> None:
-    """Insert a Word field (PAGE, NUMPAGES) as a simple field with a placeholder result."""
+def add_field(paragraph: Paragraph, instruction: str, size: float) -> None:
+    """Insert a Word field (PAGE, NUMPAGES) as a simple field with a placeholder result of `size` pt.
+
+    The result run needs its own size: without one it takes the paragraph style's, and "Sivu 2 / 5"
+    came out with the numbers larger than the word.
+    """
     fld = OxmlElement("w:fldSimple")
     fld.set(qn("w:instr"), instruction)
     run = OxmlElement("w:r")
+    r_pr = OxmlElement("w:rPr")
+    set_size(r_pr, size)
+    run.append(r_pr)
     text = OxmlElement("w:t")
     text.text = "1"
     run.append(text)
     fld.append(run)
     paragraph._p.append(fld)
+
+
+# The children of w:rPr that follow w:sz and w:szCs in the schema's sequence.
+_AFTER_SIZE = {qn(n) for n in ("w:highlight", "w:u", "w:effect", "w:bdr", "w:shd", "w:fitText", "w:vertAlign",
+                               "w:rtl", "w:cs", "w:em", "w:lang", "w:eastAsianLayout", "w:specVanish", "w:oMath")}
+
+
+def set_size(r_pr: Any, size: float) -> None:
+    """Set a run property's size for every script: w:sz, and w:szCs, which Arabic text goes by.
+
+    python-docx sets only w:sz, so an Arabic name kept the default size while the Latin text
+    around it was smaller (seen in the footer of the bilingual plan).
+    """
+    for name in ("w:sz", "w:szCs"):
+        for old in r_pr.findall(qn(name)):
+            r_pr.remove(old)
+    following = [child for child in r_pr if child.tag in _AFTER_SIZE]
+    for name in ("w:sz", "w:szCs"):
+        el = OxmlElement(name)
+        el.set(qn("w:val"), str(round(size * 2)))
+        if following:
+            following[0].addprevious(el)
+        else:
+            r_pr.append(el)
+
+
+def small(run: Any, size: float) -> Any:
+    """Set a run's size for every script (see `set_size`)."""
+    set_size(run._r.get_or_add_rPr(), size)
+    return run
 
 
 # The children of w:pPr that follow w:outlineLvl in the schema's sequence.
@@ -123,25 +162,50 @@ def placeholder_png() -> bytes:
 
 
 LOGO_HEIGHT = Cm(1.1)
+# Where the header's text starts when there is a logo: the logo's width (EMU to twips) and a gap
+# of 0.3 cm; with no logo, at the margin. Both header lines start there, so the unit line sits
+# under the authority's name, not under the logo.
+LOGO_INDENT = "{{ ((logo.cx / 635)|int + 170) if logo else 0 }}"
 
 
-def add_logo(paragraph: Paragraph) -> None:
+def add_logo(paragraph: Paragraph, alt: str) -> None:
     """The authority's logo, shown only when a profile gives one (`{%r if logo %}` removes the runs).
 
-    The picture is found at render time by its description `kotodoc-logo`; its size comes from the
-    `logo` context value (EMU), so any aspect ratio fits the line height.
+    The picture is found at render time by its name `kotodoc-logo`; its description, the
+    alternative text a screen reader reads and the tagged PDF's /Alt, is `alt` (the authority's
+    name). Its size comes from the `logo` context value (EMU), so any aspect ratio fits the line
+    height. A tab to `LOGO_INDENT` follows it.
     """
     paragraph.add_run("{%r if logo %}")
     run = paragraph.add_run()
     run.add_picture(io.BytesIO(placeholder_png()), height=LOGO_HEIGHT, width=LOGO_HEIGHT)
     inline = run._r.xpath(".//wp:inline")[0]
-    inline.docPr.set("descr", "kotodoc-logo")
+    inline.docPr.set("descr", alt)
     inline.docPr.set("name", "kotodoc-logo")
     for ext in (*inline.xpath("wp:extent"), *inline.xpath(".//a:ext")):
         ext.set("cx", "{{ logo.cx }}")
         ext.set("cy", "{{ logo.cy }}")
-    paragraph.add_run("  ")
+    paragraph.add_run("\t")
     paragraph.add_run("{%r endif %}")
+
+
+def header_tabs(paragraph: Paragraph, width: int, *, indent: bool) -> None:
+    """A left tab at `LOGO_INDENT` (the first line) or a left indent there (the second), and a right tab."""
+    p_pr = paragraph._p.get_or_add_pPr()
+    tabs = OxmlElement("w:tabs")
+    stops = [("right", str(int(Length(width).twips)))]
+    if not indent:
+        stops.insert(0, ("left", LOGO_INDENT))
+    for kind, pos in stops:
+        stop = OxmlElement("w:tab")
+        stop.set(qn("w:val"), kind)
+        stop.set(qn("w:pos"), pos)
+        tabs.append(stop)
+    p_pr.append(tabs)
+    if indent:
+        ind = OxmlElement("w:ind")
+        ind.set(qn("w:left"), LOGO_INDENT)
+        p_pr.append(ind)
 
 
 def tag(doc: DocumentObject, text: str) -> None:
@@ -169,7 +233,7 @@ def setup_styles(doc: DocumentObject, lang: str) -> None:
     styles = doc.styles
     normal = styles["Normal"]
     normal.font.name = BODY_FONT
-    normal.font.size = Pt(10.5)
+    set_size(normal.element.get_or_add_rPr(), 10.5)  # Arabic text too (w:szCs)
     normal.paragraph_format.space_after = Pt(4)
     rpr = normal.element.get_or_add_rPr()
     fonts = rpr.find(qn("w:rFonts"))
@@ -198,10 +262,11 @@ def setup_styles(doc: DocumentObject, lang: str) -> None:
             el.set(qn(attr), BODY_FONT)
         el.set(qn("w:cs"), CS_FONT)
 
-    for name, size, before in (("Title", 20, 0), ("Heading 1", 13.5, 14), ("Heading 2", 11, 8)):
+    for name, size, before in (("Title", 20, 0), ("Heading 1", 13.5, 14), ("Heading 2", 11, 8),
+                               ("Heading 3", 10.5, 6)):
         style = styles[name]
         style.font.name = BODY_FONT
-        style.font.size = Pt(size)
+        set_size(style.element.get_or_add_rPr(), size)
         style.font.bold = True
         style.font.italic = False
         style.font.color.rgb = ACCENT
@@ -218,8 +283,19 @@ def setup_styles(doc: DocumentObject, lang: str) -> None:
             sfonts.set(qn("w:cs"), CS_FONT)
     # Outline levels: the title is level 1 and the headings nest under it, so a PDF's outline (and
     # a bilingual document's) shows each language version as one entry with its sections inside.
-    for level, name in enumerate(("Title", "Heading 1", "Heading 2")):
+    for level, name in enumerate(("Title", "Heading 1", "Heading 2", "Heading 3")):
         set_outline_level(styles[name].element.get_or_add_pPr(), level)
+    # The third level (a family member's goals, services...) reads as a run-in heading in the body
+    # colour, as it did when it was a bold paragraph; now it is a heading in the PDF's structure.
+    styles["Heading 3"].font.color.rgb = RGBColor(0, 0, 0)
+    styles["Heading 3"].paragraph_format.space_after = Pt(2)
+    # LibreOffice tags a table cell as a header cell (TH) in the PDF when its first paragraph has
+    # the style it knows as "Table Heading" (or the row repeats as a header row, w:tblHeader).
+    # A table style's first-column formatting does not do it (measured with LibreOffice 7.4), so
+    # the label cells of label/value tables get this style; it looks like Normal.
+    label = styles.add_style(TABLE_HEADING, WD_STYLE_TYPE.PARAGRAPH)
+    label.base_style = normal
+    label.quick_style = False
     # The default Title style draws a border line under the text; keep the page calm.
     title_ppr = styles["Title"].element.find(qn("w:pPr"))
     if title_ppr is not None:
@@ -233,43 +309,102 @@ def setup_styles(doc: DocumentObject, lang: str) -> None:
 PERSON_FOOTER = "{{ person.full_name }}, {{ person.date_of_birth }}"
 
 
+FOOTER_SIZE = 8.5
+HEADER_SIZE = 9
+
+
+# Finnish and Swedish build long compounds ("kotoutumissuunnitelma", "tolkningsersättning") that
+# otherwise break mid-word in narrow cells (the claim table's purpose column) or stretch justified
+# lines. LibreOffice hyphenates at syllables with its Finnish (Voikko) and Swedish patterns.
+HYPHENATED = ("fi", "sv")
+
+
+def hyphenate(doc: DocumentObject) -> None:
+    """Turn on automatic hyphenation, at most two hyphenated lines in a row; never in headings."""
+    settings = doc.settings.element
+    anchor = settings.find(qn("w:defaultTabStop"))
+    for name, value in (("w:consecutiveHyphenLimit", "2"), ("w:autoHyphenation", None)):
+        el = OxmlElement(name)
+        if value is not None:
+            el.set(qn("w:val"), value)
+        if anchor is not None:
+            anchor.addnext(el)
+        else:
+            settings.append(el)
+    for name in ("Title", "Heading 1", "Heading 2", "Heading 3"):
+        p_pr = doc.styles[name].element.get_or_add_pPr()
+        following = [child for child in p_pr if child.tag not in _BEFORE_NO_HYPHENS]
+        el = OxmlElement("w:suppressAutoHyphens")
+        if following:
+            following[0].addprevious(el)
+        else:
+            p_pr.append(el)
+
+
+# The children of w:pPr that come before w:suppressAutoHyphens in the schema's sequence.
+_BEFORE_NO_HYPHENS = {qn(n) for n in ("w:pStyle", "w:keepNext", "w:keepLines", "w:pageBreakBefore", "w:framePr",
+                                      "w:widowControl", "w:numPr", "w:suppressLineNumbers", "w:pBdr", "w:shd",
+                                      "w:tabs")}
+
+
 def setup_page(doc: DocumentObject, tx: dict[str, Any], footer_text: str = PERSON_FOOTER) -> None:
-    """A4 portrait, header with the authority and case id, footer with whom it is for and "page x / y"."""
+    """A4 portrait, header with the authority and case id, footer with whom it is for and "page x / y".
+
+    The authority's name heads the page and is the logo's alternative text (a claim's context gives
+    its claimant as `authority`).
+    """
     section = doc.sections[0]
     section.orientation = WD_ORIENT.PORTRAIT
     section.page_width, section.page_height = Cm(21), Cm(29.7)
     section.left_margin = section.right_margin = Cm(2.2)
-    section.top_margin, section.bottom_margin = Cm(2.4), Cm(2.0)
+    # The body ends 2.4 cm above the paper's edge; the footer (two 8.5 pt lines under a rule)
+    # starts 1.0 cm above it, so at least 0.5 cm of white lies between the last body line and the
+    # footer's rule, even when the footer's first line wraps.
+    section.top_margin, section.bottom_margin = Cm(2.4), Cm(2.4)
     section.header_distance = section.footer_distance = Cm(1.0)
     width = section.page_width - section.left_margin - section.right_margin
 
+    # The header and footer styles: one size for every script and no spacing, so a footer with an
+    # Arabic name is as high as one without. The default styles carry centre and right tabs of
+    # Letter paper; ours are A4.
+    for name, size in (("Header", HEADER_SIZE), ("Footer", FOOTER_SIZE)):
+        style = doc.styles[name]
+        style.paragraph_format.tab_stops.clear_all()
+        style.paragraph_format.space_after = Pt(0)
+        style.paragraph_format.space_before = Pt(0)
+        set_size(style.element.get_or_add_rPr(), size)
+
     header = section.header.paragraphs[0]
-    header.paragraph_format.tab_stops.add_tab_stop(width, WD_TAB_ALIGNMENT.RIGHT)
-    add_logo(header)
-    run = header.add_run("{{ authority.name }}")
+    header_tabs(header, width, indent=False)
+    add_logo(header, "{{ authority.name }}")
+    run = small(header.add_run("{{ authority.name }}"), HEADER_SIZE)
     run.bold = True
-    run.font.size = Pt(9)
-    run = header.add_run("\t" + tx["case_id"] + " {{ case_id }}")
-    run.font.size = Pt(9)
+    small(header.add_run("\t" + tx["case_id"] + " {{ case_id }}"), HEADER_SIZE)
     second = section.header.add_paragraph()
-    second.paragraph_format.tab_stops.add_tab_stop(width, WD_TAB_ALIGNMENT.RIGHT)
-    run = second.add_run("{{ authority.unit }}\t{{ title }}")
-    run.font.size = Pt(9)
+    header_tabs(second, width, indent=True)
+    run = small(second.add_run("{{ authority.unit }}\t{{ title }}"), HEADER_SIZE)
     run.font.color.rgb = RGBColor(0x55, 0x55, 0x55)
 
-    # The default Header and Footer styles carry centre and right tabs of Letter paper; ours are A4.
-    for name in ("Header", "Footer"):
-        doc.styles[name].paragraph_format.tab_stops.clear_all()
     footer = section.footer.paragraphs[0]
-    run = footer.add_run(footer_text)
-    run.font.size = Pt(8.5)
+    rule_above(footer)
+    small(footer.add_run(footer_text), FOOTER_SIZE)
     footer = section.footer.add_paragraph()
     footer.alignment = WD_PARAGRAPH_ALIGNMENT.RIGHT
-    run = footer.add_run(tx["page"] + " ")
-    run.font.size = Pt(8.5)
-    add_field(footer, "PAGE")
-    footer.add_run(" / ").font.size = Pt(8.5)
-    add_field(footer, "NUMPAGES")
+    small(footer.add_run(tx["page"] + " "), FOOTER_SIZE)
+    add_field(footer, "PAGE", FOOTER_SIZE)
+    small(footer.add_run(" / "), FOOTER_SIZE)
+    add_field(footer, "NUMPAGES", FOOTER_SIZE)
+
+
+def rule_above(paragraph: Paragraph) -> None:
+    """A thin grey rule above a paragraph: the footer reads as the page's, not as the body's last line."""
+    p_pr = paragraph._p.get_or_add_pPr()
+    borders = OxmlElement("w:pBdr")
+    top = OxmlElement("w:top")
+    for attr, value in (("w:val", "single"), ("w:sz", "4"), ("w:space", "4"), ("w:color", "999999")):
+        top.set(qn(attr), value)
+    borders.append(top)
+    p_pr.append(borders)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -289,6 +424,7 @@ def label_table(doc: DocumentObject, rows: list[tuple[str, str]], *, together: b
     for n, (row, (label, value)) in enumerate(zip(table.rows, rows, strict=True)):
         no_split(row)
         row.cells[0].text = label
+        row.cells[0].paragraphs[0].style = doc.styles[TABLE_HEADING]
         row.cells[1].text = value
         set_cell_fill(row.cells[0], LABEL_FILL)
         if together and n < len(rows) - 1:
@@ -340,6 +476,8 @@ def new_document(kind: str, lang: str, footer_text: str = PERSON_FOOTER) -> tupl
     tx = load_text(kind, lang)
     doc = Document()
     setup_styles(doc, lang)
+    if lang in HYPHENATED:
+        hyphenate(doc)
     setup_page(doc, tx, footer_text)
     doc.core_properties.author = "kotodoc"
     doc.core_properties.title = "{{ title }}"
@@ -674,10 +812,8 @@ def build_family_plan(lang: str) -> DocumentObject:
 
 
 def sub_heading(doc: DocumentObject, text: str) -> None:
-    """A bold run-in heading inside a member's section, kept with what follows."""
-    p = keep_with_next(plain(doc, text))
-    p.runs[0].bold = True
-    p.paragraph_format.space_before = Pt(6)
+    """A third-level heading inside a member's section (under the member's own), kept with what follows."""
+    heading(doc, text, 3)
 
 
 def services_table(doc: DocumentObject, tx: dict[str, Any], var: str) -> None:
@@ -694,21 +830,25 @@ def services_table(doc: DocumentObject, tx: dict[str, Any], var: str) -> None:
 
 def signer_table(doc: DocumentObject, tx: dict[str, Any]) -> None:
     """Signature lines two a row for a list of signers (`signature_rows`, the official last)."""
-    table = doc.add_table(rows=3, cols=2)
-    opener, body, closer = table.rows
+    table = doc.add_table(rows=4, cols=2)
+    opener, body, labels, closer = table.rows
     opener.cells[0].text = "{%tr for row in signature_rows %}"
     no_split(body)
+    no_split(labels)
     for i in range(2):
         cell = body.cells[i]
         c = f"row[{i}]"
         cell.text = "\n\n{{ " + c + ".line }}"
         keep_with_next(cell.paragraphs[0])
         keep_with_next(cell.add_paragraph("{{ " + c + ".name }}"))
-        label = cell.add_paragraph(
+        # The label, in a row of its own, is a header cell in the tagged PDF (see `signature_table`).
+        label = labels.cells[i].paragraphs[0]
+        label.text = (
             "{% if " + c + ".role == 'official' %}" + tx["official_signature"]
             + "{% elif " + c + ".role == 'member' %}" + tx["member_signature"] + "{% endif %}"
         )
-        label.runs[0].font.size = Pt(8.5)
+        label.style = doc.styles[TABLE_HEADING]
+        small(label.runs[0], 8.5)
     closer.cells[0].text = "{%tr endfor %}"
     set_col_widths(table, [8.3, 8.3])
 
@@ -728,8 +868,12 @@ def signature_table(
         lines.cells[i].text = "\n\n_________________________________"
         names.cells[i].text = name
         labels.cells[i].text = label
-        labels.cells[i].paragraphs[0].runs[0].font.size = Pt(8.5)
-    for row in (lines, names):
+        # The label names the column's signer: a header cell in the tagged PDF (scope: column).
+        labels.cells[i].paragraphs[0].style = doc.styles[TABLE_HEADING]
+        small(labels.cells[i].paragraphs[0].runs[0], 8.5)
+    # Every row keeps with the next, the last one too: the signature block (the tables of the
+    # signers, then the interpreter's line) stays together on one page.
+    for row in table.rows:
         for cell in row.cells:
             for p in cell.paragraphs:
                 keep_with_next(p)
@@ -737,9 +881,22 @@ def signature_table(
 
 
 def interpreter_line(doc: DocumentObject, tx: dict[str, Any]) -> None:
-    """A line for the interpreter's name."""
-    interp = plain(doc, f"\n{tx['interpreter_present']}: _________________________________")
-    interp.paragraph_format.space_before = Pt(12)
+    """A signature line for the interpreter, its label under it like the signers' labels.
+
+    "Tulkkina toimi: ____" as the body's last line sat right above the footer that names the
+    customer, and the name read as the interpreter's; under the line, the label belongs to it.
+    """
+    table = doc.add_table(rows=2, cols=2)
+    lines, labels = table.rows
+    for row in table.rows:
+        no_split(row)
+    lines.cells[0].text = "\n\n_________________________________"
+    for p in lines.cells[0].paragraphs:
+        keep_with_next(p)
+    labels.cells[0].text = tx["interpreter_present"]
+    labels.cells[0].paragraphs[0].style = doc.styles[TABLE_HEADING]
+    small(labels.cells[0].paragraphs[0].runs[0], 8.5)
+    set_col_widths(table, [8.3, 8.3])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -772,7 +929,7 @@ def compact_table(table: Table, size: float = 8, right: tuple[int, ...] = (), ma
                 if i in right and not p.text.startswith("{%"):
                     p.alignment = WD_PARAGRAPH_ALIGNMENT.RIGHT
                 for run in p.runs:
-                    run.font.size = Pt(size)
+                    small(run, size)
     return table
 
 

@@ -278,7 +278,7 @@ def _header_versions(body: Any) -> dict[str, int]:
 
 def _logo_entry(part: Any, xml: str) -> str | None:
     """The ZIP entry of the picture described `kotodoc-logo` in a header part, if there is one."""
-    match = re.search(r'descr="kotodoc-logo".*?r:embed="([^"]+)"', xml, re.DOTALL)
+    match = re.search(r'(?:name|descr)="kotodoc-logo".*?r:embed="([^"]+)"', xml, re.DOTALL)
     if match is None or match.group(1) not in part.rels:
         return None
     return str(part.rels[match.group(1)].target_part.partname).lstrip("/")

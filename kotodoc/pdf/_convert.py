@@ -35,6 +35,9 @@ PDF_FILTER = "pdf:writer_pdf_Export:" + json.dumps(
     {
         "SelectPdfVersion": {"type": "long", "value": "2"},
         "UseTaggedPDF": {"type": "boolean", "value": "true"},
+        # PDF/UA-1 beside PDF/A-2b: LibreOffice 7.4 then writes `pdfuaid:part` 1 into the XMP
+        # next to `pdfaid`, and sets DisplayDocTitle (the viewer shows the title, not the file name).
+        "PDFUACompliance": {"type": "boolean", "value": "true"},
         "ExportFormFields": {"type": "boolean", "value": "false"},
     },
     separators=(",", ":"),

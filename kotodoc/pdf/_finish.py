@@ -1,4 +1,4 @@
-"""Stage 7: check the finished PDF with pypdf: metadata, language, PDF/A identity, fonts.
+"""Stage 7: check the finished PDF with pypdf: metadata, language, PDF/A and PDF/UA identity, fonts.
 
 LibreOffice writes the title, author and subject from the DOCX core properties into both the info
 dictionary and the XMP packet, and the document language into /Lang; writing them again with
@@ -40,6 +40,7 @@ class PdfFacts:
     pdfa: str  # "2B" for PDF/A-2b, "" when not PDF/A
     fonts: frozenset[str]
     unembedded: frozenset[str]
+    pdfua: str = ""  # "1" for PDF/UA-1, "" when not identified as PDF/UA
 
 
 def read_facts(path: Path) -> PdfFacts:
@@ -48,7 +49,7 @@ def read_facts(path: Path) -> PdfFacts:
     info: Mapping[str, Any] = reader.metadata or {}
     root = reader.trailer["/Root"]
     lang = root.get("/Lang", "") if isinstance(root, DictionaryObject) else ""
-    pdfa = ""
+    pdfa = pdfua = ""
     xmp = reader.xmp_metadata
     if xmp is not None:
         part = xmp.get_element("", "http://www.aiim.org/pdfa/ns/id/", "part")
@@ -57,6 +58,7 @@ def read_facts(path: Path) -> PdfFacts:
         part_text = _node_text(part)
         conf_text = _node_text(conf)
         pdfa = f"{part_text}{conf_text}".upper()
+        pdfua = _node_text(xmp.get_element("", "http://www.aiim.org/pdfua/ns/id/", "part"))
     fonts: set[str] = set()
     unembedded: set[str] = set()
     for page in reader.pages:
@@ -70,6 +72,7 @@ def read_facts(path: Path) -> PdfFacts:
         pdfa=pdfa,
         fonts=frozenset(fonts),
         unembedded=frozenset(unembedded),
+        pdfua=pdfua,
     )
 
 
@@ -77,7 +80,8 @@ def verify_pdf(path: Path, *, title: str, author: str, language: str) -> PdfFact
     """Check a converted document.
 
     Raises:
-        ConversionError: metadata missing or wrong, not PDF/A-2b, or a font not embedded.
+        ConversionError: metadata missing or wrong, not PDF/A-2b or not PDF/UA-1, or a font not
+            embedded.
     """
     facts = read_facts(path)
     problems = []
@@ -91,6 +95,8 @@ def verify_pdf(path: Path, *, title: str, author: str, language: str) -> PdfFact
         problems.append(f"its language is {facts.language or 'missing'}, not {language}")
     if facts.pdfa != "2B":
         problems.append("it is not identified as PDF/A-2b")
+    if facts.pdfua != "1":
+        problems.append("it is not identified as PDF/UA-1")
     if facts.unembedded:
         problems.append(f"fonts not embedded: {', '.join(sorted(facts.unembedded))}")
     if problems:
