@@ -174,7 +174,8 @@ def add_logo(paragraph: Paragraph, alt: str) -> None:
     The picture is found at render time by its name `kotodoc-logo`; its description, the
     alternative text a screen reader reads and the tagged PDF's /Alt, is `alt` (the authority's
     name). Its size comes from the `logo` context value (EMU), so any aspect ratio fits the line
-    height. A tab to `LOGO_INDENT` follows it.
+    height. It floats at the margin, the header's lines indented past it (`LOGO_INDENT`): as a
+    picture in the line followed by a tab, LibreOffice 7.4 sent the tab to the right-hand stop.
     """
     paragraph.add_run("{%r if logo %}")
     run = paragraph.add_run()
@@ -185,27 +186,55 @@ def add_logo(paragraph: Paragraph, alt: str) -> None:
     for ext in (*inline.xpath("wp:extent"), *inline.xpath(".//a:ext")):
         ext.set("cx", "{{ logo.cx }}")
         ext.set("cy", "{{ logo.cy }}")
-    paragraph.add_run("\t")
+    float_at_margin(inline)
     paragraph.add_run("{%r endif %}")
 
 
-def header_tabs(paragraph: Paragraph, width: int, *, indent: bool) -> None:
-    """A left tab at `LOGO_INDENT` (the first line) or a left indent there (the second), and a right tab."""
+def float_at_margin(inline: Any) -> None:
+    """Turn an inline picture into one anchored at the top left of the margin, text not wrapped."""
+    wp = "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"
+    anchor = OxmlElement("wp:anchor")
+    for attr, value in (("distT", "0"), ("distB", "0"), ("distL", "0"), ("distR", "0"), ("simplePos", "0"),
+                        ("relativeHeight", "2"), ("behindDoc", "0"), ("locked", "1"), ("layoutInCell", "1"),
+                        ("allowOverlap", "1")):
+        anchor.set(attr, value)
+    simple = OxmlElement("wp:simplePos")
+    simple.set("x", "0")
+    simple.set("y", "0")
+    anchor.append(simple)
+    for axis, relative in (("H", "margin"), ("V", "paragraph")):
+        position = OxmlElement(f"wp:position{axis}")
+        position.set("relativeFrom", relative)
+        offset = OxmlElement("wp:posOffset")
+        offset.text = "0"
+        position.append(offset)
+        anchor.append(position)
+    children = {child.tag: child for child in inline}
+    anchor.append(children[f"{{{wp}}}extent"])
+    effect = OxmlElement("wp:effectExtent")
+    for side in ("l", "t", "r", "b"):
+        effect.set(side, "0")
+    anchor.append(effect)
+    anchor.append(OxmlElement("wp:wrapNone"))
+    for name in ("docPr", "cNvGraphicFramePr"):
+        if f"{{{wp}}}{name}" in children:
+            anchor.append(children[f"{{{wp}}}{name}"])
+    anchor.append(inline[-1] if inline[-1].tag.endswith("}graphic") else inline.find(qn("a:graphic")))
+    inline.getparent().replace(inline, anchor)
+
+
+def header_tabs(paragraph: Paragraph, width: int) -> None:
+    """A header line: indented past the logo (`LOGO_INDENT`), a right tab at the right margin."""
     p_pr = paragraph._p.get_or_add_pPr()
     tabs = OxmlElement("w:tabs")
-    stops = [("right", str(int(Length(width).twips)))]
-    if not indent:
-        stops.insert(0, ("left", LOGO_INDENT))
-    for kind, pos in stops:
-        stop = OxmlElement("w:tab")
-        stop.set(qn("w:val"), kind)
-        stop.set(qn("w:pos"), pos)
-        tabs.append(stop)
+    stop = OxmlElement("w:tab")
+    stop.set(qn("w:val"), "right")
+    stop.set(qn("w:pos"), str(int(Length(width).twips)))
+    tabs.append(stop)
     p_pr.append(tabs)
-    if indent:
-        ind = OxmlElement("w:ind")
-        ind.set(qn("w:left"), LOGO_INDENT)
-        p_pr.append(ind)
+    ind = OxmlElement("w:ind")
+    ind.set(qn("w:left"), LOGO_INDENT)
+    p_pr.append(ind)
 
 
 def tag(doc: DocumentObject, text: str) -> None:
@@ -375,13 +404,13 @@ def setup_page(doc: DocumentObject, tx: dict[str, Any], footer_text: str = PERSO
         set_size(style.element.get_or_add_rPr(), size)
 
     header = section.header.paragraphs[0]
-    header_tabs(header, width, indent=False)
+    header_tabs(header, width)
     add_logo(header, "{{ authority.name }}")
     run = small(header.add_run("{{ authority.name }}"), HEADER_SIZE)
     run.bold = True
     small(header.add_run("\t" + tx["case_id"] + " {{ case_id }}"), HEADER_SIZE)
     second = section.header.add_paragraph()
-    header_tabs(second, width, indent=True)
+    header_tabs(second, width)
     run = small(second.add_run("{{ authority.unit }}\t{{ title }}"), HEADER_SIZE)
     run.font.color.rgb = RGBColor(0x55, 0x55, 0x55)
 
