@@ -114,14 +114,17 @@ def xmp(reader: PdfReader) -> str:
 
 
 def test_every_document_is_identified_as_pdf_ua_1_and_pdf_a_2b(pdfs: list[Path]) -> None:
-    """This test ensures that every document says it is PDF/UA-1 and PDF/A-2b, is marked as tagged,
-    carries its language and shows its title in the viewer's title bar."""
+    """This test ensures that every document says it is PDF/UA-1 and PDF/A-2b (the PDF/UA schema
+    described for PDF/A), is marked as tagged, carries its language and shows its title in the
+    viewer's title bar."""
     for pdf in pdfs:
         reader = PdfReader(pdf)
         root = reader.trailer["/Root"]
         meta = xmp(reader)
         assert re.search(r"<pdfuaid:part>1</pdfuaid:part>|pdfuaid:part=\"1\"", meta), pdf.name
         assert re.search(r"<pdfaid:part>2</pdfaid:part>", meta) and "<pdfaid:conformance>B<" in meta, pdf.name
+        # PDF/A-2 admits the pdfuaid property only with its schema described in the packet.
+        assert "<pdfaSchema:prefix>pdfuaid</pdfaSchema:prefix>" in meta, pdf.name
         assert bool(root["/MarkInfo"]["/Marked"]), pdf.name
         assert root["/ViewerPreferences"]["/DisplayDocTitle"], pdf.name
         assert str(root["/Lang"]) == BCP47[languages_of(pdf)[0]], pdf.name
@@ -129,8 +132,9 @@ def test_every_document_is_identified_as_pdf_ua_1_and_pdf_a_2b(pdfs: list[Path])
 
 
 def test_every_table_has_header_cells(pdfs: list[Path]) -> None:
-    """This test ensures that every table has header cells (TH), and that each row of a label/value
-    table (two columns) starts with a header cell: the label."""
+    """This test ensures that every table has header cells (TH), that each row of a label/value
+    table (two columns) starts with a header cell, the label, and that a label's scope is its row
+    (LibreOffice writes `Column` on every TH; kotodoc corrects the labels')."""
     for pdf in pdfs:
         for element in structure(PdfReader(pdf)).walk():
             if element.kind != "/Table":
@@ -140,6 +144,13 @@ def test_every_table_has_header_cells(pdfs: list[Path]) -> None:
             assert any("/TH" in row for row in cells), (pdf.name, cells)
             if all(len(row) == 2 for row in cells) and not any(row == ["/TH", "/TH"] for row in cells):
                 assert all(row[0] == "/TH" for row in cells), (pdf.name, cells)
+            # A TH beside TD cells heads its row; a row of TH cells heads the columns.
+            for row in rows:
+                kinds = [c.kind for c in row.children]
+                for cell in row.children:
+                    if cell.kind == "/TH":
+                        scope = attributes(cell).get("/Scope")
+                        assert scope == ("/Row" if "/TD" in kinds else "/Column"), (pdf.name, kinds, scope)
 
 
 def test_every_figure_has_alternative_text(pdfs: list[Path]) -> None:

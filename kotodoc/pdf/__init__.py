@@ -19,11 +19,12 @@ if TYPE_CHECKING:
         soffice_binary,
         soffice_command,
     )
-    from kotodoc.pdf._finish import bundle_pdfs, encrypt_pdf, pin_pdf, read_facts, verify_pdf
+    from kotodoc.pdf._finish import amend_pdf, bundle_pdfs, encrypt_pdf, pin_pdf, read_facts, verify_pdf
 
 _HOMES = {
     "Conversion": "kotodoc.pdf._convert",
     "ConverterPool": "kotodoc.pdf._convert",
+    "amend_pdf": "kotodoc.pdf._finish",
     "bundle_pdfs": "kotodoc.pdf._finish",
     "check_pdf": "kotodoc.pdf._convert",
     "convert": "kotodoc.pdf._convert",
@@ -39,6 +40,7 @@ _HOMES = {
 __all__ = [
     "Conversion",
     "ConverterPool",
+    "amend_pdf",
     "bundle_pdfs",
     "check_pdf",
     "convert",

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from pypdf import PdfReader, PdfWriter
+from pypdf.errors import PyPdfError
 from pypdf.generic import DictionaryObject, IndirectObject
 
 from kotodoc._files import atomic_write
@@ -142,6 +143,106 @@ def _collect_fonts(resources: object, fonts: set[str], unembedded: set[str], see
         seen.add(id(obj))
         if obj.get("/Subtype") == "/Form":
             _collect_fonts(obj.get("/Resources"), fonts, unembedded, seen)
+
+
+# ---------------------------------------------------------------------------------------------
+# What LibreOffice 7.4 leaves out of PDF/UA with PDF/A
+
+# PDF/A-2 admits XMP properties of its own and XMP's schemas only, others when the packet describes
+# their schema; LibreOffice 7.4 writes `pdfuaid:part` without that description.
+_PDFUA_SCHEMA = b"""  <rdf:Description rdf:about="" xmlns:pdfaExtension="http://www.aiim.org/pdfa/ns/extension/" \
+xmlns:pdfaSchema="http://www.aiim.org/pdfa/ns/schema#" xmlns:pdfaProperty="http://www.aiim.org/pdfa/ns/property#">
+   <pdfaExtension:schemas><rdf:Bag><rdf:li rdf:parseType="Resource">
+    <pdfaSchema:schema>PDF/UA Universal Accessibility Schema</pdfaSchema:schema>
+    <pdfaSchema:namespaceURI>http://www.aiim.org/pdfua/ns/id/</pdfaSchema:namespaceURI>
+    <pdfaSchema:prefix>pdfuaid</pdfaSchema:prefix>
+    <pdfaSchema:property><rdf:Seq><rdf:li rdf:parseType="Resource">
+     <pdfaProperty:name>part</pdfaProperty:name>
+     <pdfaProperty:valueType>Integer</pdfaProperty:valueType>
+     <pdfaProperty:category>internal</pdfaProperty:category>
+     <pdfaProperty:description>Part of ISO 14289 the file conforms to</pdfaProperty:description>
+    </rdf:li></rdf:Seq></pdfaSchema:property>
+   </rdf:li></rdf:Bag></pdfaExtension:schemas>
+  </rdf:Description>
+"""
+
+
+def amend_pdf(path: Path) -> None:
+    """Describe the PDF/UA schema in the XMP and give label cells the scope `Row` (see below).
+
+    Both edits keep every byte offset: the schema's description takes the place of some of the
+    XMP packet's padding, and `/Column` becomes `/Row` padded with spaces.
+
+    Raises:
+        ConversionError: the file cannot be read as a PDF.
+    """
+    data = path.read_bytes()
+    amended = _describe_pdfua(_scope_row_headers(path, data))
+    if amended != data:
+        atomic_write(path, amended)
+
+
+def _describe_pdfua(data: bytes) -> bytes:
+    if b"pdfuaid:" not in data or b"pdfaExtension:schemas" in data:
+        return data
+    end = data.find(b"</rdf:RDF>")
+    match = re.compile(rb"</x:xmpmeta>(\s+)<\?xpacket end=").search(data, end) if end >= 0 else None
+    if match is None or len(match.group(1)) < len(_PDFUA_SCHEMA) + 2:
+        return data  # no room in the packet: left as LibreOffice wrote it
+    return (data[:end] + _PDFUA_SCHEMA + data[end:match.start(1)] + match.group(1)[len(_PDFUA_SCHEMA):]
+            + data[match.end(1):])
+
+
+def _scope_row_headers(path: Path, data: bytes) -> bytes:
+    """Give the label cells of label/value tables the scope `Row`.
+
+    LibreOffice 7.4 writes `/Scope /Column` on every TH. A TH followed by TD cells in its row
+    (a label and its value) heads that row, and a screen reader that trusts `Column` pairs the
+    label with the cells below it. Each cell's attributes are an object of their own,
+    `<</O/Table\n/Scope/Column\n>>`; `/Column` becomes `/Row` padded with spaces to the same
+    length, so no offset moves and the file stays as LibreOffice laid it out.
+    """
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        root = reader.trailer["/Root"].get_object()
+        tree = root.get("/StructTreeRoot") if isinstance(root, DictionaryObject) else None
+        tree = tree.get_object() if tree is not None else None
+        numbers = _row_header_attributes(tree) if isinstance(tree, DictionaryObject) else set()
+    except (PyPdfError, KeyError, AttributeError, TypeError) as e:
+        raise ConversionError(f"{path.name}: cannot read the structure tree ({type(e).__name__})") from None
+    if not numbers:
+        return data
+
+    def row(match: re.Match[bytes]) -> bytes:
+        if int(match.group(1)) not in numbers:
+            return match.group(0)
+        return match.group(0)[: -len(b"/Column")] + b"/Row   "
+
+    return re.sub(rb"\n(\d+) 0 obj\n<</O/Table\s*/Scope/Column", row, data)
+
+
+def _row_header_attributes(node: DictionaryObject) -> set[int]:
+    """The object numbers of the attribute objects of the TH cells that head a row of TD cells."""
+    found: set[int] = set()
+    stack = [node]
+    while stack:
+        element = stack.pop()
+        kids = element.get("/K")
+        kids = kids.get_object() if kids is not None else None
+        children = [k.get_object() for k in (kids if isinstance(kids, list) else [kids] if kids is not None else [])]
+        children = [c for c in children if isinstance(c, DictionaryObject) and "/S" in c]
+        if element.get("/S") == "/TR":
+            kinds = [c.get("/S") for c in children]
+            if "/TD" in kinds:
+                for cell in children:
+                    if cell.get("/S") != "/TH" or "/A" not in cell:
+                        continue
+                    attributes = cell.raw_get("/A")  # one object, or an array of them
+                    items = attributes.get_object()
+                    refs = items if isinstance(items, list) else [attributes]
+                    found.update(ref.idnum for ref in refs if isinstance(ref, IndirectObject))
+        stack.extend(children)
+    return found
 
 
 # ---------------------------------------------------------------------------------------------

@@ -44,7 +44,16 @@ from kotodoc._languages import BCP47, edition_name
 from kotodoc._version import __version__
 from kotodoc.docx import template_set
 from kotodoc.errors import KotodocError, UsageError
-from kotodoc.pdf import Conversion, ConverterPool, bundle_pdfs, encrypt_pdf, pin_pdf, soffice_binary, verify_pdf
+from kotodoc.pdf import (
+    Conversion,
+    ConverterPool,
+    amend_pdf,
+    bundle_pdfs,
+    encrypt_pdf,
+    pin_pdf,
+    soffice_binary,
+    verify_pdf,
+)
 from kotodoc.run._check import CaseReport, check_file
 from kotodoc.run._options import RunOptions
 from kotodoc.run._steps import documents, failure_message, render_document
@@ -557,6 +566,7 @@ class _Runner:
             else:
                 try:
                     _, lang, title, _ = next(d for d in state.prepared.docs if d[0] == stem)
+                    amend_pdf(result.pdf)  # before pinning: /ID is a digest of the file
                     if options.pinned:
                         pin_pdf(result.pdf, options.stamp)
                     verify_pdf(result.pdf, title=title, author=state.prepared.author, language=BCP47[lang])
