@@ -32,6 +32,7 @@ MUNICIPALITY = ROOT / "samples" / "municipality"
 PAGE = {"fi": "Sivu", "sv": "Sida", "en": "Page"}  # the footer's word, from tools/template-text.yaml
 INTERPRETER = {"fi": "Tulkkina toimi", "sv": "Tolk", "en": "Interpreter"}
 CUSTOMER = {"fi": "Asiakkaan allekirjoitus", "sv": "Kundens underskrift", "en": "Customer's signature"}
+SIGNATURES = {"fi": "Allekirjoitukset", "sv": "Underskrifter", "en": "Signatures"}
 BCP47 = {"fi": "fi-FI", "sv": "sv-FI", "en": "en-GB"}
 GAP = 2.0  # points of white required between body text and the header's or footer's text
 # The page's furniture: artifacts in the top and bottom margins (2.4 cm of an A4 page, 842 pt
@@ -289,6 +290,19 @@ def test_the_interpreter_line_is_in_the_signature_block(pdfs: list[Path]) -> Non
         line = [t for t in found if set(t.text) == {"_"} and t.y > label.y and abs(t.x - label.x) < 1]
         assert line and min(t.y for t in line) - label.y < 30, (pdf.name, number)  # the line right above it
         assert all(not t.text.startswith(f"{INTERPRETER[lang]}:") for t in found), pdf.name
+
+
+def test_the_signature_block_stays_on_one_page(pdfs: list[Path]) -> None:
+    """This test ensures that in every plan, the family of eight's too, the signatures' heading,
+    every signer's line and the interpreter's line are on one page: no signer is left alone."""
+    plans = [pdf for pdf in pdfs if "-plan." in pdf.name and len(languages_of(pdf)) == 1]
+    assert any(".family-plan." in pdf.name for pdf in plans) and any(".minor-plan." in pdf.name for pdf in plans)
+    for pdf in plans:
+        lang = languages_of(pdf)[0]
+        [(number, found)] = [(n, f) for n, f in pages(pdf) if any(t.text == INTERPRETER[lang] for t in f)]
+        assert any(t.text == SIGNATURES[lang] for t in found), (pdf.name, number)
+        lines = sum(1 for n, f in pages(pdf) for t in f if set(t.text) == {"_"})
+        assert lines == sum(1 for t in found if set(t.text) == {"_"}), (pdf.name, number)
 
 
 def test_the_unit_line_sits_under_the_authority_name_not_the_logo(pdfs: list[Path]) -> None:

@@ -878,6 +878,9 @@ def signer_table(doc: DocumentObject, tx: dict[str, Any]) -> None:
         )
         label.style = doc.styles[TABLE_HEADING]
         small(label.runs[0], 8.5)
+        # Every row keeps with the next, so the signers of a large family are not split from
+        # each other, nor the last of them (the official) left alone on a page of its own.
+        keep_with_next(label)
     closer.cells[0].text = "{%tr endfor %}"
     set_col_widths(table, [8.3, 8.3])
 
