@@ -343,9 +343,13 @@ HEADER_SIZE = 9
 
 
 # Finnish and Swedish build long compounds ("kotoutumissuunnitelma", "tolkningsersättning") that
-# otherwise break mid-word in narrow cells (the claim table's purpose column) or stretch justified
-# lines. LibreOffice hyphenates at syllables with its Finnish (Voikko) and Swedish patterns.
-HYPHENATED = ("fi", "sv")
+# break mid-word in narrow cells (the claim table's purpose column). Automatic hyphenation would
+# wrap them at syllables, but it is off: measured with LibreOffice 7.4 and hyphen-sv, the hyphen of
+# a hyphenated line is a plain "-" in the PDF's text (no soft hyphen, no /ActualText), so a screen
+# reader, a search and a copy read "daghem- met"; and Finnish has no patterns without Voikko, a
+# Python extension that made LibreOffice abort when started from a virtualenv. `hyphenate` is
+# kept for the languages listed here once that changes.
+HYPHENATED: tuple[str, ...] = ()
 
 
 def hyphenate(doc: DocumentObject) -> None:
