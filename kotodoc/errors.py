@@ -120,6 +120,15 @@ class TemplateRenderError(KotodocError):
         super().__init__(f"{where}: {message}")
 
 
+class TemplateLimitError(TemplateRenderError):
+    """A template went over a rendering limit (time, size); `code` is RENDER-TIMEOUT or RENDER-TOO-LARGE."""
+
+    def __init__(self, template: Path, part: str, code: str, message: str, paragraph: int | None = None):
+        """Locate the problem as template › part › paragraph; `message` starts with `code`."""
+        self.code = code
+        super().__init__(template, part, message, paragraph)
+
+
 class ConversionError(KotodocError):
     """LibreOffice did not produce a whole PDF for a document."""
 

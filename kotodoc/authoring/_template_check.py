@@ -58,8 +58,9 @@ from jinja2 import nodes
 from lxml import etree
 
 from kotodoc._languages import LANGUAGES
+from kotodoc._template_safety import scan_template
 from kotodoc.docx import Logo, TemplateSet, jinja_env
-from kotodoc.errors import CaseError, Severity, UsageError
+from kotodoc.errors import CaseError, Severity, TemplateRenderError, UsageError
 from kotodoc.load import load_case
 from kotodoc.model import build_case
 from kotodoc.rules import check_case
@@ -68,7 +69,8 @@ from kotodoc.run import documents, templates_root
 __all__ = ["ProblemCode", "TemplateProblem", "check_templates"]
 
 ProblemCode = Literal[
-    "syntax", "unknown-variable", "split-tag", "language-difference", "unknown-template", "unreadable"
+    "syntax", "unknown-variable", "split-tag", "language-difference", "unknown-template", "unreadable",
+    "TEMPLATE-EXTERNAL", "TEMPLATE-MACRO", "TEMPLATE-FIELD", "TEMPLATE-JINJA",
 ]
 
 
@@ -269,20 +271,26 @@ def _analyse(path: Path, kind: str) -> _Analysis:
 
 @lru_cache(maxsize=64)
 def _analyse_file(path: Path, kind: str, mtime_ns: int, size: int) -> _Analysis:
+    # What the renderer refuses before it uses a template (`_template_safety`), by part; first, since
+    # an external target can also keep python-docx from loading the template at all.
+    try:
+        problems: list[TemplateProblem] = [TemplateProblem(path, found.part, None, found.code, found.message)
+                                           for found in scan_template(path)]
+    except TemplateRenderError:
+        problems = []  # not a ZIP or not XML: python-docx says so below
     try:
         tpl = DocxTemplate(str(path))
         tpl.render_init()
         parts = list(_parts(tpl))
     except OSError as e:
-        return _Analysis(path, [_unreadable(path, e.strerror or str(e))], frozenset(), complete=False)
+        return _Analysis(path, [*problems, _unreadable(path, e.strerror or str(e))], frozenset(), complete=False)
     except (PackageNotFoundError, zipfile.BadZipFile):
-        return _Analysis(path, [_unreadable(path, "not a DOCX file")], frozenset(), complete=False)
+        return _Analysis(path, [*problems, _unreadable(path, "not a DOCX file")], frozenset(), complete=False)
     except (KeyError, ValueError, etree.XMLSyntaxError) as e:  # a ZIP, but not a whole Word document
-        return _Analysis(path, [_unreadable(path, f"not a well-formed Word document ({e})")], frozenset(),
-                         complete=False)
+        return _Analysis(path, [*problems, _unreadable(path, f"not a well-formed Word document ({e})")],
+                         frozenset(), complete=False)
     shape = context_shapes()[kind]
     env = jinja_env()
-    problems: list[TemplateProblem] = []
     variables: set[str] = set()
     unchecked: set[str] = set()
     complete = True
@@ -307,6 +315,8 @@ def _analyse_file(path: Path, kind: str, mtime_ns: int, size: int) -> _Analysis:
                 message = f"the {unclosed[2]} block opened here is never closed (Jinja was looking for {unclosed[1]})"
             found.append(TemplateProblem(path, name, at, "syntax", f"syntax error{_quote(texts, at)}: {message}"))
         else:
+            found += [TemplateProblem(path, name, paragraph(lineno), "TEMPLATE-JINJA", message)
+                      for lineno, message in unsafe_jinja(tree)]
             walker = _Walker(shape, env)
             walker.template(tree)
             found += [TemplateProblem(path, name, paragraph(use.lineno), use.code, use.message)
@@ -315,6 +325,42 @@ def _analyse_file(path: Path, kind: str, mtime_ns: int, size: int) -> _Analysis:
             unchecked |= walker.unchecked
         problems.extend(sorted(found, key=lambda p: (p.paragraph or 0)))
     return _Analysis(path, problems, frozenset(variables), complete, frozenset(unchecked))
+
+
+# Attributes Jinja's sandbox refuses (besides every name starting with `_`), and the methods its
+# immutable sandbox refuses because they change a list, dict or set given to the template.
+_UNSAFE_ATTRIBUTES = frozenset({"mro", "func_globals", "func_code", "gi_frame", "gi_code", "cr_frame", "cr_code",
+                                "ag_code", "ag_frame", "f_globals", "f_locals", "f_builtins", "tb_frame",
+                                "im_func", "im_self", "im_class"})
+# (jinja2.sandbox's `_mutable_spec`, spelt out: it is private to Jinja.)
+_MUTATING = frozenset({"append", "extend", "insert", "pop", "remove", "reverse", "sort", "clear", "update",
+                       "setdefault", "popitem", "add", "discard", "difference_update",
+                       "symmetric_difference_update", "intersection_update", "appendleft", "extendleft",
+                       "popleft", "rotate"})
+
+
+def unsafe_jinja(tree: nodes.Template) -> Iterator[tuple[int, str]]:
+    """`(line, message)` for each construct the sandbox refuses or that lets a template write raw XML.
+
+    The renderer refuses these when the line runs (a `SecurityError`); the check finds them in
+    every branch, before a case meets them.
+    """
+    for node in tree.find_all((nodes.Getattr, nodes.Getitem, nodes.Call, nodes.Filter,
+                               nodes.ScopedEvalContextModifier, nodes.EvalContextModifier)):
+        if isinstance(node, nodes.Getattr | nodes.Getitem):
+            name = node.attr if isinstance(node, nodes.Getattr) else \
+                node.arg.value if isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str) else None
+            if name is not None and (name.startswith("_") or name in _UNSAFE_ATTRIBUTES):
+                yield node.lineno, f"`{name}` reaches into Python internals; the sandbox refuses it"
+        elif isinstance(node, nodes.Call):
+            if isinstance(node.node, nodes.Getattr) and node.node.attr in _MUTATING:
+                yield node.lineno, (f"`.{node.node.attr}()` changes a value given to the template; the sandbox "
+                                    "refuses it, since the next document would see the change")
+        elif isinstance(node, nodes.Filter):
+            if node.name == "safe":
+                yield node.lineno, "`|safe` writes raw XML into the document; the value is escaped otherwise"
+        elif isinstance(node, nodes.EvalContextModifier) and any(o.key == "autoescape" for o in node.options):
+            yield node.lineno, "autoescape is switched off here, so values can write raw XML into the document"
 
 
 def _unreadable(path: Path, reason: str) -> TemplateProblem:

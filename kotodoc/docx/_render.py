@@ -24,19 +24,20 @@ from typing import Any
 
 import jinja2
 from docxtpl import DocxTemplate
-from jinja2.sandbox import SandboxedEnvironment
 from lxml import etree
 
 from kotodoc._files import atomic_write
+from kotodoc._limits import LimitedEnvironment, RenderLimitError, render_bounded
+from kotodoc._template_safety import TemplateUnsafeError, check_template, is_macro_part, rendered_fields
 from kotodoc.context import upfirst
 from kotodoc.docx._compose import VERSION_MARK, compose_once
 from kotodoc.docx._templates import Logo
-from kotodoc.errors import TemplateRenderError
+from kotodoc.errors import TemplateLimitError, TemplateRenderError
 
 
 def jinja_env() -> jinja2.Environment:
-    """The Jinja environment for every template: sandboxed, strict, escaping."""
-    env = SandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=True)
+    """The Jinja environment for every template: sandboxed and immutable, limited, strict, escaping."""
+    env = LimitedEnvironment(undefined=jinja2.StrictUndefined, autoescape=True)
     env.filters["upfirst"] = upfirst
     return env
 
@@ -77,8 +78,14 @@ def compiled(*templates: Path, langs: Sequence[str] = (), join_cache: Path | Non
     keys = tuple((t.resolve(), t.stat().st_mtime_ns, t.stat().st_size) for t in templates)
     found = _COMPILED.get((keys, tuple(langs)))
     if found is None:
+        # Templates are untrusted: each is scanned for external references, macros and dangerous
+        # fields before it is used (`_template_safety`); a single template's bytes scanned are the
+        # bytes compiled.
+        sources = [(key[0], key[0].read_bytes()) for key in keys]
+        for path, data in sources:
+            check_template(path, data)
         if len(keys) == 1:
-            found = CompiledTemplate(keys[0][0])
+            found = CompiledTemplate(*sources[0])
         else:
             paths = [key[0] for key in keys]
             found = CompiledTemplate(paths[0], compose_once(paths, langs, join_cache))
@@ -128,7 +135,9 @@ class CompiledTemplate:
         tpl.render_init()
         self._tpl = tpl
         with zipfile.ZipFile(io.BytesIO(data) if data is not None else template) as z:
-            self._entries = [(info.filename, z.read(info.filename)) for info in z.infolist()]
+            # A VBA project is never carried into a document, even if a caller skipped the scan.
+            self._entries = [(info.filename, z.read(info.filename)) for info in z.infolist()
+                             if not is_macro_part(info.filename)]
         env = jinja_env()
         # partname -> (text before, [(version, compiled piece)], text after, fix tables)
         self._parts: dict[str, tuple[str, list[tuple[int, jinja2.Template]], str, bool]] = {}
@@ -193,17 +202,22 @@ class CompiledTemplate:
             xml = ""
             for version, template in pieces:
                 try:
-                    xml += template.render(contexts[version])
+                    xml += render_bounded(template, contexts[version])
                 except jinja2.TemplateError as e:
                     line = getattr(e, "lineno", None) or _template_line(e)
                     message = e.message if e.message else type(e).__name__
                     raise TemplateRenderError(self.path, name, message, line) from None
+                except RenderLimitError as e:
+                    raise TemplateLimitError(self.path, name, e.code, str(e), _template_line(e)) from None
             xml = self._finish_part(xml, fix_tables)
             data = (before + xml + after).encode("utf-8")
             try:
-                etree.fromstring(data, _STRICT)
+                tree = etree.fromstring(data, _STRICT)
             except etree.XMLSyntaxError as e:
                 raise TemplateRenderError(self.path, name, f"rendered XML is not well-formed: {e.msg}") from None
+            # Jinja can write raw XML (`{% autoescape false %}`, `|safe`): no field may load anything.
+            if found := rendered_fields(name, tree):
+                raise TemplateUnsafeError(self.path, found[0], len(found) - 1)
             rendered[name] = data
         rendered[_CORE] = _core_properties(properties, stamp)
         entries = self._entries

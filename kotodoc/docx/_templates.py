@@ -33,6 +33,10 @@ LOGO_MAX_BYTES = 2_000_000
 _EMU_PER_CM = 360_000  # OOXML lengths are in English Metric Units
 LOGO_HEIGHT = round(1.1 * _EMU_PER_CM)  # the logo sits in the header's first line
 LOGO_MAX_WIDTH = 5 * _EMU_PER_CM
+# A 16000 × 16000 PNG compresses to a few hundred kB yet cost LibreOffice 28 s and 0.9 GB for each
+# document; a header logo 1.1 cm high needs a few hundred pixels.
+LOGO_MAX_PIXELS = 16_000_000
+LOGO_MAX_SIDE = 8000
 _LOGO_TYPES = {"image/png": "png", "image/jpeg": "jpeg"}
 _PROFILE_KEYS = ("authority", "logo")
 
@@ -222,6 +226,12 @@ def _read_logo(path: Path, fail: Any) -> Logo:
     ext = _LOGO_TYPES.get(image.content_type)
     if ext is None or image.px_width <= 0 or image.px_height <= 0:
         raise fail(f"{path.name} is not a PNG or JPEG image")
+    # The size comes from the image's header (python-docx reads no pixels), so a huge image is
+    # refused before anything decodes it.
+    if image.px_width * image.px_height > LOGO_MAX_PIXELS or max(image.px_width, image.px_height) > LOGO_MAX_SIDE:
+        raise fail(f"{path.name} is {image.px_width} × {image.px_height} pixels; a logo may have at most "
+                   f"{LOGO_MAX_PIXELS // 1_000_000} megapixels and {LOGO_MAX_SIDE} pixels a side "
+                   "(a few hundred pixels high is plenty): scale it down")
     cy = LOGO_HEIGHT
     cx = round(cy * image.px_width / image.px_height)
     if cx > LOGO_MAX_WIDTH:  # a wide logo is scaled down to fit, keeping its proportions

@@ -3,7 +3,8 @@
 One `soffice` call converts many files (the engine notes measure it 5–6× faster than one call per
 document). Each call runs with a private, temporary profile directory: two calls sharing a profile
 run one after the other, and a private profile keeps a user's settings (and macros) out. The
-profile is created with macros disabled and links never fetched.
+profile is created with macros disabled and nothing external loaded: no linked image, no link
+update, and every internet request sent to a closed local port (see `_PROFILE_XCU`).
 
 `soffice` exits 0 even when it wrote nothing, and will "convert" a text file named .docx: every
 expected PDF is checked to exist and to be a whole PDF, and a missing one is an error.
@@ -48,12 +49,29 @@ FLAGS = ["--headless", "--invisible", "--nocrashreport", "--nodefault", "--nolog
 
 # Macro security "very high" (3) with no trusted locations runs no macros; links are never
 # updated from their sources. Written into the private profile before LibreOffice starts.
+#
+# LibreOffice loads nothing from outside the document, even if a template got past
+# `_template_safety` (each layer is tested on its own in tests/test_template_trust.py):
+# - BlockUntrustedRefererLinks: no linked image (`r:link`, `http://` or `file://`) is fetched for a
+#   document outside the trusted locations, and there are none. Without it LibreOffice sent
+#   OPTIONS, HEAD and GET to the URL of an external image, and embedded a `file://` one in the PDF.
+# - Every HTTP, HTTPS and FTP request goes through a "proxy" at 127.0.0.1:9, a privileged port
+#   where nothing listens (discard, at most): a request that some other path makes fails at once,
+#   on this machine, instead of reaching a server. No host is exempt (ooInetNoProxy empty).
+_PROXY = "".join(
+    f'<item oor:path="/org.openoffice.Inet/Settings"><prop oor:name="{name}" oor:op="fuse"><value>{value}</value>'
+    "</prop></item>\n"
+    for name, value in (("ooInetProxyType", "1"), ("ooInetNoProxy", ""),
+                        *((f"ooInet{p}ProxyName", "127.0.0.1") for p in ("HTTP", "HTTPS", "FTP")),
+                        *((f"ooInet{p}ProxyPort", "9") for p in ("HTTP", "HTTPS", "FTP")))
+)
 _PROFILE_XCU = """<?xml version="1.0" encoding="UTF-8"?>
 <oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
 <item oor:path="/org.openoffice.Office.Common/Security/Scripting"><prop oor:name="MacroSecurityLevel" oor:op="fuse"><value>3</value></prop></item>
 <item oor:path="/org.openoffice.Office.Common/Security/Scripting"><prop oor:name="DisableMacrosExecution" oor:op="fuse"><value>true</value></prop></item>
+<item oor:path="/org.openoffice.Office.Common/Security/Scripting"><prop oor:name="BlockUntrustedRefererLinks" oor:op="fuse"><value>true</value></prop></item>
 <item oor:path="/org.openoffice.Office.Writer/Content/Update"><prop oor:name="Link" oor:op="fuse"><value>2</value></prop></item>
-<item oor:path="/org.openoffice.Office.Common/Misc"><prop oor:name="FirstRun" oor:op="fuse"><value>false</value></prop></item>
+""" + _PROXY + """<item oor:path="/org.openoffice.Office.Common/Misc"><prop oor:name="FirstRun" oor:op="fuse"><value>false</value></prop></item>
 </oor:items>
 """
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from kotodoc._languages import Edition, parse_editions
+from kotodoc._limits import RenderLimits
 from kotodoc.errors import UsageError
 
 # The environment variable the command line reads the PDF password from (never an argument,
@@ -54,6 +55,8 @@ class RunOptions:
     stamp: dt.datetime = field(default_factory=lambda: _stamp({})[0])
     pinned: bool = False  # SOURCE_DATE_EPOCH was set: the same inputs give the same bytes
     notice_date: dt.date | None = None  # --notice-date: the no-show fee notices' date (FEE-DATES)
+    # Time and size of rendering one document (KOTODOC_RENDER_TIMEOUT, KOTODOC_RENDER_MAX_MB).
+    render_limits: RenderLimits = field(default_factory=RenderLimits)
 
     @classmethod
     def make(
@@ -84,12 +87,14 @@ class RunOptions:
             jobs: worker processes and LibreOffice lanes; None for the number of CPUs.
             doc_timeout: seconds a document may take in LibreOffice before the instance is killed.
             restart_after: documents per LibreOffice start.
-            environ: the environment to read `SOURCE_DATE_EPOCH` from (default `os.environ`).
+            environ: the environment to read `SOURCE_DATE_EPOCH` and the rendering limits
+                (`KOTODOC_RENDER_TIMEOUT`, `KOTODOC_RENDER_MAX_MB`) from (default `os.environ`).
             notice_date: the date of the no-show fee notices whose appointment gives none;
                 default the day of the time stamp.
 
         Raises:
-            UsageError: an unknown format or language, or a password where it cannot be used.
+            UsageError: an unknown format or language, a password where it cannot be used, or a
+                rendering limit that is not a positive number.
         """
         if not formats or any(f not in FORMATS for f in formats):
             raise UsageError("formats are docx, pdf or both")
@@ -100,7 +105,8 @@ class RunOptions:
                 raise UsageError("the PDF password is empty")
             if chosen != ("pdf",):
                 raise UsageError("encryption needs --format pdf: a DOCX beside the PDF would not be encrypted")
-        stamp, pinned = _stamp(os.environ if environ is None else environ)
+        env = os.environ if environ is None else environ
+        stamp, pinned = _stamp(env)
         return cls(
             formats=chosen,
             editions=editions,
@@ -114,6 +120,7 @@ class RunOptions:
             stamp=stamp,
             pinned=pinned,
             notice_date=notice_date,
+            render_limits=RenderLimits.from_env(env),
         )
 
     @property

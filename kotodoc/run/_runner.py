@@ -257,7 +257,8 @@ def _prepare(args: tuple[Path, Path, RunOptions]) -> _Prepared:
         target = work / f"{doc.stem}.docx"
         try:
             # The compiled template is cached per process: each worker compiles it once.
-            title = render_document(case, doc, look, target, options.stamp, join_cache=work / "joined")
+            title = render_document(case, doc, look, target, options.stamp, join_cache=work / "joined",
+                                    limits=options.render_limits)
             prepared.docs.append((doc.stem, doc.lang, title, target))
             for name, payload in (doc.extras() if doc.extras else {}).items():
                 atomic_write(work / name, payload)

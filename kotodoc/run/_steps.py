@@ -8,6 +8,7 @@ reads the environment.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import os
 from collections.abc import Callable, Sequence
@@ -19,6 +20,7 @@ from typing import Any
 from kotodoc._data import act_params
 from kotodoc._files import atomic_write
 from kotodoc._languages import BCP47, Edition, edition_name, parse_editions
+from kotodoc._limits import RenderLimits, document_limits
 from kotodoc.claim import claim_files
 from kotodoc.context import build_context, claim_context, notice_context
 from kotodoc.docx import TemplateSet, builtin_root, compiled
@@ -108,13 +110,14 @@ def documents(
 
 def render_document(
     case: AnyCase, doc: Document, look: TemplateSet, target: Path, stamp: dt.datetime, *,
-    join_cache: Path | None = None,
+    join_cache: Path | None = None, limits: RenderLimits | None = None,
 ) -> str:
     """Render one document of a case into `target` (with its core properties); return its title.
 
     A bilingual document is rendered from its two templates joined (`_compose`), each version with
     its own context: the first version's language leads its properties, and its title names both.
     `join_cache` is the run's folder where each pair of templates is joined once (see `compiled`).
+    The rendering stops at `limits` of time and size (`_limits`; default from the environment).
 
     Raises:
         FileNotFoundError: no template for the document's kind and language.
@@ -123,7 +126,9 @@ def render_document(
     logo = look.logo
     contexts: list[dict[str, Any]] = []
     for lang in doc.langs:
-        context = doc.context(lang)
+        # A deep copy: the context builders share cached dicts (the terms), and no document may
+        # see what a template did with another's values.
+        context = copy.deepcopy(doc.context(lang))
         context["logo"] = logo.context() if logo else None
         contexts.append(context)
     title = " / ".join(str(c["title"]) for c in contexts)
@@ -131,7 +136,9 @@ def render_document(
     # Two languages: their templates joined once per process, each version rendered with its context.
     template = compiled(*(look.path(doc.template, lang) for lang in doc.langs), langs=doc.langs,
                         join_cache=join_cache)
-    atomic_write(target, template.render(contexts, _properties(case, title, subject, doc.lang), stamp, logo))
+    with document_limits(limits):
+        data = template.render(contexts, _properties(case, title, subject, doc.lang), stamp, logo)
+    atomic_write(target, data)
     return title
 
 

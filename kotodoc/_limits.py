@@ -1,0 +1,325 @@
+"""Limits on rendering one document: time, output size, and the size of any value a template builds.
+
+A template is untrusted input (a municipality edits it in Word): `{% for i in range(100000) %}{%
+for j in range(100000) %}` ran for minutes and `{{ ('x' * 10**9)|length }}` took 1 GB. Every
+document is rendered inside `document_limits()` (`_pipeline.render_document`, used by `render`
+and `batch` alike), and a template that goes over fails that document with `TemplateLimitError`
+(codes RENDER-TIMEOUT, RENDER-TOO-LARGE) while the other cases go on.
+
+How the limits are kept, without signals (so they hold in any thread, and in the batch's worker
+processes as in the main one):
+
+- **Time**: the sandbox looks at the clock at every loop step (each `{% for %}`'s iterable is
+  wrapped when the template is compiled), every call (macros included, so recursion is covered),
+  attribute and item access, and every piece of output. Between two such points a template can
+  do one filter or operator call, which the size caps below keep short. A single call into C code
+  is not interrupted, so the bound is "the limit plus one capped operation".
+- **Size of values**: `*`, `**`, `+` and `%` are intercepted, as are the filters and string
+  methods whose result can be much larger than their input (`center`, `indent`, `wordwrap`,
+  `replace`, `join`, `format`, `batch`, `sum`...): their result size is computed before they run,
+  and no value may be over `MAX_VALUE` characters or items, counting what lists hold (a list of
+  a million references to one long text is as long as all of them). Concatenation (`~`) and
+  every filter's and call's result are checked after the fact, which is bounded since their inputs
+  are.
+- **Output**: each part is rendered piece by piece and the document's XML is counted as it comes;
+  past `max_bytes` the rendering stops.
+
+Configuration: `KOTODOC_RENDER_TIMEOUT` (seconds, default 60) and `KOTODOC_RENDER_MAX_MB`
+(rendered XML per document, default 50 MB), read with the run's other options (`RunOptions`), so
+the batch's worker processes keep the caller's values.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import jinja2
+from jinja2 import nodes
+from jinja2.runtime import Context
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2.visitor import NodeTransformer
+
+from kotodoc.errors import KotodocError, UsageError
+
+DEFAULT_SECONDS = 60.0
+DEFAULT_MAX_BYTES = 50_000_000
+MAX_VALUE = 5_000_000  # characters (or items, or bytes of an integer) of any one value a template builds
+_MAX_INT_BITS = 8 * 100_000
+# A printf or str.format width or precision of 7 digits or more, or one taken from an argument (`*`).
+_FORMAT_WIDTH = re.compile(r"(?:%|\{[^{}]*:)[^{}%a-zA-Z]*?(?:\d{7,}|\*)")
+
+
+class RenderLimitError(KotodocError):
+    """A template went over a rendering limit (time, output size, size of a value)."""
+
+    def __init__(self, code: str, message: str):
+        """`code` is stable: RENDER-TIMEOUT or RENDER-TOO-LARGE."""
+        self.code = code
+        super().__init__(f"{code}: {message}")
+
+
+@dataclass(frozen=True)
+class RenderLimits:
+    """The limits of one document's rendering."""
+
+    seconds: float = DEFAULT_SECONDS
+    max_bytes: int = DEFAULT_MAX_BYTES
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> RenderLimits:
+        """The limits from `KOTODOC_RENDER_TIMEOUT` and `KOTODOC_RENDER_MAX_MB`, else the defaults.
+
+        Raises:
+            UsageError: a value that is not a positive number.
+        """
+        env = os.environ if environ is None else environ
+        return cls(_positive(env, "KOTODOC_RENDER_TIMEOUT", DEFAULT_SECONDS),
+                   int(_positive(env, "KOTODOC_RENDER_MAX_MB", DEFAULT_MAX_BYTES / 1e6) * 1_000_000))
+
+
+def _positive(environ: Mapping[str, str], name: str, default: float) -> float:
+    raw = environ.get(name)
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not value > 0:
+        raise UsageError(f"{name} must be a positive number, not {raw!r}")
+    return value
+
+
+class _State(threading.local):
+    deadline: float | None = None
+    seconds: float = 0.0
+    budget: int | None = None
+    max_bytes: int = 0
+
+
+_state = _State()
+
+
+@contextmanager
+def document_limits(limits: RenderLimits | None = None) -> Iterator[None]:
+    """Render one document within `limits` (default: from the environment) in this thread."""
+    limits = limits or RenderLimits.from_env()
+    saved = (_state.deadline, _state.seconds, _state.budget, _state.max_bytes)
+    _state.deadline, _state.seconds = time.monotonic() + limits.seconds, limits.seconds
+    _state.budget, _state.max_bytes = limits.max_bytes, limits.max_bytes
+    try:
+        yield
+    finally:
+        _state.deadline, _state.seconds, _state.budget, _state.max_bytes = saved
+
+
+def tick() -> None:
+    """Stop the rendering when the document's time is up."""
+    if _state.deadline is not None and time.monotonic() > _state.deadline:
+        raise RenderLimitError("RENDER-TIMEOUT", f"the template ran for over {_state.seconds:g} s and was stopped "
+                               "(a loop or recursion that does not end in time)")
+
+
+def render_bounded(template: jinja2.Template, context: Mapping[str, Any]) -> str:
+    """Render `template` piece by piece, counting the output against the document's budget."""
+    pieces: list[str] = []
+    for piece in template.generate(context):
+        tick()
+        if _state.budget is not None:
+            _state.budget -= len(piece)
+            if _state.budget < 0:
+                raise RenderLimitError("RENDER-TOO-LARGE", f"the rendered document is over "
+                                       f"{_state.max_bytes / 1e6:g} MB and was stopped")
+        pieces.append(piece)
+    return "".join(pieces)
+
+
+def size(value: Any, limit: int = MAX_VALUE) -> int:
+    """How big a value is: characters, items (with what they hold), an integer's bytes; stops past `limit`."""
+    if isinstance(value, str | bytes):
+        return len(value)
+    if isinstance(value, bool) or value is None:
+        return 1
+    if isinstance(value, int):
+        return value.bit_length() // 8 + 1
+    if isinstance(value, Mapping):
+        total = len(value)
+        for key, item in value.items():
+            total += size(key, limit) + size(item, limit)
+            if total > limit:
+                break
+        return total
+    if isinstance(value, list | tuple | set | frozenset):
+        total = len(value)
+        for item in value:
+            total += size(item, limit)
+            if total > limit:
+                break
+        return total
+    return 1
+
+
+def _too_large(what: str) -> RenderLimitError:
+    return RenderLimitError("RENDER-TOO-LARGE", f"{what} would be over {MAX_VALUE:,} characters or items".replace(
+        ",", " "))
+
+
+def capped(value: Any) -> Any:
+    """`value`, if it is within `MAX_VALUE`."""
+    if size(value) > MAX_VALUE:
+        raise _too_large("a value the template builds")
+    return value
+
+
+def _check_ints(args: Iterable[Any]) -> None:
+    for arg in args:
+        if isinstance(arg, int) and not isinstance(arg, bool) and abs(arg) > MAX_VALUE:
+            raise _too_large(f"a width or count of {arg}")
+
+
+def _check_format(fmt: Any) -> None:
+    if isinstance(fmt, str) and _FORMAT_WIDTH.search(fmt):
+        raise _too_large("a formatted text with such a width or precision")
+
+
+def _estimate(name: str, value: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> int:
+    """The size of a growing operation's result before it runs (0 when it cannot grow much)."""
+    text = value if isinstance(value, str) else None
+    if name == "replace" and text is not None and len(args) >= 2:
+        old, new = str(args[0]), str(args[1])
+        count = text.count(old) if old else len(text) + 1
+        return len(text) + count * max(len(new) - len(old), 0)
+    if name == "indent" and text is not None:
+        width = args[0] if args else kwargs.get("width", 4)
+        per_line = len(width) if isinstance(width, str) else int(width)
+        return len(text) + (text.count("\n") + 1) * per_line
+    if name == "wordwrap" and text is not None:
+        width = max(int(args[0] if args else kwargs.get("width", 79)), 1)
+        wrap = args[2] if len(args) > 2 else kwargs.get("wrapstring") or "\n"
+        return len(text) + (len(text) // width + 1) * len(str(wrap))
+    return 0
+
+
+def _guard_filter(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
+    """A built-in filter with its result's size checked before (where it can grow) and after."""
+
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        tick()
+        # Filters that take the context or environment first get it as their first argument.
+        plain = [a for a in args if not isinstance(a, jinja2.Environment | Context | jinja2.nodes.EvalContext)]
+        _check_ints([*plain, *kwargs.values()])
+        if name == "format" and plain:
+            _check_format(plain[0])
+        value, rest = (plain[0], tuple(plain[1:])) if plain else (None, ())
+        if name in ("join", "sum") and value is not None and not isinstance(value, str):
+            items = list(value)
+            if size(items) + len(items) * size(rest[0] if rest else kwargs.get("d", "")) > MAX_VALUE:
+                raise _too_large(f"the {name} of these items")
+            args = tuple(items if a is value else a for a in args)
+        elif _estimate(name, value, rest, kwargs) > MAX_VALUE:
+            raise _too_large(f"the result of |{name}")
+        return capped(func(*args, **kwargs))
+
+    for attr in ("jinja_pass_arg", "__name__", "__doc__"):
+        if hasattr(func, attr):
+            setattr(guarded, attr, getattr(func, attr))
+    return guarded
+
+
+class _Transformer(NodeTransformer):
+    """Compile-time: a clock check at each loop step, a size check on each `~` concatenation."""
+
+    def visit_For(self, node: nodes.For) -> nodes.Node:
+        self.generic_visit(node)
+        node.iter = nodes.Filter(node.iter, "_kotodoc_steps", [], [], None, None, lineno=node.lineno)
+        return node
+
+    def visit_Concat(self, node: nodes.Concat) -> nodes.Node:
+        self.generic_visit(node)
+        return nodes.Filter(node, "_kotodoc_capped", [], [], None, None, lineno=node.lineno)
+
+
+def _steps(iterable: Any) -> Iterator[Any]:
+    for item in iterable:
+        tick()
+        yield item
+
+
+class LimitedEnvironment(ImmutableSandboxedEnvironment):
+    """Jinja's immutable sandbox with the clock and size checks above.
+
+    Immutable: a template cannot change a list, dict or set it is given (`t.update(...)` on the
+    shared terms), so nothing it does can be seen by the next document.
+    """
+
+    intercepted_binops = frozenset({"*", "**", "+", "%"})
+
+    def __init__(self, **options: Any):
+        """A sandbox with the guarded built-in filters and the compile-time checks."""
+        super().__init__(**options)
+        for name in ("center", "indent", "wordwrap", "replace", "join", "format", "batch", "slice", "sum",
+                     "truncate", "tojson", "string", "pprint", "list", "urlize", "filesizeformat"):
+            if name in self.filters:
+                self.filters[name] = _guard_filter(name, self.filters[name])
+        self.filters["_kotodoc_steps"] = _steps
+        self.filters["_kotodoc_capped"] = capped
+
+    def _generate(self, source: nodes.Template, name: str | None, filename: str | None,
+                  defer_init: bool = False) -> str:
+        return super()._generate(_Transformer().visit(source), name, filename, defer_init)
+
+    def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
+        """`*`, `**`, `+`, `%` with their result's size checked before they run."""
+        tick()
+        if operator == "*":
+            for seq, n in ((left, right), (right, left)):
+                sequence = isinstance(n, int) and not isinstance(seq, int | float) and seq is not None
+                if sequence and max(n, 0) * size(seq) > MAX_VALUE:
+                    raise _too_large("a repeated text or list")
+            if isinstance(left, int) and isinstance(right, int) and \
+                    left.bit_length() + right.bit_length() > _MAX_INT_BITS:
+                raise _too_large("a product")
+        elif operator == "**" and isinstance(left, int) and isinstance(right, int) and right > 0:
+            if max(left.bit_length() - 1, 0) * right > _MAX_INT_BITS:
+                raise _too_large("a power")
+        elif operator == "+" and not isinstance(left, int | float):
+            if size(left) + size(right) > MAX_VALUE:
+                raise _too_large("a sum of texts or lists")
+        elif operator == "%":
+            _check_format(left)
+        return self.binop_table[operator](left, right)
+
+    def call(self, context: Context, obj: Any, /, *args: Any, **kwargs: Any) -> Any:
+        """A call from a template, with its arguments' and result's sizes checked."""
+        tick()
+        _check_ints([*args, *kwargs.values()])
+        owner = getattr(obj, "__self__", None)
+        name = getattr(obj, "__name__", "")
+        if isinstance(owner, str):
+            if name in ("format", "format_map"):
+                _check_format(owner)
+            elif name == "join" and args:
+                items = list(args[0])
+                if size(items) + len(items) * len(owner) > MAX_VALUE:
+                    raise _too_large("the joined text")
+                args = (items, *args[1:])
+            elif _estimate(name, owner, args, kwargs) > MAX_VALUE:
+                raise _too_large(f"the result of .{name}()")
+        return capped(super().call(context, obj, *args, **kwargs))
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        """Attribute access, with a clock check."""
+        tick()
+        return super().getattr(obj, attribute)
+
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        """Item access, with a clock check."""
+        tick()
+        return super().getitem(obj, argument)
