@@ -456,20 +456,42 @@ def test_no_document_sees_what_a_template_did_to_the_previous_ones_values(tmp_pa
     assert "140391-417C" not in result.output and "220785-562W" not in result.output
 
 
+def test_each_document_gets_its_own_copy_of_the_values_even_in_a_mutable_sandbox(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """This test ensures that, with the sandbox's immutability switched off, a change still dies with its document."""
+    from jinja2.sandbox import SandboxedEnvironment
+
+    from kotodoc._limits import LimitedEnvironment
+
+    monkeypatch.setattr(LimitedEnvironment, "is_safe_attribute", SandboxedEnvironment.is_safe_attribute)
+    templates = municipality(tmp_path, [LEAK])
+    result, report = render(tmp_path, templates, ESPOO, HELSINKI)
+    assert result.exit_code == 0, result.output
+    assert [c["status"] for c in report] == ["done", "done"]
+    for docx in (tmp_path / "out").glob("*.integration-plan.fi.docx"):
+        assert "LEAKED" not in docx_text(docx)
+
+
 # ---------------------------------------------------------------------------------------------
 # Limits on rendering time and size
 
 
-RUNAWAY = ("{% if case_id == 'HEL-2025-1108' %}{% for i in range(100000) %}{% for j in range(100000) %}"
-           "{% endfor %}{% endfor %}{% endif %}")
+RUNAWAY = {
+    "nested range loops": "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}",
+    "loops over a list, no call inside": "{% set r = range(100000)|list %}{% for i in r %}{% for j in r %}"
+                                         "{% endfor %}{% endfor %}",
+    "recursive macro": "{% macro f(n) %}{% if n %}{{ f(n - 1) }}{{ f(n - 1) }}{% endif %}{% endmacro %}{{ f(60) }}",
+}
+ONLY_HELSINKI = "{% if case_id == 'HEL-2025-1108' %}CODE{% endif %}"
 
 
-@pytest.mark.parametrize("command", ["render", "batch"])
+@pytest.mark.parametrize(("command", "attack"), [("render", a) for a in RUNAWAY] + [("batch", "nested range loops")])
 def test_a_runaway_template_fails_its_case_in_bounded_time_and_the_others_finish(
-    tmp_path: Path, command: str
+    tmp_path: Path, command: str, attack: str
 ) -> None:
     """This test ensures that a template looping for ever fails that case only, within the time limit."""
-    templates = municipality(tmp_path, [text(RUNAWAY)])
+    templates = municipality(tmp_path, [text(ONLY_HELSINKI.replace("CODE", RUNAWAY[attack]))])
     env = {"KOTODOC_RENDER_TIMEOUT": "2"}
     start = time.monotonic()
     if command == "render":
@@ -479,8 +501,7 @@ def test_a_runaway_template_fails_its_case_in_bounded_time_and_the_others_finish
         _, whole = batch(tmp_path, templates, ESPOO, HELSINKI, env=env)
         cases = whole["cases"]
         out = tmp_path / "batch"
-    took = time.monotonic() - start
-    assert took < 30
+    assert time.monotonic() - start < 30
     status = {c["case_id"]: c["status"] for c in cases}
     assert status == {"ESP-2025-0217": "done", "HEL-2025-1108": "failed"}
     failed = next(c for c in cases if c["case_id"] == "HEL-2025-1108")
