@@ -172,16 +172,20 @@ def _relationships(name: str, root: etree._Element) -> Iterator[UnsafeConstruct]
                                   f"points outside the template ({_clip(target)}); only hyperlinks may")
 
 
+# Attributes that hold a URL to load (VML `o:href`, `v:imagedata src`), found by libxml2, not a loop.
+_URL_ATTRIBUTES = etree.XPath("//@*[local-name() = 'href' or local-name() = 'src']")
+
+
 def _attributes(name: str, root: etree._Element) -> Iterator[UnsafeConstruct]:
-    for el in root.iter():
-        if not isinstance(el.tag, str):
-            continue
-        for attr, value in el.attrib.items():
-            local = attr.rsplit("}", 1)[-1]
-            if local in ("href", "src") and _URL.match(value):
-                tag = el.tag.rsplit("}", 1)[-1]
-                yield UnsafeConstruct(name, "TEMPLATE-EXTERNAL",
-                                      f"{tag} {local}= points outside the template ({_clip(value)})")
+    found = _URL_ATTRIBUTES(root)
+    assert isinstance(found, list)
+    for attr in found:
+        value = str(attr)
+        if _URL.match(value):
+            tag = str(attr.getparent().tag).rsplit("}", 1)[-1]
+            local = str(attr.attrname).rsplit("}", 1)[-1]
+            yield UnsafeConstruct(name, "TEMPLATE-EXTERNAL", f"{tag} {local}= points outside the template "
+                                  f"({_clip(value)})")
 
 
 def _fields(name: str, root: etree._Element, *, template: bool) -> list[UnsafeConstruct]:

@@ -197,6 +197,18 @@ def test_external_relationships_are_refused_before_use_and_by_the_check(tmp_path
     assert [p["part"] for p in found] == [part]
 
 
+def test_a_url_in_a_vml_picture_is_refused(tmp_path: Path) -> None:
+    """This test ensures that a URL in an attribute (VML `o:href`), not a relationship, stops the template too."""
+    vml = (f'<w:p xmlns:w="{W}"><w:r><w:pict><v:shape xmlns:v="urn:schemas-microsoft-com:vml" '
+           'xmlns:o="urn:schemas-microsoft-com:office:office" style="width:100pt;height:100pt">'
+           f'<v:imagedata o:href="{URL}"/></v:shape></w:pict></w:r></w:p>')
+    templates = municipality(tmp_path, [vml])
+    result, report = render(tmp_path, templates)
+    assert result.exit_code == 1
+    assert "integration-plan.docx › word/document.xml: TEMPLATE-EXTERNAL: imagedata href=" in failures(report)
+    assert [p["part"] for p in check(templates) if p["code"] == "TEMPLATE-EXTERNAL"] == ["word/document.xml"]
+
+
 def test_a_hyperlink_is_allowed(tmp_path: Path) -> None:
     """This test ensures that the scanner leaves ordinary hyperlinks alone (a PDF link is only clicked)."""
     link = (f'<w:p xmlns:w="{W}" xmlns:r="{R}"><w:hyperlink r:id="rIdX"><w:r><w:t>kotoutuminen.fi</w:t>'
