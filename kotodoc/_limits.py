@@ -179,9 +179,10 @@ def capped(value: Any) -> Any:
 
 
 def _check_ints(args: Iterable[Any]) -> None:
+    """Refuse a width or count (an argument that sizes a result) over `MAX_VALUE`."""
     for arg in args:
         if isinstance(arg, int) and not isinstance(arg, bool) and abs(arg) > MAX_VALUE:
-            raise _too_large(f"a width or count of {arg}")
+            raise _too_large(f"a width or count of {arg}" if abs(arg) < 10**15 else "such a width or count")
 
 
 def _check_format(fmt: Any) -> None:
@@ -207,6 +208,10 @@ def _estimate(name: str, value: Any, args: tuple[Any, ...], kwargs: dict[str, An
     return 0
 
 
+# Filters with an argument that sets the size of their result: a width, a count, an indent.
+_SIZING_FILTERS = frozenset({"center", "indent", "wordwrap", "batch", "slice", "tojson", "truncate"})
+
+
 def _guard_filter(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
     """A built-in filter with its result's size checked before (where it can grow) and after."""
 
@@ -214,10 +219,11 @@ def _guard_filter(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
         tick()
         # Filters that take the context or environment first get it as their first argument.
         plain = [a for a in args if not isinstance(a, jinja2.Environment | Context | jinja2.nodes.EvalContext)]
-        _check_ints([*plain, *kwargs.values()])
-        if name == "format" and plain:
-            _check_format(plain[0])
         value, rest = (plain[0], tuple(plain[1:])) if plain else (None, ())
+        if name in _SIZING_FILTERS:  # the value itself may be any number; its width or count may not
+            _check_ints([*rest, *kwargs.values()])
+        if name == "format":
+            _check_format(value)
         if name in ("join", "sum") and value is not None and not isinstance(value, str):
             items = list(value)
             if size(items) + len(items) * size(rest[0] if rest else kwargs.get("d", "")) > MAX_VALUE:
@@ -299,9 +305,10 @@ class LimitedEnvironment(ImmutableSandboxedEnvironment):
     def call(self, context: Context, obj: Any, /, *args: Any, **kwargs: Any) -> Any:
         """A call from a template, with its arguments' and result's sizes checked."""
         tick()
-        _check_ints([*args, *kwargs.values()])
         owner = getattr(obj, "__self__", None)
         name = getattr(obj, "__name__", "")
+        if isinstance(owner, str | bytes | list | tuple):  # `.ljust(n)`, `.center(n)`, `.zfill(n)`...
+            _check_ints([*args, *kwargs.values()])
         if isinstance(owner, str):
             if name in ("format", "format_map"):
                 _check_format(owner)

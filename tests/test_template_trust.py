@@ -525,7 +525,8 @@ def test_a_runaway_template_fails_its_case_in_bounded_time_and_the_others_finish
 
 BIG = {
     "repeat": "{{ ('x' * 10**9)|length }}",
-    "power": "{{ (10 ** 10 ** 8)|string|length }}",
+    "power": "{{ (10 ** (10 ** 8))|string|length }}",
+    "method": "{{ 'x'.ljust(10**9)|length }}",
     "join": "{{ range(100000)|join('x' * 100000)|length }}",
     "replace": "{{ ('x' * 4000000)|replace('x', 'xxxxxxxxxx')|length }}",
     "center": "{{ 'x'|center(10**9)|length }}",
