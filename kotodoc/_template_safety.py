@@ -22,7 +22,8 @@ every part of the package is read and these are refused, each located as `templa
 
 Hyperlinks stay: a link in a PDF is only followed when a reader clicks it. The XML is parsed with
 entities unresolved and the network off, so the scan itself reads nothing outside the package.
-The rendered parts are scanned for fields again (`rendered_fields`), since Jinja with
+A template that unpacks to over 100 MB (a ZIP bomb) is TEMPLATE-TOO-LARGE, refused before
+anything is unpacked. The rendered parts are scanned for fields again (`rendered_fields`), since Jinja with
 `{% autoescape false %}` or `|safe` can write XML of its own. LibreOffice is also told to fetch
 nothing (`_pdf`), so each layer holds if the other misses something.
 """
@@ -45,7 +46,9 @@ __all__ = ["TemplateUnsafeError", "UnsafeCode", "UnsafeConstruct", "check_templa
            "rendered_fields",
            "scan_template"]
 
-UnsafeCode = Literal["TEMPLATE-EXTERNAL", "TEMPLATE-MACRO", "TEMPLATE-FIELD", "TEMPLATE-JINJA"]
+UnsafeCode = Literal["TEMPLATE-EXTERNAL", "TEMPLATE-MACRO", "TEMPLATE-FIELD", "TEMPLATE-JINJA", "TEMPLATE-TOO-LARGE"]
+MAX_UNPACKED = 100_000_000  # bytes, all entries together (kotodoc's templates: about 1 MB)
+MAX_ENTRIES = 2000
 
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -110,7 +113,13 @@ def scan_template(path: Path, data: bytes | None = None) -> list[UnsafeConstruct
     """
     try:
         with zipfile.ZipFile(path if data is None else io.BytesIO(data)) as z:
-            entries = [(info.filename, z.read(info.filename)) for info in z.infolist() if not info.is_dir()]
+            infos = [info for info in z.infolist() if not info.is_dir()]
+            # A ZIP bomb: sizes as declared, which zipfile never reads past.
+            if len(infos) > MAX_ENTRIES or sum(info.file_size for info in infos) > MAX_UNPACKED:
+                return [UnsafeConstruct("(package)", "TEMPLATE-TOO-LARGE", f"the template unpacks to over "
+                                        f"{MAX_UNPACKED // 1_000_000} MB or {MAX_ENTRIES} files; a template "
+                                        "holds some hundreds of kB")]
+            entries = [(info.filename, z.read(info.filename)) for info in infos]
     except (OSError, zipfile.BadZipFile) as e:
         raise TemplateRenderError(path, "(package)", f"cannot read the template: {e}") from None
     found: list[UnsafeConstruct] = []

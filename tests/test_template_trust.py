@@ -285,6 +285,16 @@ def test_a_field_that_jinja_writes_as_raw_xml_is_refused_after_rendering(tmp_pat
     assert "TEMPLATE-JINJA" in {p["code"] for p in check(templates)}
 
 
+def test_a_zip_bomb_is_refused_before_it_is_unpacked(tmp_path: Path) -> None:
+    """This test ensures that a template unpacking to over 100 MB is refused from its declared sizes."""
+    templates = municipality(tmp_path, extra=[("word/media/filler.bin", bytes(101_000_000))])
+    assert (templates / "fi" / "integration-plan.docx").stat().st_size < 1_000_000
+    result, report = render(tmp_path, templates)
+    assert result.exit_code == 1
+    assert "integration-plan.docx › (package): TEMPLATE-TOO-LARGE" in failures(report)
+    assert [p["code"] for p in check(templates)] == ["TEMPLATE-TOO-LARGE"]
+
+
 def test_the_builtin_and_sample_templates_are_clean() -> None:
     """This test ensures that the scanner does not refuse kotodoc's own templates or the sample's."""
     result = runner.invoke(app, ["templates", "check", "--json"])

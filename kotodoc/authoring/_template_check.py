@@ -70,7 +70,7 @@ __all__ = ["ProblemCode", "TemplateProblem", "check_templates"]
 
 ProblemCode = Literal[
     "syntax", "unknown-variable", "split-tag", "language-difference", "unknown-template", "unreadable",
-    "TEMPLATE-EXTERNAL", "TEMPLATE-MACRO", "TEMPLATE-FIELD", "TEMPLATE-JINJA",
+    "TEMPLATE-EXTERNAL", "TEMPLATE-MACRO", "TEMPLATE-FIELD", "TEMPLATE-JINJA", "TEMPLATE-TOO-LARGE",
 ]
 
 
@@ -278,6 +278,8 @@ def _analyse_file(path: Path, kind: str, mtime_ns: int, size: int) -> _Analysis:
                                            for found in scan_template(path)]
     except TemplateRenderError:
         problems = []  # not a ZIP or not XML: python-docx says so below
+    if any(p.code == "TEMPLATE-TOO-LARGE" for p in problems):
+        return _Analysis(path, problems, frozenset(), complete=False)  # not unpacked any further
     try:
         tpl = DocxTemplate(str(path))
         tpl.render_init()

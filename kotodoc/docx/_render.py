@@ -27,7 +27,7 @@ from docxtpl import DocxTemplate
 from lxml import etree
 
 from kotodoc._files import atomic_write
-from kotodoc._limits import LimitedEnvironment, RenderLimitError, render_bounded
+from kotodoc._limits import LimitedEnvironment, RenderLimitError, document_limits, render_bounded
 from kotodoc._template_safety import TemplateUnsafeError, check_template, is_macro_part, rendered_fields
 from kotodoc.context import upfirst
 from kotodoc.docx._compose import VERSION_MARK, compose_once
@@ -65,7 +65,9 @@ def render_docx(
         TemplateRenderError: the template has a syntax error, uses a missing variable, or the
             result is not well-formed XML.
     """
-    atomic_write(out, compiled(template).render(context, properties, stamp, logo))
+    with document_limits():
+        data = compiled(template).render(context, properties, stamp, logo)
+    atomic_write(out, data)
 
 
 def compiled(*templates: Path, langs: Sequence[str] = (), join_cache: Path | None = None) -> CompiledTemplate:
