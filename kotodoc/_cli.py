@@ -315,7 +315,8 @@ def templates_check_command(
                                                      "default: the built-in templates.")] = None,
     json_out: Json = False,
 ) -> None:
-    """Check templates: Jinja syntax, unknown variables, split tags, fi/sv/en differences."""
+    """Check templates: Jinja syntax, unknown variables, split tags, fi/sv/en differences, and unsafe
+    constructs (external links, macros, fields that load files, unsafe Jinja)."""
     from kotodoc.authoring import check_templates
 
     problems = _guard(lambda: check_templates(directory))

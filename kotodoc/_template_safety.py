@@ -202,8 +202,8 @@ def _fields(name: str, root: etree._Element, *, template: bool) -> list[UnsafeCo
     for instr in _instructions(root):
         word = instr.strip().split(None, 1)[0].upper() if instr.strip() else ""
         if word in _DANGEROUS_FIELDS:
-            found.append(UnsafeConstruct(name, "TEMPLATE-FIELD", f"a {word} field, which loads or runs "
-                                         "something outside the document"))
+            found.append(UnsafeConstruct(name, "TEMPLATE-FIELD", f"the field {word} loads or runs something "
+                                         "outside the document"))
         elif template and _JINJA.search(instr):
             found.append(UnsafeConstruct(name, "TEMPLATE-FIELD", "a field instruction written with Jinja "
                                          "(it could become a field that loads a file when rendered)"))

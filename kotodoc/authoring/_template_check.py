@@ -1,7 +1,7 @@
 """`kotodoc templates check`: find what would break or garble a DOCX template before a case meets it.
 
 A municipality keeps its own templates (`<lang>/<kind>.docx`, edited in Word) in a repository of its
-own; its CI runs `kotodoc templates check DIR`, which exits 1 on any problem. Four checks, each
+own; its CI runs `kotodoc templates check DIR`, which exits 1 on any problem. These checks, each
 collecting every problem it finds (never stopping at the first):
 
 - **syntax**: each part (body, headers, footers) is patched with docxtpl's own `patch_xml` and
@@ -21,6 +21,11 @@ collecting every problem it finds (never stopping at the first):
 - **split-tag**: a Jinja tag whose text spans several Word runs (`<w:r>`), as Word leaves it after
   spell-checking or tracked revisions, in the raw part XML. docxtpl usually copes, but the value
   takes the formatting of the first run and later edits in Word break the tag easily.
+- **TEMPLATE-EXTERNAL, TEMPLATE-MACRO, TEMPLATE-FIELD, TEMPLATE-TOO-LARGE**: what the renderer
+  refuses before it uses a template (`_template_safety`), by part: external links, macros,
+  fields that load something, a ZIP bomb. **TEMPLATE-JINJA**: Jinja the sandbox refuses
+  (`__class__`, `mro`, `t.update(...)`) or that writes raw XML (`|safe`, `{% autoescape false %}`),
+  by paragraph and in every branch, where rendering would only meet it when the branch runs.
 - **language-difference**: for each kind present in more than one language (the directory laid
   over the built-in templates, as the renderer falls back to them), the fi, sv and en versions
   must use the same context variables. Loop variables are compared by what they stand for
@@ -274,7 +279,8 @@ def _analyse_file(path: Path, kind: str, mtime_ns: int, size: int) -> _Analysis:
     # What the renderer refuses before it uses a template (`_template_safety`), by part; first, since
     # an external target can also keep python-docx from loading the template at all.
     try:
-        problems: list[TemplateProblem] = [TemplateProblem(path, found.part, None, found.code, found.message)
+        problems: list[TemplateProblem] = [TemplateProblem(path, found.part, None, found.code,
+                                                           f"{found.code}: {found.message}")
                                            for found in scan_template(path)]
     except TemplateRenderError:
         problems = []  # not a ZIP or not XML: python-docx says so below
@@ -317,7 +323,7 @@ def _analyse_file(path: Path, kind: str, mtime_ns: int, size: int) -> _Analysis:
                 message = f"the {unclosed[2]} block opened here is never closed (Jinja was looking for {unclosed[1]})"
             found.append(TemplateProblem(path, name, at, "syntax", f"syntax error{_quote(texts, at)}: {message}"))
         else:
-            found += [TemplateProblem(path, name, paragraph(lineno), "TEMPLATE-JINJA", message)
+            found += [TemplateProblem(path, name, paragraph(lineno), "TEMPLATE-JINJA", f"TEMPLATE-JINJA: {message}")
                       for lineno, message in unsafe_jinja(tree)]
             walker = _Walker(shape, env)
             walker.template(tree)
