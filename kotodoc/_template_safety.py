@@ -185,7 +185,16 @@ def _relationships(name: str, root: etree._Element) -> Iterator[UnsafeConstruct]
 _URL_ATTRIBUTES = etree.XPath("//@*[local-name() = 'href' or local-name() = 'src']")
 
 
+# An OLE object whose data is a link to a file (`<o:OLEObject Type="Link">`), whatever its relationship says.
+_LINKED_OLE = etree.XPath("//*[local-name() = 'OLEObject'][@Type = 'Link']")
+
+
 def _attributes(name: str, root: etree._Element) -> Iterator[UnsafeConstruct]:
+    linked = _LINKED_OLE(root)
+    assert isinstance(linked, list)
+    if linked:
+        yield UnsafeConstruct(name, "TEMPLATE-EXTERNAL", "a linked OLE object, which loads a file outside the "
+                              "template")
     found = _URL_ATTRIBUTES(root)
     assert isinstance(found, list)
     for attr in found:

@@ -210,6 +210,18 @@ def test_a_url_in_a_vml_picture_is_refused(tmp_path: Path) -> None:
     assert [p["part"] for p in check(templates) if p["code"] == "TEMPLATE-EXTERNAL"] == ["word/document.xml"]
 
 
+def test_a_linked_ole_object_is_refused_whatever_its_relationship(tmp_path: Path) -> None:
+    """This test ensures that `<o:OLEObject Type="Link">` stops the template even with an internal target."""
+    ole = (f'<w:p xmlns:w="{W}"><w:r><w:object><o:OLEObject xmlns:o="urn:schemas-microsoft-com:office:office" '
+           'Type="Link" ProgID="Excel.Sheet.12" ShapeID="_x0000_i1025" DrawAspect="Content" ObjectID="_1"/>'
+           "</w:object></w:r></w:p>")
+    templates = municipality(tmp_path, [ole])
+    result, report = render(tmp_path, templates)
+    assert result.exit_code == 1
+    assert "word/document.xml: TEMPLATE-EXTERNAL: a linked OLE object" in failures(report)
+    assert [p["part"] for p in check(templates) if p["code"] == "TEMPLATE-EXTERNAL"] == ["word/document.xml"]
+
+
 def test_a_hyperlink_is_allowed(tmp_path: Path) -> None:
     """This test ensures that the scanner leaves ordinary hyperlinks alone (a PDF link is only clicked)."""
     link = (f'<w:p xmlns:w="{W}" xmlns:r="{R}"><w:hyperlink r:id="rIdX"><w:r><w:t>kotoutuminen.fi</w:t>'
