@@ -10,7 +10,8 @@ every part of the package is read and these are refused, each located as `templa
 - **TEMPLATE-EXTERNAL**: a relationship with `TargetMode="External"` of any type but an ordinary
   hyperlink (linked images, linked OLE objects, subDocument, altChunk, attachedTemplate, frames,
   mail-merge data sources...), a relationship whose target is a URL even without that mode, a
-  `href`/`src` attribute holding a URL (VML `o:href`, `v:imagedata src`), a mail-merge
+  `href`/`src` attribute holding a URL (VML `o:href`, `v:imagedata src`), a linked OLE object
+  (`o:OLEObject Type="Link"`, whatever its relationship), a mail-merge
   connection, and a document type declaration (which can name an external file).
 - **TEMPLATE-MACRO**: a VBA project (`vbaProject.bin`, `vbaData.xml`, its relationship), a
   macro-enabled content type (`.docm`, `.dotm`), and ActiveX controls.
