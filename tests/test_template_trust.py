@@ -257,7 +257,7 @@ def test_macros_are_refused(tmp_path: Path, attack: str) -> None:
 
 def test_vba_is_never_copied_into_a_document_even_unscanned(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """This test ensures that with the scan bypassed, vbaProject.bin still does not reach the output DOCX."""
-    monkeypatch.setattr("kotodoc._docx.check_template", lambda *a, **k: None)
+    monkeypatch.setattr("kotodoc.docx._render.check_template", lambda *a, **k: None)
     templates = municipality(tmp_path, **MACROS["vbaProject.bin"])
     result, _ = render(tmp_path, templates)
     assert result.exit_code == 0, result.output
@@ -433,8 +433,8 @@ def test_libreoffice_alone_fetches_nothing_and_embeds_no_local_file(
     Without BlockUntrustedRefererLinks and the closed proxy, LibreOffice sent OPTIONS, HEAD and GET
     for the external image and drew the `file://` image in the PDF.
     """
-    monkeypatch.setattr("kotodoc._docx.check_template", lambda *a, **k: None)
-    monkeypatch.setattr("kotodoc._docx.rendered_fields", lambda *a, **k: [])
+    monkeypatch.setattr("kotodoc.docx._render.check_template", lambda *a, **k: None)
+    monkeypatch.setattr("kotodoc.docx._render.rendered_fields", lambda *a, **k: [])
     templates, size = _hostile_links(tmp_path, server)
     result, _ = render(tmp_path, templates, fmt="pdf")
     assert result.exit_code == 0, result.output
@@ -450,12 +450,12 @@ def test_the_scanner_alone_refuses_with_libreoffices_options_off(
     tmp_path: Path, server: _Server, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """This test ensures that with LibreOffice's protective options removed, the scanner still refuses."""
-    import kotodoc._pdf
+    from kotodoc.pdf import _convert
 
-    bare = kotodoc._pdf._PROFILE_XCU.replace(kotodoc._pdf._PROXY, "").replace(
+    bare = _convert._PROFILE_XCU.replace(_convert._PROXY, "").replace(
         '<prop oor:name="BlockUntrustedRefererLinks" oor:op="fuse"><value>true', '<prop oor:name='
         '"BlockUntrustedRefererLinks" oor:op="fuse"><value>false')
-    monkeypatch.setattr(kotodoc._pdf, "_PROFILE_XCU", bare)
+    monkeypatch.setattr(_convert, "_PROFILE_XCU", bare)
     templates, _ = _hostile_links(tmp_path, server)
     result, report = render(tmp_path, templates, ESPOO, HELSINKI, fmt="pdf")
     assert result.exit_code == 1
@@ -497,9 +497,8 @@ def test_each_document_gets_its_own_copy_of_the_values_even_in_a_mutable_sandbox
     """This test ensures that, with the sandbox's immutability switched off, a change still dies with its document."""
     from jinja2.sandbox import SandboxedEnvironment
 
-    from kotodoc._limits import LimitedEnvironment
-
-    monkeypatch.setattr(LimitedEnvironment, "is_safe_attribute", SandboxedEnvironment.is_safe_attribute)
+    monkeypatch.setattr("kotodoc.docx._sandbox.LimitedEnvironment.is_safe_attribute",
+                        SandboxedEnvironment.is_safe_attribute)
     templates = municipality(tmp_path, [LEAK])
     result, report = render(tmp_path, templates, ESPOO, HELSINKI)
     assert result.exit_code == 0, result.output

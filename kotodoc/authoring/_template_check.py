@@ -22,7 +22,7 @@ collecting every problem it finds (never stopping at the first):
   spell-checking or tracked revisions, in the raw part XML. docxtpl usually copes, but the value
   takes the formatting of the first run and later edits in Word break the tag easily.
 - **TEMPLATE-EXTERNAL, TEMPLATE-MACRO, TEMPLATE-FIELD, TEMPLATE-TOO-LARGE**: what the renderer
-  refuses before it uses a template (`_template_safety`), by part: external links, macros,
+  refuses before it uses a template (`kotodoc.docx` scan_template), by part: external links, macros,
   fields that load something, a ZIP bomb. **TEMPLATE-JINJA**: Jinja the sandbox refuses
   (`__class__`, `mro`, `t.update(...)`) or that writes raw XML (`|safe`, `{% autoescape false %}`),
   by paragraph and in every branch, where rendering would only meet it when the branch runs.
@@ -63,8 +63,7 @@ from jinja2 import nodes
 from lxml import etree
 
 from kotodoc._languages import LANGUAGES
-from kotodoc._template_safety import scan_template
-from kotodoc.docx import Logo, TemplateSet, jinja_env
+from kotodoc.docx import Logo, TemplateSet, jinja_env, scan_template
 from kotodoc.errors import CaseError, Severity, TemplateRenderError, UsageError
 from kotodoc.load import load_case
 from kotodoc.model import build_case
@@ -276,7 +275,7 @@ def _analyse(path: Path, kind: str) -> _Analysis:
 
 @lru_cache(maxsize=64)
 def _analyse_file(path: Path, kind: str, mtime_ns: int, size: int) -> _Analysis:
-    # What the renderer refuses before it uses a template (`_template_safety`), by part; first, since
+    # What the renderer refuses before it uses a template (`kotodoc.docx.scan_template`), by part; first, since
     # an external target can also keep python-docx from loading the template at all.
     try:
         problems: list[TemplateProblem] = [TemplateProblem(path, found.part, None, found.code,

@@ -1,4 +1,4 @@
-"""Stage 5, DOCX: templates chosen, checked, compiled once and rendered in a sandbox; bilingual joins.
+"""Stage 5, DOCX: templates chosen, scanned, compiled once and rendered in a limited sandbox; bilingual joins.
 
 The face of the package: other parts of kotodoc import these names from here, never from the
 private modules. They are imported when first used, so that importing the package is cheap.
@@ -11,12 +11,21 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from kotodoc.docx._compose import make_one_point
+    from kotodoc.docx._limits import RenderLimitError, RenderLimits, document_limits
     from kotodoc.docx._render import compiled, jinja_env, normalise_zip, render_docx
+    from kotodoc.docx._safety import TemplateUnsafeError, UnsafeConstruct, check_template, scan_template
     from kotodoc.docx._templates import Logo, Profile, TemplateSet, builtin_root, template_set
 
 _HOMES = {
     "Logo": "kotodoc.docx._templates",
     "Profile": "kotodoc.docx._templates",
+    "RenderLimitError": "kotodoc.docx._limits",
+    "RenderLimits": "kotodoc.docx._limits",
+    "TemplateUnsafeError": "kotodoc.docx._safety",
+    "UnsafeConstruct": "kotodoc.docx._safety",
+    "check_template": "kotodoc.docx._safety",
+    "document_limits": "kotodoc.docx._limits",
+    "scan_template": "kotodoc.docx._safety",
     "TemplateSet": "kotodoc.docx._templates",
     "builtin_root": "kotodoc.docx._templates",
     "compiled": "kotodoc.docx._render",
@@ -29,13 +38,20 @@ _HOMES = {
 __all__ = [
     "Logo",
     "Profile",
+    "RenderLimitError",
+    "RenderLimits",
     "TemplateSet",
+    "TemplateUnsafeError",
+    "UnsafeConstruct",
     "builtin_root",
+    "check_template",
     "compiled",
+    "document_limits",
     "jinja_env",
     "make_one_point",
     "normalise_zip",
     "render_docx",
+    "scan_template",
     "template_set",
 ]
 

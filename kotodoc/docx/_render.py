@@ -27,10 +27,11 @@ from docxtpl import DocxTemplate
 from lxml import etree
 
 from kotodoc._files import atomic_write
-from kotodoc._limits import LimitedEnvironment, RenderLimitError, document_limits, render_bounded
-from kotodoc._template_safety import TemplateUnsafeError, check_template, is_macro_part, rendered_fields
 from kotodoc.context import upfirst
 from kotodoc.docx._compose import VERSION_MARK, compose_once
+from kotodoc.docx._limits import RenderLimitError, document_limits, render_bounded
+from kotodoc.docx._safety import TemplateUnsafeError, check_template, is_macro_part, rendered_fields
+from kotodoc.docx._sandbox import LimitedEnvironment
 from kotodoc.docx._templates import Logo
 from kotodoc.errors import TemplateLimitError, TemplateRenderError
 
@@ -81,7 +82,7 @@ def compiled(*templates: Path, langs: Sequence[str] = (), join_cache: Path | Non
     found = _COMPILED.get((keys, tuple(langs)))
     if found is None:
         # Templates are untrusted: each is scanned for external references, macros and dangerous
-        # fields before it is used (`_template_safety`); a single template's bytes scanned are the
+        # fields before it is used (`_safety`); a single template's bytes scanned are the
         # bytes compiled.
         sources = [(key[0], key[0].read_bytes()) for key in keys]
         for path, data in sources:

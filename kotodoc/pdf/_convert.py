@@ -51,7 +51,7 @@ FLAGS = ["--headless", "--invisible", "--nocrashreport", "--nodefault", "--nolog
 # updated from their sources. Written into the private profile before LibreOffice starts.
 #
 # LibreOffice loads nothing from outside the document, even if a template got past
-# `_template_safety` (each layer is tested on its own in tests/test_template_trust.py):
+# the template scan (`kotodoc.docx`, each layer is tested on its own in tests/test_template_trust.py):
 # - BlockUntrustedRefererLinks: no linked image (`r:link`, `http://` or `file://`) is fetched for a
 #   document outside the trusted locations, and there are none. Without it LibreOffice sent
 #   OPTIONS, HEAD and GET to the URL of an external image, and embedded a `file://` one in the PDF.

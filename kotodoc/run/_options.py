@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from kotodoc._languages import Edition, parse_editions
-from kotodoc._limits import RenderLimits
+from kotodoc.docx import RenderLimits
 from kotodoc.errors import UsageError
 
 # The environment variable the command line reads the PDF password from (never an argument,

@@ -20,10 +20,9 @@ from typing import Any
 from kotodoc._data import act_params
 from kotodoc._files import atomic_write
 from kotodoc._languages import BCP47, Edition, edition_name, parse_editions
-from kotodoc._limits import RenderLimits, document_limits
 from kotodoc.claim import claim_files
 from kotodoc.context import build_context, claim_context, notice_context
-from kotodoc.docx import TemplateSet, builtin_root, compiled
+from kotodoc.docx import RenderLimits, TemplateSet, builtin_root, compiled, document_limits
 from kotodoc.errors import KotodocError
 from kotodoc.model import InterpretationClaimCase
 from kotodoc.rules import notices, with_notice_date
@@ -117,7 +116,7 @@ def render_document(
     A bilingual document is rendered from its two templates joined (`_compose`), each version with
     its own context: the first version's language leads its properties, and its title names both.
     `join_cache` is the run's folder where each pair of templates is joined once (see `compiled`).
-    The rendering stops at `limits` of time and size (`_limits`; default from the environment).
+    The rendering stops at `limits` of time and size (`kotodoc.docx.RenderLimits`; default from the environment).
 
     Raises:
         FileNotFoundError: no template for the document's kind and language.
