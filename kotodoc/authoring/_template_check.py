@@ -63,9 +63,9 @@ from jinja2 import nodes
 from lxml import etree
 
 from kotodoc._languages import LANGUAGES
-from kotodoc.docx import Logo, TemplateSet, jinja_env, scan_template
+from kotodoc.docx import TemplateSet, jinja_env, scan_template
 from kotodoc.errors import CaseError, Severity, TemplateRenderError, UsageError
-from kotodoc.load import load_case
+from kotodoc.load import Logo, load_case
 from kotodoc.model import build_case
 from kotodoc.rules import check_case
 from kotodoc.run import documents, templates_root

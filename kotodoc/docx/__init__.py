@@ -14,11 +14,9 @@ if TYPE_CHECKING:
     from kotodoc.docx._limits import RenderLimitError, RenderLimits, document_limits
     from kotodoc.docx._render import compiled, jinja_env, normalise_zip, render_docx
     from kotodoc.docx._safety import TemplateUnsafeError, UnsafeConstruct, check_template, scan_template
-    from kotodoc.docx._templates import Logo, Profile, TemplateSet, builtin_root, template_set
+    from kotodoc.docx._templates import TemplateSet, builtin_root, template_set
 
 _HOMES = {
-    "Logo": "kotodoc.docx._templates",
-    "Profile": "kotodoc.docx._templates",
     "RenderLimitError": "kotodoc.docx._limits",
     "RenderLimits": "kotodoc.docx._limits",
     "TemplateUnsafeError": "kotodoc.docx._safety",
@@ -36,8 +34,6 @@ _HOMES = {
     "template_set": "kotodoc.docx._templates",
 }
 __all__ = [
-    "Logo",
-    "Profile",
     "RenderLimitError",
     "RenderLimits",
     "TemplateSet",

@@ -32,8 +32,8 @@ from kotodoc.docx._compose import VERSION_MARK, compose_once
 from kotodoc.docx._limits import RenderLimitError, document_limits, render_bounded
 from kotodoc.docx._safety import TemplateUnsafeError, check_template, is_macro_part, rendered_fields
 from kotodoc.docx._sandbox import LimitedEnvironment
-from kotodoc.docx._templates import Logo
 from kotodoc.errors import TemplateLimitError, TemplateRenderError
+from kotodoc.load import Logo
 
 
 def jinja_env() -> jinja2.Environment:

@@ -1,102 +1,19 @@
-"""Which templates a document is rendered from, and the authority's profile (fixed details, logo).
+"""Which templates a document is rendered from: a municipality's own over the built-in ones.
 
 A municipality lays its own templates over the built-in ones: `--templates DIR` holds
 `<lang>/<kind>.docx` for the kinds and languages it wants to change; everything else falls back to
-the built-ins. A profile file holds what every case of that authority would otherwise repeat:
-
-    authority:                 # merged into each case's `authority`; the case's own values win
-      kind: municipality
-      name: Esimerkkilän kunta
-      unit: Kotoutumispalvelut
-      address: PL 1, 99999 Esimerkkilä
-      business_id: 1234567-1
-    logo: logo.png             # PNG or JPEG, relative to the profile file; shown in every header
-
-Values taken from a profile keep their place: an error in them names the profile's file, line and
-column, not the case's.
+the built-ins. The authority's profile (fixed details, logo) is read by the load stage
+(`kotodoc.load.load_profile`); a template set carries it for the logo in the headers.
 """
 
 from __future__ import annotations
 
-import copy
 import hashlib
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
-from typing import Any
 
-from kotodoc.errors import CaseError, UsageError
-from kotodoc.load import LoadedCase, Positions, load_case
-
-PROFILE_NAME = "profile.yaml"  # a template directory's own profile, used when none is given
-LOGO_MAX_BYTES = 2_000_000
-_EMU_PER_CM = 360_000  # OOXML lengths are in English Metric Units
-LOGO_HEIGHT = round(1.1 * _EMU_PER_CM)  # the logo sits in the header's first line
-LOGO_MAX_WIDTH = 5 * _EMU_PER_CM
-# A 16000 × 16000 PNG compresses to a few hundred kB yet cost LibreOffice 28 s and 0.9 GB for each
-# document; a header logo 1.1 cm high needs a few hundred pixels.
-LOGO_MAX_PIXELS = 16_000_000
-LOGO_MAX_SIDE = 8000
-_LOGO_TYPES = {"image/png": "png", "image/jpeg": "jpeg"}
-_PROFILE_KEYS = ("authority", "logo")
-
-
-@dataclass(frozen=True)
-class Logo:
-    """The authority's logo: the image and its size in the header (EMU)."""
-
-    data: bytes
-    ext: str  # png or jpeg
-    cx: int
-    cy: int
-
-    def context(self) -> dict[str, int]:
-        """What the templates see: `logo.cx`, `logo.cy`."""
-        return {"cx": self.cx, "cy": self.cy}
-
-
-@dataclass(frozen=True)
-class Profile:
-    """An authority's fixed details, from a profile file."""
-
-    file: Path
-    authority: dict[str, Any] = field(default_factory=dict)
-    positions: Positions = field(default_factory=Positions)
-    logo: Logo | None = None
-
-    def apply(self, loaded: LoadedCase) -> LoadedCase:
-        """The case with the profile's authority details filled in where the case has none.
-
-        A case's own value always wins; a key the case lacks is taken from the profile together
-        with its position in the profile file. Claims have a claimant, not an authority: they are
-        left as they are.
-        """
-        if not self.authority or loaded.data.get("kind") == "interpretation-claim":
-            return loaded
-        data = dict(loaded.data)
-        own = data.get("authority")
-        if own is None:
-            own = {}
-        elif not isinstance(own, dict):
-            return loaded  # the model reports the wrong type at the case's own position
-        merged = dict(own)
-        positions = Positions(dict(loaded.positions.keys), dict(loaded.positions.values),
-                              dict(loaded.positions.origins))
-        for key, value in self.authority.items():
-            if key in merged:
-                continue
-            merged[key] = copy.deepcopy(value)
-            prefix = ("authority", key)
-            positions.origins[prefix] = str(self.file)
-            for table, source in ((positions.keys, self.positions.keys), (positions.values, self.positions.values)):
-                for path, where in source.items():
-                    if path[:2] == prefix:
-                        table[path] = where
-        if "authority" not in data:
-            positions.origins[("authority",)] = str(self.file)
-            positions.keys[("authority",)] = self.positions.keys.get(("authority",), (1, 1))
-        data["authority"] = merged
-        return LoadedCase(loaded.file, data, positions)
+from kotodoc.errors import UsageError
+from kotodoc.load import PROFILE_NAME, Logo, Profile, load_profile
 
 
 @dataclass(frozen=True)
@@ -160,81 +77,3 @@ def template_set(templates: Path | None = None, profile: Path | None = None) -> 
     if profile is None and templates is not None and (templates / PROFILE_NAME).is_file():
         profile = templates / PROFILE_NAME
     return TemplateSet(templates, builtin_root(), load_profile(profile) if profile is not None else None)
-
-
-@cache
-def _profile_cached(path: Path, mtime_ns: int) -> Profile:
-    return _read_profile(path)
-
-
-def load_profile(path: Path) -> Profile:
-    """Read and check a profile file (cached per process while the file is unchanged).
-
-    Raises:
-        UsageError: the file cannot be read, is not a profile, or its logo is not a PNG or JPEG
-            image; located by file, line and column.
-    """
-    try:
-        st = path.stat()
-    except OSError as e:
-        raise UsageError(f"cannot read the profile {path}: {e.strerror}") from None
-    return _profile_cached(path.resolve(), st.st_mtime_ns)
-
-
-def _read_profile(path: Path) -> Profile:
-    try:
-        loaded = load_case(path)
-    except CaseError as e:
-        raise UsageError("; ".join(str(f) for f in e.findings)) from None
-
-    def fail(key: tuple[str | int, ...], message: str) -> UsageError:
-        line, column = loaded.positions.locate(key, key=True) or (None, None)
-        where = f"{path}:{line}:{column}" if line else str(path)
-        return UsageError(f"{where}: {'.'.join(map(str, key)) or '(profile)'}: {message}")
-
-    for key in loaded.data:
-        if key not in _PROFILE_KEYS:
-            raise fail((key,), f"unknown key in a profile; a profile holds {' and '.join(_PROFILE_KEYS)}")
-    authority = loaded.data.get("authority") or {}
-    if not isinstance(authority, dict):
-        raise fail(("authority",), "must be a mapping of the authority's details (kind, name, unit, ...)")
-    logo = None
-    if "logo" in loaded.data:
-        name = loaded.data["logo"]
-        if not isinstance(name, str) or not name:
-            raise fail(("logo",), "must be the image file's name, relative to the profile")
-        logo = _read_logo(path.parent / name, lambda message: fail(("logo",), message))
-    return Profile(path, authority, loaded.positions, logo)
-
-
-def _read_logo(path: Path, fail: Any) -> Logo:
-    try:
-        if path.stat().st_size > LOGO_MAX_BYTES:
-            raise fail(f"the logo is over {LOGO_MAX_BYTES // 1_000_000} MB")
-        data = path.read_bytes()
-    except OSError as e:
-        raise fail(f"cannot read the logo {path.name}: {e.strerror}") from None
-    # python-docx's own header parser (type and pixel size), imported only when there is a logo:
-    # validating a case needs no DOCX library.
-    from docx.image.exceptions import UnrecognizedImageError
-    from docx.image.image import Image
-
-    try:
-        image = Image.from_blob(data)
-    except (UnrecognizedImageError, ValueError, IndexError):
-        raise fail(f"{path.name} is not a PNG or JPEG image") from None
-    ext = _LOGO_TYPES.get(image.content_type)
-    if ext is None or image.px_width <= 0 or image.px_height <= 0:
-        raise fail(f"{path.name} is not a PNG or JPEG image")
-    # The size comes from the image's header (python-docx reads no pixels), so a huge image is
-    # refused before anything decodes it.
-    if image.px_width * image.px_height > LOGO_MAX_PIXELS or max(image.px_width, image.px_height) > LOGO_MAX_SIDE:
-        raise fail(f"{path.name} is {image.px_width} × {image.px_height} pixels; a logo may have at most "
-                   f"{LOGO_MAX_PIXELS // 1_000_000} megapixels and {LOGO_MAX_SIDE} pixels a side "
-                   "(a few hundred pixels high is plenty): scale it down")
-    cy = LOGO_HEIGHT
-    cx = round(cy * image.px_width / image.px_height)
-    if cx > LOGO_MAX_WIDTH:  # a wide logo is scaled down to fit, keeping its proportions
-        cx, cy = LOGO_MAX_WIDTH, round(LOGO_MAX_WIDTH * image.px_height / image.px_width)
-    return Logo(data, ext, cx, cy)
-

@@ -12,8 +12,13 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from kotodoc.load._careful import load_case
     from kotodoc.load._positions import MAX_BYTES, MAX_DEPTH, MAX_NODES, LoadedCase, PathKey, Positions, dotted
+    from kotodoc.load._profile import PROFILE_NAME, Logo, Profile, load_profile
 
 _HOMES = {
+    "Logo": "kotodoc.load._profile",
+    "PROFILE_NAME": "kotodoc.load._profile",
+    "Profile": "kotodoc.load._profile",
+    "load_profile": "kotodoc.load._profile",
     "LoadedCase": "kotodoc.load._positions",
     "MAX_BYTES": "kotodoc.load._positions",
     "MAX_DEPTH": "kotodoc.load._positions",
@@ -27,11 +32,15 @@ __all__ = [
     "MAX_BYTES",
     "MAX_DEPTH",
     "MAX_NODES",
+    "PROFILE_NAME",
     "LoadedCase",
+    "Logo",
     "PathKey",
     "Positions",
+    "Profile",
     "dotted",
     "load_case",
+    "load_profile",
 ]
 
 

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from kotodoc.docx import Profile, template_set
+from kotodoc.docx import template_set
 from kotodoc.errors import CaseError, Finding, Severity
-from kotodoc.load import load_case
+from kotodoc.load import Profile, load_case
 from kotodoc.model import Case, InterpretationClaimCase, build_case
 from kotodoc.rules import check_case, with_notice_date
 
