@@ -1,4 +1,4 @@
-"""The legal rules of an individual integration plan (shared/domain.md), each in both directions.
+"""The legal rules of an individual integration plan (docs/reference/rules.md), each in both directions.
 
 Every case here is the valid sample `samples/espoo-municipality-fi.yaml` with a few fields
 changed: `edit()` parses it with ruamel.yaml (round trip), sets or deletes dotted paths and dumps
