@@ -18,6 +18,9 @@ from typing import Any
 import jsonschema
 import pytest
 from ruamel.yaml import YAML
+from typer.testing import CliRunner
+
+from kotodoc._cli import app
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMAS = ROOT / "schemas"
@@ -38,19 +41,26 @@ def test_generated_docs_and_schemas_are_current() -> None:
     assert run.returncode == 0, run.stderr
 
 
-def test_every_rule_and_kind_is_documented() -> None:
-    from kotodoc._cli import app  # the rule ids as a user meets them: in the reference page
-    from typer.testing import CliRunner
-
-    rules = (ROOT / "docs" / "reference" / "rules.md").read_text(encoding="utf-8")
-    fields = (ROOT / "docs" / "reference" / "case-fields.md").read_text(encoding="utf-8")
-    for rid in re.findall(r"^\| \[([A-Z-]+)\]", rules, flags=re.M):
-        assert f"\n## {rid}\n" in rules
-    assert "## kind: integration-plan" in fields and "## kind: interpretation-claim" in fields
-    # The case schema committed for editors is the one `kotodoc schema` prints.
+def test_committed_case_schema_is_what_kotodoc_schema_prints() -> None:
     printed = CliRunner().invoke(app, ["schema"])
     assert printed.exit_code == 0
     assert json.loads(printed.stdout) == _schema("case")
+
+
+def _doc_examples() -> list[tuple[str, str]]:
+    """Every complete case in a ```yaml block of the hand-written pages (a user copies them)."""
+    return [(page.name, block) for page in sorted((ROOT / "docs").glob("*.md"))
+            for block in re.findall(r"```yaml\n(.*?)```", page.read_text(encoding="utf-8"), flags=re.DOTALL)
+            if block.startswith("kotodoc: 1\nkind: ")]
+
+
+@pytest.mark.parametrize(("page", "text"), _doc_examples())
+def test_case_examples_in_the_docs_validate(page: str, text: str, tmp_path: Path) -> None:
+    case = tmp_path / "example.yaml"
+    case.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(app, ["validate", str(case)])
+    assert result.exit_code == 0, f"{page}: {result.output}"
+    assert "warning" not in result.output, f"{page}: {result.output}"
 
 
 @pytest.mark.parametrize(("name", "sample"), [
