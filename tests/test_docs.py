@@ -68,6 +68,8 @@ def test_case_examples_in_the_docs_validate(page: str, text: str, tmp_path: Path
     ("profile", "samples/municipality/profile.yaml"),
     ("case", "samples/espoo-municipality-fi.yaml"),
     ("case", "samples/claims/espoo-2025-h1.yaml"),
+    ("case-with-profile", "samples/espoo-municipality-fi.yaml"),
+    ("case-with-profile", "samples/municipality/cases/esimerkkila-fi-sv.yaml"),
 ])
 def test_committed_schemas_accept_the_samples(name: str, sample: str) -> None:
     schema = _schema(name)
@@ -86,6 +88,16 @@ def test_committed_schemas_reject_what_kotodoc_rejects(name: str, sample: str, k
     data[key] = value
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.Draft7Validator(_schema(name)).validate(data)
+
+
+def test_a_case_left_to_its_profile_needs_the_profile_schema() -> None:
+    """The sample municipality's case gives only its official: no false errors with the right schema."""
+    data = _yaml(ROOT / "samples/municipality/cases/esimerkkila-fi-sv.yaml")
+    with pytest.raises(jsonschema.ValidationError, match="required"):
+        jsonschema.Draft7Validator(_schema("case")).validate(data)
+    data["authority"]["nmae"] = "x"  # a misspelt key is still an error
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.Draft7Validator(_schema("case-with-profile")).validate(data)
 
 
 def test_profile_schema_rejects_an_unknown_authority_key() -> None:

@@ -52,7 +52,7 @@ _DESCRIPTION = (
 
 
 # The files an editor can check, by the name `schemas/` in the repository and `schema_for` use.
-SCHEMA_NAMES = ("case", "claimant", "profile")
+SCHEMA_NAMES = ("case", "case-with-profile", "claimant", "profile")
 _CLAIMANT_DESCRIPTION = (
     "The claimant file of `kotodoc claim` (not a case): `kotodoc: 1`, the claimant (name, business ID, "
     "address, contact, IBAN) and optional `languages` and `case_id_prefix` for the claims built from it."
@@ -70,8 +70,39 @@ def schema_for(name: str) -> dict[str, Any]:
     Raises:
         KeyError: the name is not one of `SCHEMA_NAMES`.
     """
-    makers = {"case": case_schema, "claimant": claimant_schema, "profile": profile_schema}
+    makers = {"case": case_schema, "case-with-profile": profiled_case_schema, "claimant": claimant_schema,
+              "profile": profile_schema}
     return makers[name]()
+
+
+def profiled_case_schema() -> dict[str, Any]:
+    """The case schema for cases rendered with a profile: `authority` and its keys may be left out.
+
+    A profile fills in the authority's details a case lacks (kotodoc/_templates.py `Profile.apply`),
+    so a case written for one gives only what differs, often just the `official`. Checked against
+    the plain case schema, an editor would mark every key the profile gives as missing. kotodoc
+    itself still checks the merged case in full; this schema cannot see the profile, so it drops
+    those requirements rather than guess.
+    """
+    schema = case_schema()
+    schema["$id"] = _schema_id("case-with-profile")
+    schema["title"] = f"kotodoc case file with a profile (format {FORMAT_VERSION})"
+    schema["description"] = _DESCRIPTION + (
+        " This variant is for cases rendered with a profile (--profile, or profile.yaml in --templates): the "
+        "authority's details may come from the profile, so none of them is required here."
+    )
+    definitions = schema["definitions"]
+    definitions["Authority"].pop("required", None)
+    for branch in schema["oneOf"]:
+        model = definitions[_ref_name(branch)]
+        if "authority" in model.get("properties", {}):
+            model["required"] = [key for key in model.get("required", []) if key != "authority"]
+    return schema
+
+
+def _ref_name(node: dict[str, Any]) -> str:
+    ref = node["$ref"] if "$ref" in node else node["allOf"][0]["$ref"]
+    return str(ref).rsplit("/", 1)[-1]
 
 
 def claimant_schema() -> dict[str, Any]:
