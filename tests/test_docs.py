@@ -100,6 +100,18 @@ def test_a_case_left_to_its_profile_needs_the_profile_schema() -> None:
         jsonschema.Draft7Validator(_schema("case-with-profile")).validate(data)
 
 
+@pytest.mark.parametrize("sample", ["samples/municipality/profile.yaml", "samples/claims/claimant-espoo.yaml",
+                                    "samples/municipality/cases/esimerkkila-fi-sv.yaml"])
+def test_sample_modelines_point_at_committed_schemas(sample: str) -> None:
+    """The samples show the modeline of docs/editors.md, and the path it gives resolves."""
+    first = (ROOT / sample).read_text(encoding="utf-8").splitlines()[0]
+    match = re.fullmatch(r"# yaml-language-server: \$schema=(\S+)", first)
+    assert match, first
+    target = ((ROOT / sample).parent / match.group(1)).resolve()
+    assert target.parent == SCHEMAS and target.is_file()
+    jsonschema.Draft7Validator(json.loads(target.read_text(encoding="utf-8"))).validate(_yaml(ROOT / sample))
+
+
 def test_profile_schema_rejects_an_unknown_authority_key() -> None:
     data = _yaml(ROOT / "samples/municipality/profile.yaml")
     data["authority"]["bussiness_id"] = "0101263-6"
