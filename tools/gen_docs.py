@@ -192,8 +192,10 @@ def _findings(fn: ast.FunctionDef) -> Iterator[tuple[str, str]]:
     for node in ast.walk(fn):
         if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "Finding"):
             continue
-        severity = node.args[0].id if node.args and isinstance(node.args[0], ast.Name) else ""
-        level = {"_ERROR": "error", "_WARNING": "warning"}.get(severity, "")
+        first = node.args[0] if node.args else None
+        # `_ERROR` / `_WARNING` as the module has them, or `Severity.ERROR` written out.
+        severity = first.id if isinstance(first, ast.Name) else first.attr if isinstance(first, ast.Attribute) else ""
+        level = {"_ERROR": "error", "ERROR": "error", "_WARNING": "warning", "WARNING": "warning"}.get(severity, "")
         for keyword in node.keywords:
             if keyword.arg != "rule":
                 continue
