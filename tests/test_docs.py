@@ -125,3 +125,13 @@ def test_no_reference_outside_the_repository() -> None:
                  *(ROOT / "kotodoc" / "data").glob("*.yaml")]
     offenders = [str(p.relative_to(ROOT)) for p in published if "shared/" in p.read_text(encoding="utf-8")]
     assert offenders == []
+
+
+def test_repository_paths_named_in_the_docs_exist() -> None:
+    """A module, sample or script the docs name in backticks exists: files move, and the docs must follow."""
+    pages = [ROOT / "README.md", *(ROOT / "docs").glob("*.md")]
+    named = {m for page in pages for m in re.findall(
+        r"`((?:kotodoc|tests|tools|samples|benchmarks|scripts|templates|schemas)/[A-Za-z0-9_./+-]*)`",
+        page.read_text(encoding="utf-8"))}
+    assert len(named) > 20
+    assert sorted(p for p in named if not (ROOT / p).exists()) == []
