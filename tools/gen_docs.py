@@ -22,6 +22,7 @@ documented without a change here. tests/test_docs.py runs `--check`.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import json
 import re
 import sys
@@ -186,8 +187,9 @@ def _constants(fn: ast.FunctionDef) -> dict[str, str]:
     return bound
 
 
-def _findings(fn: ast.FunctionDef) -> Iterator[tuple[str, str]]:
-    """(rule id, severity) of every `Finding(...)` the function makes."""
+def _findings(fn: ast.FunctionDef, dynamic: bool = False) -> Iterator[tuple[str, str]]:
+    """(rule id, severity) of every `Finding(...)` the function makes; with `dynamic`, also those whose id
+    is computed (`rule=criterion.rule`), under the id "?"."""
     local = _constants(fn)
     for node in ast.walk(fn):
         if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "Finding"):
@@ -203,38 +205,56 @@ def _findings(fn: ast.FunctionDef) -> Iterator[tuple[str, str]]:
                 yield str(keyword.value.value), level
             elif isinstance(keyword.value, ast.Name) and keyword.value.id in local:
                 yield local[keyword.value.id], level
+            elif dynamic:
+                yield "?", level
 
 
-def _params(fn: ast.FunctionDef) -> set[str]:
-    """Parameter names read directly: `params["name"]` and `params.get("name")`."""
+def _params(node: ast.AST, known: set[str]) -> set[str]:
+    """Parameter names read directly: `params["name"]` or `params.get("name")`, under any variable name."""
     names: set[str] = set()
-    for node in ast.walk(fn):
-        if (isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and node.value.id == "params"
-                and isinstance(node.slice, ast.Constant)):
-            names.add(str(node.slice.value))
-        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get"
-              and isinstance(node.func.value, ast.Name) and node.func.value.id == "params" and node.args
-              and isinstance(node.args[0], ast.Constant)):
-            names.add(str(node.args[0].value))
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Subscript) and isinstance(sub.slice, ast.Constant) and sub.slice.value in known:
+            names.add(str(sub.slice.value))
+        elif (isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute) and sub.func.attr == "get"
+              and sub.args and isinstance(sub.args[0], ast.Constant) and sub.args[0].value in known):
+            names.add(str(sub.args[0].value))
     return names
 
 
-def _calls(fn: ast.FunctionDef, known: dict[str, ast.FunctionDef]) -> set[str]:
-    return {node.func.id for node in ast.walk(fn)
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in known}
+def _calls(node: ast.AST, known: dict[str, ast.FunctionDef]) -> set[str]:
+    return {sub.func.id for sub in ast.walk(node)
+            if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Name) and sub.func.id in known}
+
+
+def _closure_functions(fn: Any) -> Iterator[Any]:
+    """Functions a registered check was made from: a rule built by a factory over a table row (the CLAIM
+    criteria) holds the row, whose test function reads the parameters."""
+    for cell in getattr(fn, "__closure__", None) or ():
+        value = cell.cell_contents
+        row = dataclasses.is_dataclass(value) and not isinstance(value, type)
+        for item in (value, *((getattr(value, f.name) for f in dataclasses.fields(value)) if row else ())):
+            if callable(item) and hasattr(item, "__code__"):
+                yield item
 
 
 def rule_facts() -> dict[str, tuple[set[str], set[str]]]:
     """Rule id -> (severities, parameter names), read from the rules' source."""
-    functions = _functions(ast.parse(RULES_SOURCE.read_text(encoding="utf-8")))
+    tree = ast.parse(RULES_SOURCE.read_text(encoding="utf-8"))
+    functions = _functions(tree)
+    lambdas = {node.lineno: node for node in ast.walk(tree) if isinstance(node, ast.Lambda)}
+    known = {name for act in rule_data()["acts"].values() for name in act["params"]}
 
-    def reach(name: str, seen: set[str]) -> set[str]:
-        if name in seen:
-            return set()
-        seen.add(name)
-        found = set(_params(functions[name]))
-        for callee in _calls(functions[name], functions):
-            found |= reach(callee, seen)
+    emits = {name: {rid for rid, _level in _findings(fn)} for name, fn in functions.items()}
+
+    def reach(node: ast.AST, seen: set[str], rid: str | None = None) -> set[str]:
+        """The parameters `node` reads and what it calls reads, leaving out callees that are the checks
+        of other rules (`fee_findings` runs every FEE check; FEE-CAP's own parameters are its cap's)."""
+        found = set(_params(node, known))
+        for callee in _calls(node, functions) - seen:
+            seen.add(callee)
+            if rid is not None and emits[callee] and rid not in emits[callee]:
+                continue
+            found |= reach(functions[callee], seen, rid)
         return found
 
     facts: dict[str, tuple[set[str], set[str]]] = {rid: (set(), set()) for rid in RULES}
@@ -243,12 +263,25 @@ def rule_facts() -> dict[str, tuple[set[str], set[str]]]:
             severities, params = facts.setdefault(rid, (set(), set()))
             if level:
                 severities.add(level)
-            params |= reach(name, set())
-    # A registered check that makes no finding itself hands its parameters to a helper that does
-    # (PLAN-JOBSEEK reads the normal number and passes it on).
+            params |= reach(fn, {name}, rid)
     for rid, (_kinds, fn) in RULES.items():
-        if fn.__name__ in functions and fn.__module__ == "kotodoc.rules._legal":
-            facts[rid][1].update(_params(functions[fn.__name__]))
+        if fn.__module__ != "kotodoc.rules._legal":
+            continue
+        severities, params = facts[rid]
+        outer = fn.__qualname__.split(".<locals>")[0]
+        if fn.__name__ in functions:
+            # A check that makes no finding itself hands its parameters to a helper that does
+            # (PLAN-JOBSEEK reads the normal number and passes it on).
+            params |= _params(functions[fn.__name__], known)
+        elif outer in functions:
+            # A check made by a factory (`_row_rule`, `_fee_rule`): its findings' severity is in the
+            # factory; its parameters in the functions it was made from.
+            severities |= {level for _rid, level in _findings(functions[outer], dynamic=True) if level}
+            for made_from in _closure_functions(fn):
+                node = (lambdas.get(made_from.__code__.co_firstlineno) if made_from.__name__ == "<lambda>"
+                        else functions.get(made_from.__name__))
+                if node is not None:
+                    params |= reach(node, set())
     return facts
 
 
