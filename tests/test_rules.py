@@ -1,4 +1,4 @@
-"""The legal rules of an individual integration plan (shared/domain.md), each in both directions.
+"""The legal rules of an individual integration plan (docs/reference/rules.md), each in both directions.
 
 Every case here is the valid sample `samples/espoo-municipality-fi.yaml` with a few fields
 changed: `edit()` parses it with ruamel.yaml (round trip), sets or deletes dotted paths and dumps
@@ -905,12 +905,12 @@ def test_ytunnus_fails(value: str, says: str) -> None:
 
 
 def test_readme_lists_every_rule_id() -> None:
-    """This test ensures that the README's list of legal rules has one line for every registered rule id, and
-    that rules.yaml names a source for every parameter."""
+    """This test ensures that the docs' list of legal rules (docs/case-format.md, moved there from the README)
+    has one line for every registered rule id, and that rules.yaml names a source for every parameter."""
     from kotodoc.rules._legal import RULES
 
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme.split("### Legal rules", 1)[1].split("\n## ", 1)[0]
+    page = (ROOT / "docs" / "case-format.md").read_text(encoding="utf-8")
+    section = page.split("## Legal rules", 1)[1].split("\n## ", 1)[0]
     listed = {line[2:].split(":")[0] for line in section.splitlines() if line.startswith("- ")}
     listed = {rid.strip() for item in listed for rid in item.split(",")}
     assert set(RULES) <= listed

@@ -10,7 +10,16 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from kotodoc.authoring._schema import DRAFT, SCHEMA_FILE, SCHEMA_ID, case_schema
+    from kotodoc.authoring._schema import (
+        DRAFT,
+        SCHEMA_FILE,
+        SCHEMA_ID,
+        SCHEMA_NAMES,
+        case_schema,
+        claimant_schema,
+        profile_schema,
+        schema_for,
+    )
     from kotodoc.authoring._skeleton import LANGUAGE_CHOICES, skeleton
     from kotodoc.authoring._template_check import TemplateProblem, check_templates
 
@@ -19,8 +28,12 @@ _HOMES = {
     "LANGUAGE_CHOICES": "kotodoc.authoring._skeleton",
     "SCHEMA_FILE": "kotodoc.authoring._schema",
     "SCHEMA_ID": "kotodoc.authoring._schema",
+    "SCHEMA_NAMES": "kotodoc.authoring._schema",
     "TemplateProblem": "kotodoc.authoring._template_check",
     "case_schema": "kotodoc.authoring._schema",
+    "claimant_schema": "kotodoc.authoring._schema",
+    "profile_schema": "kotodoc.authoring._schema",
+    "schema_for": "kotodoc.authoring._schema",
     "check_templates": "kotodoc.authoring._template_check",
     "skeleton": "kotodoc.authoring._skeleton",
 }
@@ -29,9 +42,13 @@ __all__ = [
     "LANGUAGE_CHOICES",
     "SCHEMA_FILE",
     "SCHEMA_ID",
+    "SCHEMA_NAMES",
     "TemplateProblem",
     "case_schema",
     "check_templates",
+    "claimant_schema",
+    "profile_schema",
+    "schema_for",
     "skeleton",
 ]
 

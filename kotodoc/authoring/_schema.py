@@ -34,7 +34,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, TypeAdapter
 
-from kotodoc.model import FORMAT_VERSION, AnyCase
+from kotodoc.model import FORMAT_VERSION, AnyCase, Authority, ClaimantFile
 
 DRAFT = "http://json-schema.org/draft-07/schema#"
 SCHEMA_ID = f"https://kotodoc.example/schema/case-{FORMAT_VERSION}.json"
@@ -49,6 +49,115 @@ _DESCRIPTION = (
     "the shape of the file; `kotodoc validate` also checks the legal rules, identity codes, business IDs, "
     "IBANs and ISO codes."
 )
+
+
+# The files an editor can check, by the name `schemas/` in the repository and `schema_for` use.
+SCHEMA_NAMES = ("case", "case-with-profile", "claimant", "profile")
+_CLAIMANT_DESCRIPTION = (
+    "The claimant file of `kotodoc claim` (not a case): `kotodoc: 1`, the claimant (name, business ID, "
+    "address, contact, IBAN) and optional `languages` and `case_id_prefix` for the claims built from it."
+)
+_PROFILE_DESCRIPTION = (
+    "A municipality's profile (`--profile FILE`, or profile.yaml in a template directory): the `authority` "
+    "details merged into every case (the case's own values win) and a `logo` (PNG or JPEG, relative to "
+    "the profile). Every key of `authority` is optional here: a case or the profile may give it."
+)
+
+
+def schema_for(name: str) -> dict[str, Any]:
+    """The JSON Schema (draft-07) of one kind of file: `case`, `claimant` or `profile`.
+
+    Raises:
+        KeyError: the name is not one of `SCHEMA_NAMES`.
+    """
+    makers = {"case": case_schema, "case-with-profile": profiled_case_schema, "claimant": claimant_schema,
+              "profile": profile_schema}
+    return makers[name]()
+
+
+def profiled_case_schema() -> dict[str, Any]:
+    """The case schema for cases rendered with a profile: `authority` and its keys may be left out.
+
+    A profile fills in the authority's details a case lacks (kotodoc/_templates.py `Profile.apply`),
+    so a case written for one gives only what differs, often just the `official`. Checked against
+    the plain case schema, an editor would mark every key the profile gives as missing. kotodoc
+    itself still checks the merged case in full; this schema cannot see the profile, so it drops
+    those requirements rather than guess.
+    """
+    schema = case_schema()
+    schema["$id"] = _schema_id("case-with-profile")
+    schema["title"] = f"kotodoc case file with a profile (format {FORMAT_VERSION})"
+    schema["description"] = _DESCRIPTION + (
+        " This variant is for cases rendered with a profile (--profile, or profile.yaml in --templates): the "
+        "authority's details may come from the profile, so none of them is required here."
+    )
+    definitions = schema["definitions"]
+    definitions["Authority"].pop("required", None)
+    for branch in schema["oneOf"]:
+        model = definitions[_ref_name(branch)]
+        if "authority" in model.get("properties", {}):
+            model["required"] = [key for key in model.get("required", []) if key != "authority"]
+    return schema
+
+
+def _ref_name(node: dict[str, Any]) -> str:
+    ref = node["$ref"] if "$ref" in node else node["allOf"][0]["$ref"]
+    return str(ref).rsplit("/", 1)[-1]
+
+
+def claimant_schema() -> dict[str, Any]:
+    """The JSON Schema (draft-07) of a claimant file, from the model `kotodoc claim` checks it with."""
+    title = f"kotodoc claimant file (format {FORMAT_VERSION})"
+    return _document(ClaimantFile, "claimant", title, _CLAIMANT_DESCRIPTION)
+
+
+def profile_schema() -> dict[str, Any]:
+    """The JSON Schema (draft-07) of a profile file.
+
+    A profile is not validated by a model of its own (kotodoc/_templates.py reads its two keys and
+    merges `authority` into each case, whose model then checks it), so its schema is the case's
+    `Authority` with nothing required: a profile may give any part, the case the rest.
+    """
+    authority = _document(Authority, "profile", "", "")
+    authority.pop("required", None)
+    for key in ("$schema", "$id", "title"):
+        authority.pop(key, None)
+    authority["description"] = "merged into each case's `authority`; the case's own values win"
+    definitions = authority.pop("definitions", {})
+    return {
+        "$schema": DRAFT,
+        "$id": _schema_id("profile"),
+        "title": f"kotodoc profile (format {FORMAT_VERSION})",
+        "description": _PROFILE_DESCRIPTION,
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "authority": authority,
+            "logo": {
+                "type": "string",
+                "minLength": 1,
+                "description": "the logo, a PNG or JPEG file relative to the profile; shown in every page's header",
+            },
+        },
+        **({"definitions": definitions} if definitions else {}),
+    }
+
+
+def _schema_id(name: str) -> str:
+    return f"https://kotodoc.example/schema/{name}-{FORMAT_VERSION}.json"
+
+
+def _document(model: type[Any], name: str, title: str, description: str) -> dict[str, Any]:
+    generated = TypeAdapter(model).json_schema(mode="validation", ref_template="#/definitions/{model}")
+    definitions = generated.pop("$defs", {})
+    generated.pop("title", None)
+    generated.pop("description", None)
+    body = _draft07(generated)
+    out: dict[str, Any] = {"$schema": DRAFT, "$id": _schema_id(name), "title": title, "description": description,
+                           **body}
+    if definitions:
+        out["definitions"] = {key: _draft07(schema) for key, schema in sorted(definitions.items())}
+    return out
 
 
 def case_schema() -> dict[str, Any]:
