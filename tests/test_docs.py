@@ -122,7 +122,8 @@ def test_profile_schema_rejects_an_unknown_authority_key() -> None:
 def test_no_reference_outside_the_repository() -> None:
     """Users get docs/, not the developers' briefing: no `shared/` path in what is published."""
     published = [ROOT / "README.md", ROOT / "CHANGELOG.md", *ROOT.glob("docs/**/*.md"), *SCHEMAS.glob("*.json"),
-                 *(ROOT / "kotodoc" / "data").glob("*.yaml")]
+                 *(ROOT / "kotodoc" / "data").glob("*.yaml"), *(ROOT / "kotodoc").rglob("*.py"),
+                 *(ROOT / "tools").glob("*.py")]
     offenders = [str(p.relative_to(ROOT)) for p in published if "shared/" in p.read_text(encoding="utf-8")]
     assert offenders == []
 

@@ -1,6 +1,6 @@
 """Stage 2: the case model, validated with pydantic, errors translated into located findings.
 
-The key names are the contract of `shared/case-format.md`; every model forbids unknown keys, so a
+The key names are the contract of the case format (docs/case-format.md); every model forbids unknown keys, so a
 typo never drops data from an official document. Types that carry rules of their own (dates that
 must not be numbers, euro amounts as `Decimal` with at most two decimals, ISO codes) are
 `Annotated` aliases here, so the JSON Schema shows them too.
