@@ -23,6 +23,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from kotodoc._files import read_user_file
 from kotodoc.errors import UsageError
 
 CONFIG_NAME = "kotodoc.toml"
@@ -87,10 +88,14 @@ def default_map(settings: dict[str, Any]) -> dict[str, dict[str, Any]]:
     }
 
 
+CONFIG_MAX_BYTES = 1_000_000  # a configuration is a few lines
+
+
 def _read(path: Path) -> dict[str, Any]:
     try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
+        return tomllib.loads(read_user_file(path, limit=CONFIG_MAX_BYTES).decode("utf-8"))
+    except UnicodeDecodeError:
+        raise UsageError(f"{path}: not valid TOML: not UTF-8 text") from None
     except OSError as e:
         raise UsageError(f"cannot read the configuration {path}: {e.strerror}") from None
     except tomllib.TOMLDecodeError as e:

@@ -28,8 +28,6 @@ import hashlib
 import json
 import multiprocessing
 import os
-import shutil
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -39,7 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kotodoc._files import atomic_move, atomic_write, private_dir
+from kotodoc._files import atomic_move, atomic_write, check_output_file, make_work_dir, private_dir, remove_work_dir
 from kotodoc._languages import BCP47, edition_name
 from kotodoc._version import __version__
 from kotodoc.docx import template_set
@@ -375,6 +373,11 @@ def batch(
         raise UsageError("--bundle and --encrypt do not go together: the bundle would be an unencrypted copy")
     if bundle is not None and not options.pdf:
         raise UsageError("--bundle needs PDF output")
+    if bundle is not None:
+        try:
+            check_output_file(bundle)  # never over a device or through a symlink
+        except OSError as e:
+            raise UsageError(f"--bundle {bundle}: {e.strerror}") from None
     template_set(options.templates, options.profile)  # a missing directory or a broken profile: before the search
     paths = find_cases(inputs)
     if shard is not None:
@@ -481,7 +484,7 @@ class _Runner:
 
     def run(self, todo: list[tuple[int, Path, str, str]]) -> None:
         options = self.options
-        work = Path(tempfile.mkdtemp(prefix=".kotodoc-work-", dir=self.out_dir))
+        work = make_work_dir(self.out_dir)
         pool: ConverterPool | None = None
         collector: threading.Thread | None = None
         try:
@@ -519,7 +522,7 @@ class _Runner:
                 # (the lanes have stopped, so it soon does) before the working directory goes, or a
                 # case could be left half-published (its DOCX in place, not its PDF) and unrecorded.
                 collector.join(timeout=60)
-            shutil.rmtree(work, ignore_errors=True)
+            remove_work_dir(work)
             # Whatever did not end (an interruption) is reported, never silently dropped.
             for index, path, _, _ in todo:
                 if self.reports[index] is None:
