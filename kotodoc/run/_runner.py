@@ -14,10 +14,8 @@ LibreOffice lane; `batch` adds worker processes, several lanes, the manifest, sh
   finished and a rerun does only the rest.
 - Every case ends done, invalid or failed (`CaseReport.status`, derived from what happened).
 
-The manifest (`.kotodoc-manifest.jsonl` in the output directory) holds, per case file, a
-fingerprint of what its documents depend on (the case file's bytes, the templates, the kotodoc
-version, formats, languages, rule data and a pinned `SOURCE_DATE_EPOCH`) and the sha256 of each
-output. A rerun skips a case whose fingerprint is unchanged and whose outputs are intact.
+The manifest (`.kotodoc-manifest.jsonl` in the output directory, see `_manifest`) lets a rerun
+skip a case whose inputs are unchanged and whose outputs are intact.
 """
 
 from __future__ import annotations
@@ -27,7 +25,6 @@ import glob
 import hashlib
 import json
 import multiprocessing
-import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -53,10 +50,10 @@ from kotodoc.pdf import (
     verify_pdf,
 )
 from kotodoc.run._check import CaseReport, check_file
+from kotodoc.run._manifest import Manifest, sha256_file
 from kotodoc.run._options import RunOptions
 from kotodoc.run._steps import documents, failure_message, render_document
 
-MANIFEST = ".kotodoc-manifest.jsonl"
 CASE_SUFFIXES = (".yaml", ".yml")
 
 Progress = Callable[[CaseReport, int, int], None]
@@ -163,62 +160,6 @@ def in_shard(path: Path, shard: tuple[int, int]) -> bool:
     index, total = shard
     digest = hashlib.sha256(path.as_posix().encode("utf-8")).digest()
     return int.from_bytes(digest[:8], "big") % total == index - 1
-
-
-# ---------------------------------------------------------------------------------------------
-# The manifest
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-class Manifest:
-    """Per case file: the fingerprint its outputs were made from, and their digests (JSON lines)."""
-
-    def __init__(self, out_dir: Path):
-        """Read the manifest of `out_dir` (a missing or damaged line is ignored)."""
-        self.path = out_dir / MANIFEST
-        self.entries: dict[str, dict[str, Any]] = {}
-        self._lock = threading.Lock()
-        if self.path.is_file():
-            for line in self.path.read_text(encoding="utf-8", errors="replace").splitlines():
-                try:
-                    entry = json.loads(line)
-                    self.entries[entry["case"]] = entry
-                except (ValueError, KeyError, TypeError):
-                    continue
-
-    def unchanged(self, key: str, fingerprint: str, out_dir: Path) -> dict[str, Any] | None:
-        """The entry of a case made from the same inputs whose outputs are still intact, else None."""
-        entry = self.entries.get(key)
-        if not entry or entry.get("fingerprint") != fingerprint or not entry.get("outputs"):
-            return None
-        for name, digest in entry["outputs"].items():
-            target = out_dir / name
-            if not target.is_file() or _sha256(target) != digest:
-                return None
-        return entry
-
-    def record(self, key: str, fingerprint: str, report: CaseReport) -> None:
-        """Append a finished case at once: an interrupted batch keeps what it finished."""
-        entry = {"case": key, "fingerprint": fingerprint, "case_id": report.case_id, "kind": report.kind,
-                 "outputs": dict(report.digests)}
-        with self._lock:
-            self.entries[key] = entry
-            with self.path.open("a", encoding="utf-8") as fh:
-                fh.write(json.dumps(entry, sort_keys=True) + "\n")
-                fh.flush()
-                os.fsync(fh.fileno())
-
-    def compact(self) -> None:
-        """Rewrite the manifest with one line per case."""
-        lines = "".join(json.dumps(e, sort_keys=True) + "\n" for _, e in sorted(self.entries.items()))
-        atomic_write(self.path, lines.encode("utf-8"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -437,7 +378,7 @@ def run(
         key = path.as_posix()
         fingerprint = ""
         if manifest is not None:
-            fingerprint = hashlib.sha256((base + "|" + _sha256(path)).encode()).hexdigest()
+            fingerprint = hashlib.sha256((base + "|" + sha256_file(path)).encode()).hexdigest()
             entry = None if force else manifest.unchanged(key, fingerprint, out_dir)
             if entry is not None:
                 outputs = entry["outputs"]
@@ -611,7 +552,7 @@ class _Runner:
         moves.extend((src, self.out_dir / name) for name, src in state.prepared.extras)
         try:
             for src, dst in moves:
-                digest = _sha256(src)
+                digest = sha256_file(src)
                 atomic_move(src, dst)
                 report.outputs.append(dst)
                 report.digests[dst.name] = digest
