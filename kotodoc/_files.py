@@ -76,7 +76,7 @@ def atomic_move(src: Path, dst: Path) -> None:
 # Files the user names: case, profile, claimant, configuration, password file
 
 
-def read_user_file(path: Path, *, limit: int, overflow: bool = False) -> bytes:
+def read_user_file(path: Path, *, limit: int, overflow: bool = False, follow: bool = True) -> bytes:
     """The bytes of a regular file named by the user, at most `limit` of them.
 
     A FIFO would block for ever and `/dev/zero` would be read until memory runs out, so only a
@@ -88,12 +88,19 @@ def read_user_file(path: Path, *, limit: int, overflow: bool = False) -> bytes:
         limit: the most bytes it may hold.
         overflow: return the first `limit + 1` bytes of a larger file instead of refusing it (for
             a caller that says where the limit was passed).
+        follow: False to refuse a symlink (a file of kotodoc's own in a folder others can write to).
 
     Raises:
         OSError: it cannot be read, is not a regular file, or is larger than `limit`; `strerror`
             says which, in words for a message.
     """
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0))
+    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC | (0 if follow else os.O_NOFOLLOW)
+    try:
+        fd = os.open(path, flags)
+    except OSError as e:
+        if e.errno == errno.ELOOP and not follow:
+            raise OSError(errno.ELOOP, "it is a symbolic link", str(path)) from None
+        raise
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):

@@ -70,6 +70,7 @@ class BatchReport:
     libreoffice_starts: int = 0
     bundle: Path | None = None
     shard: tuple[int, int] | None = None
+    warnings: list[str] = field(default_factory=list)  # about the run, not a case (a damaged manifest)
 
     def count(self, status: str) -> int:
         """How many cases ended with `status`."""
@@ -91,6 +92,7 @@ class BatchReport:
                 "shard": f"{self.shard[0]}/{self.shard[1]}" if self.shard else None,
                 "bundle": str(self.bundle) if self.bundle else None,
             },
+            "warnings": self.warnings,
             "cases": [_case_dict(c) for c in self.cases],
         }
 
@@ -324,9 +326,10 @@ def batch(
     if shard is not None:
         paths = [p for p in paths if in_shard(p, shard)]
     out = Path(out_dir)
-    reports, starts = run(paths, out, options, resume=True, force=force, progress=progress)
+    warnings: list[str] = []
+    reports, starts = run(paths, out, options, resume=True, force=force, progress=progress, warnings=warnings)
     report = BatchReport(reports, 0.0, sum(len(r.outputs) for r in reports), sum(r.reused for r in reports),
-                         starts, shard=shard)
+                         starts, shard=shard, warnings=warnings)
     if bundle is not None:
         pdfs = [(p.stem, p) for r in reports if r.status == "done" for p in r.outputs if p.suffix == ".pdf"]
         if pdfs:
@@ -344,6 +347,7 @@ def run(
     resume: bool = False,
     force: bool = False,
     progress: Progress | None = None,
+    warnings: list[str] | None = None,
 ) -> tuple[list[CaseReport], int]:
     """The one runner: check, render DOCX, convert, finish and publish every case; one report each.
 
@@ -355,6 +359,7 @@ def run(
             on changed (batch); without it every case is rendered afresh (render).
         force: with `resume`, redo every case all the same.
         progress: called after each case ends, with its report, the count ended and the total.
+        warnings: collects what was wrong with the run's own files (a damaged manifest line).
 
     Returns:
         The reports in the order of `paths`, and how many times LibreOffice was started.
@@ -367,6 +372,8 @@ def run(
         soffice_binary()  # fail now, not after rendering everything
     private_dir(out_dir)
     manifest = Manifest(out_dir) if resume else None
+    if manifest is not None and warnings is not None:
+        warnings.extend(manifest.warnings)
     base = "|".join([__version__, look.digest(), ",".join(options.formats),
                      ",".join(edition_name(e) for e in options.editions or ()),
                      json.dumps(options.rule_data, sort_keys=True, default=str),
