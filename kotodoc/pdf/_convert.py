@@ -17,6 +17,7 @@ import queue
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -90,19 +91,67 @@ def soffice_binary() -> str:
                      "or render with --format docx")
 
 
+# LibreOffice must die with kotodoc: an instance left converting after `kill -9` of kotodoc goes on
+# writing unencrypted PDFs. Linux's parent-death signal (prctl PR_SET_PDEATHSIG) reaches only a
+# direct child, and `soffice` is a launcher (oosplash) whose soffice.bin survives the launcher's
+# death (tried: kill -9 of oosplash left soffice.bin converting). So a small Python process sits
+# between: it asks for SIGTERM when kotodoc dies, then kills its whole process group (it leads a
+# session of its own, which LibreOffice's processes inherit). It also sets the umask, so that every
+# file LibreOffice writes (the PDFs, its profile) is owner-only from the first byte.
+_GUARD = """
+import ctypes, os, signal, sys
+parent = int(sys.argv[1])
+if os.getpgid(0) != os.getpid():  # a group of its own, so that the kill below hits only LibreOffice
+    os.setpgid(0, 0)
+signal.signal(signal.SIGTERM, lambda *_: os.killpg(0, signal.SIGKILL))
+ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG
+if os.getppid() != parent:  # kotodoc died before the request took effect
+    os.killpg(0, signal.SIGKILL)
+os.umask(0o077)
+pid = os.fork()
+if pid == 0:
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    try:
+        os.execvp(sys.argv[2], sys.argv[2:])
+    finally:
+        os._exit(127)
+while True:
+    try:
+        _, status = os.waitpid(pid, 0)
+        break
+    except ChildProcessError:
+        sys.exit(1)
+if os.WIFSIGNALED(status):  # end as LibreOffice ended, so its status reads the same
+    signal.signal(os.WTERMSIG(status), signal.SIG_DFL)
+    os.kill(os.getpid(), os.WTERMSIG(status))
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
 def soffice_command(binary: str, profile: Path, out_dir: Path, files: list[Path]) -> list[str]:
-    """The command converting `files` to PDF/A-2b in `out_dir` with a private profile."""
-    return [binary, f"-env:UserInstallation={profile.as_uri()}", *FLAGS,
-            "--convert-to", PDF_FILTER, "--outdir", str(out_dir), *map(str, files)]
+    """The command converting `files` to PDF/A-2b in `out_dir` with a private profile.
+
+    On Linux it runs under a guard that kills LibreOffice when kotodoc dies (see `_GUARD`).
+    """
+    command = [binary, f"-env:UserInstallation={profile.as_uri()}", *FLAGS,
+               "--convert-to", PDF_FILTER, "--outdir", str(out_dir), *map(str, files)]
+    if sys.platform.startswith("linux"):
+        # -I -S: no site packages and no environment variables read; the guard needs only the stdlib.
+        return [sys.executable, "-I", "-S", "-c", _GUARD, str(os.getpid()), *command]
+    return command
 
 
 def make_profile(parent: Path | None = None) -> Path:
     """Create a private LibreOffice profile with macros off; the caller deletes it."""
-    profile = Path(tempfile.mkdtemp(prefix="kotodoc-lo-", dir=parent))
-    user = profile / "user"
-    user.mkdir()
-    (user / "registrymodifications.xcu").write_text(_PROFILE_XCU, encoding="utf-8")
-    (profile / "tmp").mkdir()  # LibreOffice's TMPDIR (see `soffice_env`)
+    old = os.umask(0o077)  # owner-only from the first byte: LibreOffice keeps document copies here
+    try:
+        profile = Path(tempfile.mkdtemp(prefix="kotodoc-lo-", dir=parent))
+        user = profile / "user"
+        user.mkdir()
+        (user / "registrymodifications.xcu").write_text(_PROFILE_XCU, encoding="utf-8")
+        (profile / "tmp").mkdir()  # LibreOffice's TMPDIR (see `soffice_env`)
+    finally:
+        os.umask(old)
     return profile
 
 
@@ -130,7 +179,7 @@ def convert(docx_files: list[Path], out_dir: Path, *, timeout: float | None = No
         return []
     binary = soffice_binary()
     limit = timeout if timeout is not None else 60 + 15 * len(docx_files)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     profile = make_profile()
     cmd = soffice_command(binary, profile, out_dir, docx_files)
     failure: str | None = None
@@ -195,7 +244,7 @@ class ConverterPool:
         self._taken = 0
         self._quota: dict[str, int] = {}  # lane -> files taken so far
         self._warm: set[Path] = set()
-        out_dir.mkdir(parents=True, exist_ok=True)
+        out_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         self._todo: queue.Queue[Path | None] = queue.Queue()
         self._done: queue.Queue[Conversion | None] = queue.Queue()
         self._stopping = threading.Event()
