@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
 
-from kotodoc._config import default_map, find_config, load_config
+from kotodoc._config import default_map, find_config, load_config, settings_in_effect
 from kotodoc._files import check_output_file, read_user_file, write_user_file
 from kotodoc._languages import single_edition
 from kotodoc.errors import ExitCode, KotodocError
@@ -121,9 +121,14 @@ def _root(
 ) -> None:
     """Finnish integration plans from YAML case files to DOCX and PDF/A."""
     # The file's settings become click's default_map: flags, then environment, then the file.
-    path = config or _guard(lambda: find_config(Path.cwd()))
-    if path is not None:
-        ctx.default_map = default_map(_guard(lambda: load_config(path)))
+    ignored: list[str] = []
+    path = config or _guard(lambda: find_config(Path.cwd(), ignored))
+    for message in ignored:
+        err.print(f"[yellow]warning: {_escape(message)}[/yellow]", markup=True)
+    settings = _guard(lambda: load_config(path)) if path is not None else {}
+    if settings:
+        ctx.default_map = default_map(settings)
+    ctx.obj = (path, settings)  # for `kotodoc config`
 
 
 @app.command("render")
@@ -210,6 +215,8 @@ def batch_command(
             _write_out(report, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
         except OSError as e:  # a full disk, a symlink: say so, the documents written stand
             _die(f"cannot write the report {report}: {e.strerror}", ExitCode.FAILED)
+    for warning in result.warnings:
+        err.print(f"[yellow]warning: {_escape(warning)}[/yellow]", markup=True)
     _print_findings(result.cases)
     bad = [c for c in result.cases if c.status in ("invalid", "failed")]
     if json_out:
@@ -315,6 +322,15 @@ def new_command(
     except OSError as e:
         _die(f"cannot write {out}: {e.strerror}", ExitCode.USAGE)
     err.print(f"skeleton written to {_escape(str(out))}")
+
+
+@app.command("config")
+def config_command(ctx: typer.Context) -> None:
+    """Show which configuration file is used and the settings in effect (before any flag)."""
+    path, settings = ctx.obj if isinstance(ctx.obj, tuple) else (None, {})
+    typer.echo(f"configuration file: {path if path is not None else 'none'}")
+    for key, value, source in settings_in_effect(path, settings, os.environ):
+        typer.echo(f"{key} = {value}  ({source})")
 
 
 templates_app = typer.Typer(help="Work with DOCX templates.", no_args_is_help=True)
