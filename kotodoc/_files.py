@@ -178,8 +178,11 @@ def make_work_dir(out_dir: Path) -> Path:
         finally:
             os.umask(old)
         fcntl.flock(fd, fcntl.LOCK_EX)
-        os.write(fd, f"{os.getpid()}\n".encode())
         _held[work] = fd
+        try:
+            os.write(fd, f"{os.getpid()}\n".encode())  # for a person looking; the lock is what counts
+        except OSError:
+            pass  # a full disk: the run fails on its documents, with a message, not here
     return work
 
 

@@ -95,37 +95,52 @@ def soffice_binary() -> str:
 # writing unencrypted PDFs. Linux's parent-death signal (prctl PR_SET_PDEATHSIG) reaches only a
 # direct child, and `soffice` is a launcher (oosplash) whose soffice.bin survives the launcher's
 # death (tried: kill -9 of oosplash left soffice.bin converting). So a small Python process sits
-# between: it asks for SIGTERM when kotodoc dies, then kills its whole process group (it leads a
-# session of its own, which LibreOffice's processes inherit). It also sets the umask, so that every
-# file LibreOffice writes (the PDFs, its profile) is owner-only from the first byte.
+# between. It asks for SIGTERM when kotodoc dies; on SIGTERM (that, or kotodoc's `_kill`) it kills
+# LibreOffice's process group. It is a child subreaper, so the processes of that group come back to
+# it to be reaped, and it exits only when none is left: no zombie outlives a kill. It also sets
+# the umask, so that every file LibreOffice writes (the PDFs, its profile) is owner-only from the
+# first byte.
 _GUARD = """
 import ctypes, os, signal, sys
+libc = ctypes.CDLL(None, use_errno=True)
 parent = int(sys.argv[1])
-if os.getpgid(0) != os.getpid():  # a group of its own, so that the kill below hits only LibreOffice
-    os.setpgid(0, 0)
-signal.signal(signal.SIGTERM, lambda *_: os.killpg(0, signal.SIGKILL))
-ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG
-if os.getppid() != parent:  # kotodoc died before the request took effect
-    os.killpg(0, signal.SIGKILL)
+libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
 os.umask(0o077)
 pid = os.fork()
 if pid == 0:
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     try:
+        os.setpgid(0, 0)
         os.execvp(sys.argv[2], sys.argv[2:])
     finally:
         os._exit(127)
+try:
+    os.setpgid(pid, pid)  # set on both sides: whichever runs first
+except OSError:
+    pass
+def stop(*_):
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except OSError:
+        pass
+signal.signal(signal.SIGTERM, stop)
+libc.prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG
+if os.getppid() != parent:  # kotodoc died before the request took effect
+    stop()
+status = 0
 while True:
     try:
-        _, status = os.waitpid(pid, 0)
-        break
+        done, st = os.waitpid(-1, 0)
     except ChildProcessError:
-        sys.exit(1)
-if os.WIFSIGNALED(status):  # end as LibreOffice ended, so its status reads the same
+        break
+    if done == pid:
+        status = st
+        stop()  # whatever LibreOffice left running goes with it
+if os.WIFSIGNALED(status):  # end as LibreOffice ended, so that its status reads the same
     signal.signal(os.WTERMSIG(status), signal.SIG_DFL)
     os.kill(os.getpid(), os.WTERMSIG(status))
 sys.exit(os.waitstatus_to_exitcode(status))
 """
+_GUARDED = sys.platform.startswith("linux")
 
 
 def soffice_command(binary: str, profile: Path, out_dir: Path, files: list[Path]) -> list[str]:
@@ -135,7 +150,7 @@ def soffice_command(binary: str, profile: Path, out_dir: Path, files: list[Path]
     """
     command = [binary, f"-env:UserInstallation={profile.as_uri()}", *FLAGS,
                "--convert-to", PDF_FILTER, "--outdir", str(out_dir), *map(str, files)]
-    if sys.platform.startswith("linux"):
+    if _GUARDED:
         # -I -S: no site packages and no environment variables read; the guard needs only the stdlib.
         return [sys.executable, "-I", "-S", "-c", _GUARD, str(os.getpid()), *command]
     return command
@@ -493,6 +508,14 @@ def check_pdf(path: Path, *, parse: bool = True) -> str | None:
 
 
 def _kill(proc: subprocess.Popen[bytes]) -> None:
+    if _GUARDED:
+        # The guard kills LibreOffice's group and reaps it (see `_GUARD`); SIGKILL only if it does not.
+        try:
+            proc.send_signal(signal.SIGTERM)
+            proc.communicate(timeout=30)
+            return
+        except subprocess.TimeoutExpired:
+            pass
     try:
         os.killpg(proc.pid, signal.SIGKILL)
     except ProcessLookupError:
