@@ -318,7 +318,7 @@ def batch(
         raise UsageError("--bundle needs PDF output")
     if bundle is not None:
         try:
-            check_output_file(bundle)  # never over a device or through a symlink
+            check_output_file(Path(bundle))  # never over a device or through a symlink
         except OSError as e:
             raise UsageError(f"--bundle {bundle}: {e.strerror}") from None
     template_set(options.templates, options.profile)  # a missing directory or a broken profile: before the search
