@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
 
-from kotodoc._config import default_map, find_config, load_config
-from kotodoc._files import atomic_write
+from kotodoc._config import default_map, find_config, load_config, settings_in_effect
+from kotodoc._files import check_output_file, read_user_file, write_user_file
 from kotodoc._languages import single_edition
 from kotodoc.errors import ExitCode, KotodocError
 from kotodoc.run import PASSWORD_ENV, Format
@@ -121,9 +121,14 @@ def _root(
 ) -> None:
     """Finnish integration plans from YAML case files to DOCX and PDF/A."""
     # The file's settings become click's default_map: flags, then environment, then the file.
-    path = config or _guard(lambda: find_config(Path.cwd()))
-    if path is not None:
-        ctx.default_map = default_map(_guard(lambda: load_config(path)))
+    ignored: list[str] = []
+    path = config or _guard(lambda: find_config(Path.cwd(), ignored))
+    for message in ignored:
+        err.print(f"[yellow]warning: {_escape(message)}[/yellow]", markup=True)
+    settings = _guard(lambda: load_config(path)) if path is not None else {}
+    if settings:
+        ctx.default_map = default_map(settings)
+    ctx.obj = (path, settings)  # for `kotodoc config`
 
 
 @app.command("render")
@@ -190,6 +195,12 @@ def batch_command(
     password = _password(encrypt, password_file)
     issued = _date(notice_date, "--notice-date")
     shard_value = _guard(lambda: parse_shard(shard)) if shard else None
+    for named in (report, bundle):  # refused before the work, not after it
+        if named is not None and str(named) != "-":
+            try:
+                check_output_file(named)
+            except OSError as e:
+                _die(f"cannot write {named}: {e.strerror}", ExitCode.USAGE)
     # SIGTERM (a CI runner cancelling) stops the batch like Ctrl-C: LibreOffice killed, work removed.
     signal.signal(signal.SIGTERM, _interrupt)
     with _progress(enabled=err.is_terminal and not json_out) as progress:
@@ -201,9 +212,11 @@ def batch_command(
     data = result.as_dict()
     if report is not None:
         try:
-            atomic_write(report, json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8"))
-        except OSError as e:  # a full disk: say so, the documents written stand
+            _write_out(report, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+        except OSError as e:  # a full disk, a symlink: say so, the documents written stand
             _die(f"cannot write the report {report}: {e.strerror}", ExitCode.FAILED)
+    for warning in result.warnings:
+        err.print(f"[yellow]warning: {_escape(warning)}[/yellow]", markup=True)
     _print_findings(result.cases)
     bad = [c for c in result.cases if c.status in ("invalid", "failed")]
     if json_out:
@@ -275,10 +288,13 @@ def schema_command(
     from kotodoc.authoring import case_schema
 
     text = json.dumps(_guard(case_schema), ensure_ascii=False, indent=2) + "\n"
-    if out is None:
+    if out is None or str(out) == "-":
         typer.echo(text, nl=False)
     else:
-        _guard(lambda: atomic_write(out, text.encode("utf-8")))
+        try:
+            _write_out(out, text)
+        except OSError as e:
+            _die(f"cannot write {out}: {e.strerror}", ExitCode.USAGE)
         err.print(f"schema written to {_escape(str(out))}")
 
 
@@ -296,13 +312,25 @@ def new_command(
     from kotodoc.authoring import skeleton
 
     text = _guard(lambda: skeleton(kind, lang))
-    if out is None:
+    if out is None or str(out) == "-":
         typer.echo(text, nl=False)
         return
     if out.exists() and not force:
         _die(f"{out} exists; use --force to replace it", ExitCode.USAGE)
-    _guard(lambda: atomic_write(out, text.encode("utf-8")))
+    try:
+        _write_out(out, text)
+    except OSError as e:
+        _die(f"cannot write {out}: {e.strerror}", ExitCode.USAGE)
     err.print(f"skeleton written to {_escape(str(out))}")
+
+
+@app.command("config")
+def config_command(ctx: typer.Context) -> None:
+    """Show which configuration file is used and the settings in effect (before any flag)."""
+    path, settings = ctx.obj if isinstance(ctx.obj, tuple) else (None, {})
+    typer.echo(f"configuration file: {path if path is not None else 'none'}")
+    for key, value, source in settings_in_effect(path, settings, os.environ):
+        typer.echo(f"{key} = {value}  ({source})")
 
 
 templates_app = typer.Typer(help="Work with DOCX templates.", no_args_is_help=True)
@@ -352,6 +380,9 @@ def _progress(*, enabled: bool) -> Iterator[Callable[[CaseReport, int, int], Non
         yield update
 
 
+PASSWORD_MAX_BYTES = 65_536  # a password file holds a line; a larger one is the wrong file
+
+
 def _password(encrypt: bool, file: Path | None) -> str | None:
     """The PDF password from its file or the environment; never an argument, which `ps` and shell
     histories would show."""
@@ -361,10 +392,11 @@ def _password(encrypt: bool, file: Path | None) -> str | None:
         return None
     if file is not None:
         try:
-            lines = file.read_text(encoding="utf-8").splitlines()
-        except (OSError, UnicodeDecodeError) as e:
-            _die(f"cannot read the password file {file}: {getattr(e, 'strerror', None) or 'not UTF-8'}",
-                 ExitCode.USAGE)
+            lines = read_user_file(file, limit=PASSWORD_MAX_BYTES).decode("utf-8").splitlines()
+        except OSError as e:
+            _die(f"cannot read the password file {file}: {e.strerror or type(e).__name__}", ExitCode.USAGE)
+        except UnicodeDecodeError:
+            _die(f"cannot read the password file {file}: not UTF-8 text", ExitCode.USAGE)
         password = lines[0] if lines else ""
     else:
         password = os.environ.get(PASSWORD_ENV, "")
@@ -422,6 +454,17 @@ def _finish(reports: Sequence[CaseReport], json_out: bool, *, verb: str) -> None
         err.print(summary)
     if bad:
         raise typer.Exit(int(ExitCode.FAILED))
+
+
+def _write_out(path: Path, text: str) -> None:
+    """Write a file the user named (`--report`, `-o`); `-` is standard output.
+
+    Never through a symlink or over a device (`write_user_file`).
+    """
+    if str(path) == "-":
+        typer.echo(text, nl=False)
+    else:
+        write_user_file(path, text.encode("utf-8"))
 
 
 def _escape(text: str) -> str:

@@ -42,6 +42,7 @@ from kotodoc.errors import CaseError, Finding, Severity, UsageError
 from kotodoc.load import LoadedCase, load_case
 from kotodoc.model import (
     EXCLUSION_RULES,
+    HETU_SHAPE,
     Case,
     InterpretationClaimCase,
     Person,
@@ -197,15 +198,29 @@ def claim_csv(case: InterpretationClaimCase) -> bytes:
     kotodoc's format (the e-service's own was not available to us): UTF-8 without a byte-order mark,
     `;` between fields, CRLF line ends, a header row of the claim file's key names, ISO dates,
     amounts with a point and two decimals, enumeration values as codes. No names: initials only.
+    A text cell that a spreadsheet would read as a formula starts with a `'` (see `csv_cell`).
     """
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for r in case.rows:
-        writer.writerow([r.case_id, r.person.initials, r.person.date_of_birth.isoformat(), r.residence_basis,
-                         r.date.isoformat(), r.purpose, r.language, r.provider or "",
-                         "" if r.minutes is None else r.minutes, cents(r.cost), cents(r.vat), r.invoice or ""])
+        row = (r.case_id, r.person.initials, r.person.date_of_birth.isoformat(), r.residence_basis,
+               r.date.isoformat(), r.purpose, r.language, r.provider or "",
+               "" if r.minutes is None else r.minutes, cents(r.cost), cents(r.vat), r.invoice or "")
+        writer.writerow([csv_cell(x) for x in row])
     return buffer.getvalue().encode("utf-8")
+
+
+# A spreadsheet reads a cell starting with one of these as a formula (`=cmd|' /C calc'!A0`): OWASP's
+# "CSV Injection" advice is to start such a cell with a single quote, so it is shown as text.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> object:
+    """A CSV cell that no spreadsheet runs as a formula (numbers pass as they are)."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
 
 
 def claim_files(case: InterpretationClaimCase) -> dict[str, bytes]:
@@ -366,7 +381,9 @@ def build_claim(
     if case_id is None:
         claim_id += f"KEHA-{start:%Y%m%d}-{end:%Y%m%d}"
     if not _CASE_ID.fullmatch(claim_id):
-        raise UsageError(f"the case id {claim_id!r} may hold only letters, digits, '.', '_' and '-' (at most 64)")
+        raise UsageError("the case id may hold only letters, digits, '.', '_' and '-' (at most 64)")
+    if HETU_SHAPE.search(claim_id):  # it names the files and goes into the report
+        raise UsageError("the case id looks like a personal identity code; use the authority's own reference")
     for lang in languages or ():
         if lang not in ("fi", "sv", "en"):
             raise UsageError(f"unknown language {lang!r}: choose from fi, sv, en")

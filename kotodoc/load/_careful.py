@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Self
@@ -38,6 +39,7 @@ from ruamel.yaml.reader import ReaderError
 from ruamel.yaml.scalarfloat import ScalarFloat
 from ruamel.yaml.timestamp import TimeStamp
 
+from kotodoc._files import read_user_file
 from kotodoc.errors import CaseError, Finding, Severity
 from kotodoc.load import _positions as limits
 from kotodoc.load._fast import fast_load
@@ -202,7 +204,8 @@ def load_case(file: Path, text: str | None = None) -> LoadedCase:
 
     if text is None:
         try:
-            raw = file.read_bytes()
+            # A FIFO or a device is refused, and no more than the limit is read (see `read_user_file`).
+            raw = read_user_file(file, limit=limits.MAX_BYTES, overflow=True)
         except OSError as e:
             raise fail(f"cannot read the file: {e.strerror}") from None
         if len(raw) > limits.MAX_BYTES:
@@ -227,7 +230,7 @@ def load_case(file: Path, text: str | None = None) -> LoadedCase:
     # Anything unusual, and every error, is left to the careful path below, which places it.
     fast = fast_load(text)
     if fast is not None:
-        return LoadedCase(file, *fast)
+        return LoadedCase(file, nfc(fast[0]), fast[1])
 
     yaml = _CheckedYAML(typ="rt")
     try:
@@ -278,7 +281,22 @@ def load_case(file: Path, text: str | None = None) -> LoadedCase:
         raise fail(f"the document nests deeper than {limits.MAX_DEPTH} levels") from None
     if conv.findings:
         raise CaseError(file, [f.located(name, f.line, f.column) for f in conv.findings])
-    return LoadedCase(file, data, conv.positions)
+    return LoadedCase(file, nfc(data), conv.positions)
+
+
+def nfc(data: Any) -> Any:
+    """Keys and text in Unicode's composed form (NFC).
+
+    `Zoë` typed as `Zoe` plus a combining diaeresis is then the same name as the composed one: in
+    comparisons, in the documents' text and in what a search of the PDF finds.
+    """
+    if isinstance(data, str):
+        return data if unicodedata.is_normalized("NFC", data) else unicodedata.normalize("NFC", data)
+    if isinstance(data, dict):
+        return {nfc(k): nfc(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [nfc(v) for v in data]
+    return data
 
 
 Problem = tuple[str, PathKey, int, int]

@@ -13,6 +13,7 @@ import difflib
 import re
 import types
 import typing
+import unicodedata
 from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 from functools import cache
@@ -98,6 +99,8 @@ def _language_codes() -> frozenset[str]:
 
 def _country(value: str) -> str:
     if value not in _country_codes():
+        if not code_shaped(value):
+            raise PydanticCustomError("country", "not an ISO 3166-1 alpha-2 country code, such as SY")
         hint = f"; did you mean {value.upper()!r}?" if value.upper() in _country_codes() else ""
         raise PydanticCustomError("country", "unknown ISO 3166-1 alpha-2 country code {value}{hint}",
                                   {"value": repr(value), "hint": hint})
@@ -106,10 +109,42 @@ def _country(value: str) -> str:
 
 def _language(value: str) -> str:
     if value not in _language_codes():
+        if not code_shaped(value):
+            raise PydanticCustomError("language", "not an ISO 639 language code, such as ar")
         hint = f"; did you mean {value.lower()!r}?" if value.lower() in _language_codes() else ""
         raise PydanticCustomError("language", "unknown ISO 639 language code {value}{hint}",
                                   {"value": repr(value), "hint": hint})
     return value
+
+
+def _has_letter(value: str) -> str:
+    # A name made only of controls, joiners, bidi overrides or digits would print as nothing (or as
+    # something else) in an official document.
+    if not any(unicodedata.category(c).startswith("L") for c in value):
+        raise PydanticCustomError("name", "a name needs at least one letter")
+    return value
+
+
+# A Finnish personal identity code: DDMMYY, a century sign, three digits and a check character.
+# Standing alone: the dates of a claim's default id (KEHA-20250101-20250630) are not one.
+HETU_SHAPE = re.compile(r"(?<![0-9A-Za-z])(?:0[1-9]|[12]\d|3[01])(?:0[1-9]|1[0-2])\d\d[-+A-FU-Y]\d{3}[0-9A-Y]"
+                        r"(?![0-9A-Za-z])", re.IGNORECASE)
+
+
+def _not_hetu(value: str) -> str:
+    # case_id names the output files and goes into reports and the manifest: never a person's code.
+    if HETU_SHAPE.search(value):
+        raise PydanticCustomError("case_id", "case_id looks like a personal identity code; use the "
+                                  "authority's own reference, since file names and reports use it")
+    return value
+
+
+def code_shaped(value: object) -> bool:
+    """Whether a value may be quoted in a message: a short code such as `asylm` or `FI`, not free text.
+
+    A free-text value where a code belongs may be personal data (`sairastui, HIV-lääkitys...`).
+    """
+    return isinstance(value, str) and re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._+/-]{0,31}", value) is not None
 
 
 def _distinct(languages: list[str]) -> list[str]:
@@ -127,11 +162,13 @@ Money = Annotated[
 ]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=20_000)]
 Line = Annotated[str, StringConstraints(min_length=1, max_length=500)]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=500), AfterValidator(_has_letter)]
 Country = Annotated[str, AfterValidator(_country), Field(description="ISO 3166-1 alpha-2, e.g. SY")]
 Language = Annotated[str, AfterValidator(_language), Field(description="ISO 639-1, or 639-3 (prs)")]
 CaseId = Annotated[
     str,
     StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"),
+    AfterValidator(_not_hetu),
     Field(description="the authority's reference; used in output file names"),
 ]
 DocLang = Literal["fi", "sv", "en"]
@@ -178,7 +215,7 @@ class _Model(BaseModel):
 
 
 class Official(_Model):
-    name: Line = Field(description="the official's name")
+    name: Name = Field(description="the official's name")
     title: Line | None = Field(None, description="the official's job title")
     phone: Line | None = Field(None, description="the official's phone number")
     email: Line | None = Field(None, description="the official's email address")
@@ -187,7 +224,7 @@ class Official(_Model):
 class Authority(_Model):
     kind: AuthorityKind = Field(
         description="municipality or employment-authority: who draws up the plan and is responsible for it")
-    name: Line = Field(description="the authority's name, such as Espoon kaupunki")
+    name: Name = Field(description="the authority's name, such as Espoon kaupunki")
     unit: Line | None = Field(None, description="the unit, such as Maahanmuuttajapalvelut")
     address: Line | None = Field(None, description="the authority's postal address")
     business_id: Line | None = Field(None, description="Y-tunnus, checksum-validated (ID-YTUNNUS)")
@@ -197,7 +234,7 @@ class Authority(_Model):
 
 class Participant(_Model):
     kind: ParticipantKind = Field(description="the kind of the authority taking part")
-    name: Line = Field(description="the name of the authority taking part")
+    name: Name = Field(description="the name of the authority taking part")
     contact: Line | None = Field(None, description="a contact: unit, phone or email")
 
 
@@ -221,8 +258,8 @@ class Interpreter(_Model):
 
 
 class Person(_Model):
-    family_name: Line = Field(description="the person's family name")
-    given_names: Line = Field(description="the person's given names")
+    family_name: Name = Field(description="the person's family name")
+    given_names: Name = Field(description="the person's given names")
     personal_id: Line | None = Field(None, description="henkilötunnus (ID-HETU)")
     date_of_birth: Date | None = Field(
         None, description="required when personal_id is absent; must agree with it when both are given")
@@ -390,7 +427,7 @@ class Signatures(_Model):
 
 
 class Guardian(_Model):
-    name: Line = Field(description="the guardian's name")
+    name: Name = Field(description="the guardian's name")
     relation: Literal["mother", "father", "guardian", "other"] | None = Field(
         None, description="mother, father, guardian or other")
     phone: Line | None = Field(None, description="the guardian's phone number")
@@ -398,7 +435,7 @@ class Guardian(_Model):
 
 
 class Representative(_Model):
-    name: Line = Field(description="the representative's name")
+    name: Name = Field(description="the representative's name")
     appointed_by: Line = Field(description="the district court that appointed the representative")
     appointed_on: Date | None = Field(None, description="the date the court appointed the representative")
     phone: Line | None = Field(None, description="the representative's phone number")
@@ -497,7 +534,7 @@ class FamilyMember(_Model):
 
 
 class Family(_Model):
-    name: Line = Field(description="the family's name, such as Familjen Haddad")
+    name: Name = Field(description="the family's name, such as Familjen Haddad")
     address: Line | None = Field(None, description="the family's address")
     # No minimum here: FAMILY-MEMBERS reports a family without a parent or a child, with its rule id.
     members: Annotated[list[FamilyMember], Field(max_length=40)] = Field(
@@ -545,7 +582,7 @@ Initials = Annotated[str, AfterValidator(_initials), Field(description="initials
 
 
 class ClaimContact(_Model):
-    name: Line | None = Field(None, description="the contact person's name")
+    name: Name | None = Field(None, description="the contact person's name")
     phone: Line | None = Field(None, description="the contact person's phone number")
     email: Line | None = Field(None, description="the contact person's email address")
 
@@ -553,7 +590,7 @@ class ClaimContact(_Model):
 class Claimant(_Model):
     """The authority that claims the costs and is paid by the KEHA Centre."""
 
-    name: Line = Field(description="the claimant's name")
+    name: Name = Field(description="the claimant's name")
     business_id: Line = Field(description="Y-tunnus, checksum-validated (ID-YTUNNUS); required on claims")
     address: Line | None = Field(None, description="the claimant's postal address")
     contact: ClaimContact | None = Field(None, description="the contact person for the claim")
@@ -773,8 +810,11 @@ def _finding(loaded: LoadedCase, model: type[BaseModel], err: Any) -> Finding:
         choices = re.findall(r"'([^']*)'|(\d+)", err["ctx"]["expected"])
         options = [a or b for a, b in choices]
         value = err.get("input")
-        shown = f"{value!r} is not allowed" if isinstance(value, (str, int)) else "this value is not allowed"
-        hint = _did_you_mean(value, options) if isinstance(value, str) else ""
+        # Only a code-like value of a field that holds no personal data is quoted back: an
+        # absence_reason such as "sairastui, HIV-lääkitys" is health data, whatever its shape.
+        quoted = (code_shaped(value) or type(value) is int) and not _sensitive(loc)
+        shown = f"{value!r} is not allowed" if quoted else "this value is not allowed"
+        hint = _did_you_mean(value, options) if code_shaped(value) else ""
         message = f"{shown}; expected one of: {', '.join(options)}{hint}"
     elif kind in ("string_type", "bool_type", "int_type", "list_type", "model_type", "dict_type"):
         message = re.sub(r" or instance of \w+$", "", message.replace("Input should be", "expected"))
@@ -792,6 +832,14 @@ def _finding(loaded: LoadedCase, model: type[BaseModel], err: Any) -> Finding:
     message = re.sub(r"^Input should be", "the value should be", message)
     finding = Finding(Severity.ERROR, path, message)
     return loaded.place(finding, key=key)
+
+
+# Fields whose values are never quoted in a message, whatever they hold.
+_SENSITIVE_PARTS = ("name", "health", "reason", "grounds", "opinion", "personal_id", "life_situation")
+
+
+def _sensitive(loc: tuple[Any, ...]) -> bool:
+    return any(isinstance(part, str) and any(s in part for s in _SENSITIVE_PARTS) for part in loc[-1:])
 
 
 def _did_you_mean(value: str, options: Any) -> str:

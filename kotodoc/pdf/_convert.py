@@ -18,6 +18,7 @@ import queue
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -108,19 +109,82 @@ def soffice_binary() -> str:
                      "or render with --format docx")
 
 
+# LibreOffice must die with kotodoc: an instance left converting after `kill -9` of kotodoc goes on
+# writing unencrypted PDFs. Linux's parent-death signal (prctl PR_SET_PDEATHSIG) reaches only a
+# direct child, and `soffice` is a launcher (oosplash) whose soffice.bin survives the launcher's
+# death (tried: kill -9 of oosplash left soffice.bin converting). So a small Python process sits
+# between. It asks for SIGTERM when kotodoc dies; on SIGTERM (that, or kotodoc's `_kill`) it kills
+# LibreOffice's process group. It is a child subreaper, so the processes of that group come back to
+# it to be reaped, and it exits only when none is left: no zombie outlives a kill. It also sets
+# the umask, so that every file LibreOffice writes (the PDFs, its profile) is owner-only from the
+# first byte.
+_GUARD = """
+import ctypes, os, signal, sys
+libc = ctypes.CDLL(None, use_errno=True)
+parent = int(sys.argv[1])
+libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+os.umask(0o077)
+pid = os.fork()
+if pid == 0:
+    try:
+        os.setpgid(0, 0)
+        os.execvp(sys.argv[2], sys.argv[2:])
+    finally:
+        os._exit(127)
+try:
+    os.setpgid(pid, pid)  # set on both sides: whichever runs first
+except OSError:
+    pass
+def stop(*_):
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except OSError:
+        pass
+signal.signal(signal.SIGTERM, stop)
+libc.prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG
+if os.getppid() != parent:  # kotodoc died before the request took effect
+    stop()
+status = 0
+while True:
+    try:
+        done, st = os.waitpid(-1, 0)
+    except ChildProcessError:
+        break
+    if done == pid:
+        status = st
+        stop()  # whatever LibreOffice left running goes with it
+if os.WIFSIGNALED(status):  # end as LibreOffice ended, so that its status reads the same
+    signal.signal(os.WTERMSIG(status), signal.SIG_DFL)
+    os.kill(os.getpid(), os.WTERMSIG(status))
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+_GUARDED = sys.platform.startswith("linux")
+
+
 def soffice_command(binary: str, profile: Path, out_dir: Path, files: list[Path]) -> list[str]:
-    """The command converting `files` to PDF/A-2b in `out_dir` with a private profile."""
-    return [binary, f"-env:UserInstallation={profile.as_uri()}", *FLAGS,
-            "--convert-to", PDF_FILTER, "--outdir", str(out_dir), *map(str, files)]
+    """The command converting `files` to PDF/A-2b in `out_dir` with a private profile.
+
+    On Linux it runs under a guard that kills LibreOffice when kotodoc dies (see `_GUARD`).
+    """
+    command = [binary, f"-env:UserInstallation={profile.as_uri()}", *FLAGS,
+               "--convert-to", PDF_FILTER, "--outdir", str(out_dir), *map(str, files)]
+    if _GUARDED:
+        # -I -S: no site packages and no environment variables read; the guard needs only the stdlib.
+        return [sys.executable, "-I", "-S", "-c", _GUARD, str(os.getpid()), *command]
+    return command
 
 
 def make_profile(parent: Path | None = None) -> Path:
     """Create a private LibreOffice profile with macros off; the caller deletes it."""
-    profile = Path(tempfile.mkdtemp(prefix="kotodoc-lo-", dir=parent))
-    user = profile / "user"
-    user.mkdir()
-    (user / "registrymodifications.xcu").write_text(_PROFILE_XCU, encoding="utf-8")
-    (profile / "tmp").mkdir()  # LibreOffice's TMPDIR (see `soffice_env`)
+    old = os.umask(0o077)  # owner-only from the first byte: LibreOffice keeps document copies here
+    try:
+        profile = Path(tempfile.mkdtemp(prefix="kotodoc-lo-", dir=parent))
+        user = profile / "user"
+        user.mkdir()
+        (user / "registrymodifications.xcu").write_text(_PROFILE_XCU, encoding="utf-8")
+        (profile / "tmp").mkdir()  # LibreOffice's TMPDIR (see `soffice_env`)
+    finally:
+        os.umask(old)
     return profile
 
 
@@ -148,7 +212,7 @@ def convert(docx_files: list[Path], out_dir: Path, *, timeout: float | None = No
         return []
     binary = soffice_binary()
     limit = timeout if timeout is not None else 60 + 15 * len(docx_files)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     profile = make_profile()
     cmd = soffice_command(binary, profile, out_dir, docx_files)
     failure: str | None = None
@@ -213,7 +277,7 @@ class ConverterPool:
         self._taken = 0
         self._quota: dict[str, int] = {}  # lane -> files taken so far
         self._warm: set[Path] = set()
-        out_dir.mkdir(parents=True, exist_ok=True)
+        out_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         self._todo: queue.Queue[Path | None] = queue.Queue()
         self._done: queue.Queue[Conversion | None] = queue.Queue()
         self._stopping = threading.Event()
@@ -462,6 +526,14 @@ def check_pdf(path: Path, *, parse: bool = True) -> str | None:
 
 
 def _kill(proc: subprocess.Popen[bytes]) -> None:
+    if _GUARDED:
+        # The guard kills LibreOffice's group and reaps it (see `_GUARD`); SIGKILL only if it does not.
+        try:
+            proc.send_signal(signal.SIGTERM)
+            proc.communicate(timeout=30)
+            return
+        except subprocess.TimeoutExpired:
+            pass
     try:
         os.killpg(proc.pid, signal.SIGKILL)
     except ProcessLookupError:

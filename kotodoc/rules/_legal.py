@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -99,8 +100,14 @@ def add_months(day: dt.date, months: int) -> dt.date:
 
 
 def mask_hetu(code: str) -> str:
-    """Show an identity code only up to its century sign: `131052-****`."""
-    return code[:7] + "****" if len(code) >= 7 else "****"
+    """Show an identity code only up to its century sign: `131052-****`.
+
+    Only what is shaped like a code (six digits and a century sign, then at most five characters)
+    is shown so; anything else typed into the field, a name say, is not shown at all.
+    """
+    if re.fullmatch(r"\d{6}[-+A-FU-Y][0-9A-Z]{0,5}", code.strip(), re.IGNORECASE):
+        return code.strip()[:7] + "****"
+    return "the identity code"
 
 
 _CENTURY = {"+": 1800, **dict.fromkeys("-YXWVU", 1900), **dict.fromkeys("ABCDEF", 2000)}

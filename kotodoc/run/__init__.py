@@ -11,16 +11,17 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from kotodoc.run._check import CaseReport, check_file, validate
+    from kotodoc.run._manifest import MANIFEST
     from kotodoc.run._memory import RenderedCase, render_case, validate_case
     from kotodoc.run._options import PASSWORD_ENV, Format, RunOptions
-    from kotodoc.run._runner import MANIFEST, BatchReport, batch, find_cases, in_shard, parse_shard, render
+    from kotodoc.run._runner import BatchReport, batch, find_cases, in_shard, parse_shard, render
     from kotodoc.run._steps import documents, editions, templates_root
 
 _HOMES = {
     "BatchReport": "kotodoc.run._runner",
     "CaseReport": "kotodoc.run._check",
     "Format": "kotodoc.run._options",
-    "MANIFEST": "kotodoc.run._runner",
+    "MANIFEST": "kotodoc.run._manifest",
     "PASSWORD_ENV": "kotodoc.run._options",
     "RenderedCase": "kotodoc.run._memory",
     "RunOptions": "kotodoc.run._options",

@@ -14,10 +14,8 @@ LibreOffice lane; `batch` adds worker processes, several lanes, the manifest, sh
   finished and a rerun does only the rest.
 - Every case ends done, invalid or failed (`CaseReport.status`, derived from what happened).
 
-The manifest (`.kotodoc-manifest.jsonl` in the output directory) holds, per case file, a
-fingerprint of what its documents depend on (the case file's bytes, the templates, the kotodoc
-version, formats, languages, rule data and a pinned `SOURCE_DATE_EPOCH`) and the sha256 of each
-output. A rerun skips a case whose fingerprint is unchanged and whose outputs are intact.
+The manifest (`.kotodoc-manifest.jsonl` in the output directory, see `_manifest`) lets a rerun
+skip a case whose inputs are unchanged and whose outputs are intact.
 """
 
 from __future__ import annotations
@@ -27,9 +25,6 @@ import glob
 import hashlib
 import json
 import multiprocessing
-import os
-import shutil
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -39,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kotodoc._files import atomic_move, atomic_write, private_dir
+from kotodoc._files import atomic_move, atomic_write, check_output_file, make_work_dir, private_dir, remove_work_dir
 from kotodoc._languages import BCP47, edition_name
 from kotodoc._version import __version__
 from kotodoc.docx import template_set
@@ -55,10 +50,10 @@ from kotodoc.pdf import (
     verify_pdf,
 )
 from kotodoc.run._check import CaseReport, check_file
+from kotodoc.run._manifest import Manifest, sha256_file
 from kotodoc.run._options import RunOptions
 from kotodoc.run._steps import documents, failure_message, render_document
 
-MANIFEST = ".kotodoc-manifest.jsonl"
 CASE_SUFFIXES = (".yaml", ".yml")
 
 Progress = Callable[[CaseReport, int, int], None]
@@ -75,6 +70,7 @@ class BatchReport:
     libreoffice_starts: int = 0
     bundle: Path | None = None
     shard: tuple[int, int] | None = None
+    warnings: list[str] = field(default_factory=list)  # about the run, not a case (a damaged manifest)
 
     def count(self, status: str) -> int:
         """How many cases ended with `status`."""
@@ -96,6 +92,7 @@ class BatchReport:
                 "shard": f"{self.shard[0]}/{self.shard[1]}" if self.shard else None,
                 "bundle": str(self.bundle) if self.bundle else None,
             },
+            "warnings": self.warnings,
             "cases": [_case_dict(c) for c in self.cases],
         }
 
@@ -165,62 +162,6 @@ def in_shard(path: Path, shard: tuple[int, int]) -> bool:
     index, total = shard
     digest = hashlib.sha256(path.as_posix().encode("utf-8")).digest()
     return int.from_bytes(digest[:8], "big") % total == index - 1
-
-
-# ---------------------------------------------------------------------------------------------
-# The manifest
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-class Manifest:
-    """Per case file: the fingerprint its outputs were made from, and their digests (JSON lines)."""
-
-    def __init__(self, out_dir: Path):
-        """Read the manifest of `out_dir` (a missing or damaged line is ignored)."""
-        self.path = out_dir / MANIFEST
-        self.entries: dict[str, dict[str, Any]] = {}
-        self._lock = threading.Lock()
-        if self.path.is_file():
-            for line in self.path.read_text(encoding="utf-8", errors="replace").splitlines():
-                try:
-                    entry = json.loads(line)
-                    self.entries[entry["case"]] = entry
-                except (ValueError, KeyError, TypeError):
-                    continue
-
-    def unchanged(self, key: str, fingerprint: str, out_dir: Path) -> dict[str, Any] | None:
-        """The entry of a case made from the same inputs whose outputs are still intact, else None."""
-        entry = self.entries.get(key)
-        if not entry or entry.get("fingerprint") != fingerprint or not entry.get("outputs"):
-            return None
-        for name, digest in entry["outputs"].items():
-            target = out_dir / name
-            if not target.is_file() or _sha256(target) != digest:
-                return None
-        return entry
-
-    def record(self, key: str, fingerprint: str, report: CaseReport) -> None:
-        """Append a finished case at once: an interrupted batch keeps what it finished."""
-        entry = {"case": key, "fingerprint": fingerprint, "case_id": report.case_id, "kind": report.kind,
-                 "outputs": dict(report.digests)}
-        with self._lock:
-            self.entries[key] = entry
-            with self.path.open("a", encoding="utf-8") as fh:
-                fh.write(json.dumps(entry, sort_keys=True) + "\n")
-                fh.flush()
-                os.fsync(fh.fileno())
-
-    def compact(self) -> None:
-        """Rewrite the manifest with one line per case."""
-        lines = "".join(json.dumps(e, sort_keys=True) + "\n" for _, e in sorted(self.entries.items()))
-        atomic_write(self.path, lines.encode("utf-8"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -376,14 +317,20 @@ def batch(
         raise UsageError("--bundle and --encrypt do not go together: the bundle would be an unencrypted copy")
     if bundle is not None and not options.pdf:
         raise UsageError("--bundle needs PDF output")
+    if bundle is not None:
+        try:
+            check_output_file(Path(bundle))  # never over a device or through a symlink
+        except OSError as e:
+            raise UsageError(f"--bundle {bundle}: {e.strerror}") from None
     template_set(options.templates, options.profile)  # a missing directory or a broken profile: before the search
     paths = find_cases(inputs)
     if shard is not None:
         paths = [p for p in paths if in_shard(p, shard)]
     out = Path(out_dir)
-    reports, starts = run(paths, out, options, resume=True, force=force, progress=progress)
+    warnings: list[str] = []
+    reports, starts = run(paths, out, options, resume=True, force=force, progress=progress, warnings=warnings)
     report = BatchReport(reports, 0.0, sum(len(r.outputs) for r in reports), sum(r.reused for r in reports),
-                         starts, shard=shard)
+                         starts, shard=shard, warnings=warnings)
     if bundle is not None:
         pdfs = [(p.stem, p) for r in reports if r.status == "done" for p in r.outputs if p.suffix == ".pdf"]
         if pdfs:
@@ -401,6 +348,7 @@ def run(
     resume: bool = False,
     force: bool = False,
     progress: Progress | None = None,
+    warnings: list[str] | None = None,
 ) -> tuple[list[CaseReport], int]:
     """The one runner: check, render DOCX, convert, finish and publish every case; one report each.
 
@@ -412,6 +360,7 @@ def run(
             on changed (batch); without it every case is rendered afresh (render).
         force: with `resume`, redo every case all the same.
         progress: called after each case ends, with its report, the count ended and the total.
+        warnings: collects what was wrong with the run's own files (a damaged manifest line).
 
     Returns:
         The reports in the order of `paths`, and how many times LibreOffice was started.
@@ -424,6 +373,8 @@ def run(
         soffice_binary()  # fail now, not after rendering everything
     private_dir(out_dir)
     manifest = Manifest(out_dir) if resume else None
+    if manifest is not None and warnings is not None:
+        warnings.extend(manifest.warnings)
     base = "|".join([__version__, look.digest(), ",".join(options.formats),
                      ",".join(edition_name(e) for e in options.editions or ()),
                      json.dumps(options.rule_data, sort_keys=True, default=str),
@@ -435,7 +386,7 @@ def run(
         key = path.as_posix()
         fingerprint = ""
         if manifest is not None:
-            fingerprint = hashlib.sha256((base + "|" + _sha256(path)).encode()).hexdigest()
+            fingerprint = hashlib.sha256((base + "|" + sha256_file(path)).encode()).hexdigest()
             entry = None if force else manifest.unchanged(key, fingerprint, out_dir)
             if entry is not None:
                 outputs = entry["outputs"]
@@ -482,7 +433,7 @@ class _Runner:
 
     def run(self, todo: list[tuple[int, Path, str, str]]) -> None:
         options = self.options
-        work = Path(tempfile.mkdtemp(prefix=".kotodoc-work-", dir=self.out_dir))
+        work = make_work_dir(self.out_dir)
         pool: ConverterPool | None = None
         collector: threading.Thread | None = None
         try:
@@ -520,7 +471,7 @@ class _Runner:
                 # (the lanes have stopped, so it soon does) before the working directory goes, or a
                 # case could be left half-published (its DOCX in place, not its PDF) and unrecorded.
                 collector.join(timeout=60)
-            shutil.rmtree(work, ignore_errors=True)
+            remove_work_dir(work)
             # Whatever did not end (an interruption) is reported, never silently dropped.
             for index, path, _, _ in todo:
                 if self.reports[index] is None:
@@ -609,7 +560,7 @@ class _Runner:
         moves.extend((src, self.out_dir / name) for name, src in state.prepared.extras)
         try:
             for src, dst in moves:
-                digest = _sha256(src)
+                digest = sha256_file(src)
                 atomic_move(src, dst)
                 report.outputs.append(dst)
                 report.digests[dst.name] = digest
