@@ -153,7 +153,7 @@ def load_config(path: Path) -> dict[str, Any]:
         kind, is_path = KEYS[key]
         if not isinstance(value, kind) or isinstance(value, bool):
             raise UsageError(f"{where}: {key} must be {'a number' if kind is int else 'a string'}")
-        settings[key] = str((path.parent / value).resolve()) if is_path else value
+        settings[key] = str((path.parent / str(value)).resolve()) if is_path else value
     return settings
 
 

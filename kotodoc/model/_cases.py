@@ -86,14 +86,15 @@ _NOT_COUNTRIES = {"EU", "EZ", "UN", "QO", "ZZ", "XA", "XB"}
 
 @cache
 def _country_codes() -> frozenset[str]:
-    return frozenset(k for k in Locale("en").territories if len(k) == 2 and k.isalpha()) - _NOT_COUNTRIES
+    codes = (str(k) for k in Locale("en").territories)  # babel types its keys loosely
+    return frozenset(k for k in codes if len(k) == 2 and k.isalpha()) - _NOT_COUNTRIES
 
 
 @cache
 def _language_codes() -> frozenset[str]:
     from kotodoc._data import language_aliases
 
-    known = {k for k in Locale("en").languages if "_" not in k}
+    known = {str(k) for k in Locale("en").languages if "_" not in str(k)}
     return frozenset(known | set(language_aliases()))
 
 
