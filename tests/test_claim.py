@@ -29,12 +29,11 @@ from typer.testing import CliRunner
 import kotodoc
 from kotodoc._cli import app
 from kotodoc._data import rule_data
-from kotodoc.claim import vat_of, vat_rate
 from kotodoc.context import Formatter
 from kotodoc.errors import CaseError, Finding, Severity
 from kotodoc.load import load_case
 from kotodoc.model import InterpretationClaimCase, Purpose, build_case
-from kotodoc.rules import check_case, persons
+from kotodoc.rules import check_case, persons, vat_of, vat_rate
 from tests.conftest import ROOT, SAMPLES, docx_text, norm, pdf_text, read_case
 
 CLAIMANT = ROOT / "samples" / "claims" / "claimant-espoo.yaml"
@@ -489,7 +488,7 @@ def test_sums_are_exact_to_the_cent(tmp_path: Path) -> None:
                                  for i in range(len(d["rows"]))])
     case = build_case(load_case(Path("claim.yaml"), text))
     assert isinstance(case, InterpretationClaimCase)
-    from kotodoc.claim import claim_totals
+    from kotodoc.rules import claim_totals
 
     n = len(case.rows)
     grand = claim_totals(case).grand

@@ -10,33 +10,19 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from kotodoc.claim._build import (
-        ClaimReport,
-        build_claim,
-        claim_files,
-        claim_totals,
-        parse_date,
-        vat_of,
-        vat_rate,
-    )
+    from kotodoc.claim._build import ClaimReport, build_claim, parse_date, parse_period
 
 _HOMES = {
     "ClaimReport": "kotodoc.claim._build",
     "build_claim": "kotodoc.claim._build",
-    "claim_files": "kotodoc.claim._build",
-    "claim_totals": "kotodoc.claim._build",
     "parse_date": "kotodoc.claim._build",
-    "vat_of": "kotodoc.claim._build",
-    "vat_rate": "kotodoc.claim._build",
+    "parse_period": "kotodoc.claim._build",
 }
 __all__ = [
     "ClaimReport",
     "build_claim",
-    "claim_files",
-    "claim_totals",
     "parse_date",
-    "vat_of",
-    "vat_rate",
+    "parse_period",
 ]
 
 

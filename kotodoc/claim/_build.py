@@ -13,23 +13,21 @@ Whose appointment: a plan's `person`; in a family plan the member named by the a
 Data minimisation (domain brief): a claim carries initials and the date of birth, never a name or
 an identity code; messages name files, lines, case ids and rule ids only.
 
-Money is `Decimal` from the case file to the document. Amounts arrive in cents; the only rounding
-is a VAT computed from the rate in force when an appointment gives no `vat`: per row, half up to
-the cent (`ROUND_HALF_UP`), before anything is summed, so every total is the exact sum of its rows.
+Money (VAT, totals) is the rules' (`kotodoc.rules`, CLAIM-VAT), and the claim's CSV the context's:
+both are used below the runner, by the claim's document, while this builder sits above it.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any, Literal
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
@@ -46,11 +44,22 @@ from kotodoc.model import (
     Case,
     InterpretationClaimCase,
     Person,
-    Purpose,
     build_case,
     build_claimant,
 )
-from kotodoc.rules import appointment_person, birth_date, check_case, check_iban, check_ytunnus, claim_exclusion
+from kotodoc.rules import (
+    Sum,
+    appointment_person,
+    birth_date,
+    cents,
+    check_case,
+    check_iban,
+    check_ytunnus,
+    claim_exclusion,
+    claim_totals,
+    vat_of,
+    vat_rate,
+)
 
 CENT = Decimal("0.01")
 KIND = "interpretation-claim"
@@ -98,134 +107,6 @@ def initials(person: Person) -> str:
     """`Y.S.` for Yaser Karim Saleh: the first letter of the first given name and of the family name."""
     letters = [next((ch for ch in name if ch.isalpha()), "") for name in (person.given_names, person.family_name)]
     return "".join(f"{ch.upper()}." for ch in letters if ch)
-
-
-def vat_rate(day: dt.date, data: dict[str, Any]) -> Decimal | None:
-    """The general VAT rate (percent) in force on a day, from the rule data's `vat_rates`."""
-    rates = sorted(data.get("vat_rates") or [], key=lambda r: r["from"])
-    current = [r for r in rates if r["from"] <= day]
-    return Decimal(str(current[-1]["rate"])) if current else None
-
-
-def vat_of(cost: Decimal, rate: Decimal) -> Decimal:
-    """VAT on a cost, rounded half up to the cent: 25.5 % of 71.00 is 18.105, so 18.11."""
-    return (cost * rate / 100).quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def cents(amount: Decimal) -> str:
-    """`118.00`: the form amounts take in the claim file and the CSV (a point, two decimals)."""
-    return f"{amount.quantize(CENT):f}"
-
-
-# ---------------------------------------------------------------------------------------------
-# Totals (also used by the document's context)
-
-
-@dataclass(frozen=True)
-class Sum:
-    """Rows, minutes and money of a group of rows."""
-
-    rows: int = 0
-    minutes: int = 0
-    cost: Decimal = Decimal("0.00")
-    vat: Decimal = Decimal("0.00")
-    vat_claimed: bool = False  # CLAIM-VAT: the rule data's `claim_vat.claim_without_vat` is false
-
-    @property
-    def total(self) -> Decimal:
-        """The amount claimed (CLAIM-VAT): the cost without VAT, which the municipality recovers through
-        the municipal VAT refund; with VAT only when the rule data says the claim includes it."""
-        return self.cost + self.vat if self.vat_claimed else self.cost
-
-    def add(self, minutes: int | None, cost: Decimal | None, vat: Decimal | None) -> Sum:
-        """This sum with one more row."""
-        return Sum(self.rows + 1, self.minutes + (minutes or 0), self.cost + (cost or 0), self.vat + (vat or 0),
-                   self.vat_claimed)
-
-
-PersonKey = tuple[str, str, dt.date]  # case id, initials, date of birth
-
-
-@dataclass(frozen=True)
-class ClaimTotals:
-    """The sums a claim shows: in all, per person, per purpose; and of the annex, per reason."""
-
-    grand: Sum
-    per_person: list[tuple[PersonKey, Sum]]
-    per_purpose: list[tuple[str, Sum]]
-    excluded: Sum
-    per_reason: list[tuple[str, Sum]]
-
-
-def claim_totals(case: InterpretationClaimCase, rule_data: dict[str, Any] | None = None) -> ClaimTotals:
-    """Add up a claim's rows exactly (Decimal, no rounding): per person, per purpose and in all.
-
-    Each sum's `total` is the amount claimed: without VAT unless the rule data's CLAIM-VAT setting
-    (`claim_vat.claim_without_vat`) is false; the VAT is summed apart either way.
-    """
-    setting = act_params(case.basis, rule_data).get("claim_vat") or {}
-    empty = Sum(vat_claimed=not setting.get("claim_without_vat", True))
-    grand = empty
-    people: dict[PersonKey, Sum] = {}
-    purposes: dict[str, Sum] = {}
-    for r in case.rows:
-        key = (r.case_id, r.person.initials, r.person.date_of_birth)
-        grand = grand.add(r.minutes, r.cost, r.vat)
-        people[key] = people.get(key, empty).add(r.minutes, r.cost, r.vat)
-        purposes[r.purpose] = purposes.get(r.purpose, empty).add(r.minutes, r.cost, r.vat)
-    excluded = empty
-    reasons: dict[str, Sum] = {}
-    for x in case.excluded:
-        excluded = excluded.add(x.minutes, x.cost, x.vat)
-        reasons[x.reason] = reasons.get(x.reason, empty).add(x.minutes, x.cost, x.vat)
-    order = list(get_args(Purpose))
-    return ClaimTotals(
-        grand=grand,
-        per_person=sorted(people.items()),
-        per_purpose=sorted(purposes.items(), key=lambda kv: order.index(kv[0])),
-        excluded=excluded,
-        per_reason=[(reason, reasons[reason]) for reason in EXCLUSION_RULES if reason in reasons],
-    )
-
-
-CSV_COLUMNS = ("case_id", "initials", "date_of_birth", "residence_basis", "date", "purpose", "language",
-               "provider", "minutes", "cost", "vat", "invoice")
-
-
-def claim_csv(case: InterpretationClaimCase) -> bytes:
-    """The claimed rows as CSV for the e-service upload.
-
-    kotodoc's format (the e-service's own was not available to us): UTF-8 without a byte-order mark,
-    `;` between fields, CRLF line ends, a header row of the claim file's key names, ISO dates,
-    amounts with a point and two decimals, enumeration values as codes. No names: initials only.
-    A text cell that a spreadsheet would read as a formula starts with a `'` (see `csv_cell`).
-    """
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for r in case.rows:
-        row = (r.case_id, r.person.initials, r.person.date_of_birth.isoformat(), r.residence_basis,
-               r.date.isoformat(), r.purpose, r.language, r.provider or "",
-               "" if r.minutes is None else r.minutes, cents(r.cost), cents(r.vat), r.invoice or "")
-        writer.writerow([csv_cell(x) for x in row])
-    return buffer.getvalue().encode("utf-8")
-
-
-# A spreadsheet reads a cell starting with one of these as a formula (`=cmd|' /C calc'!A0`): OWASP's
-# "CSV Injection" advice is to start such a cell with a single quote, so it is shown as text.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_cell(value: object) -> object:
-    """A CSV cell that no spreadsheet runs as a formula (numbers pass as they are)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
-def claim_files(case: InterpretationClaimCase) -> dict[str, bytes]:
-    """Files written beside the claim's documents: the CSV of the claimed rows."""
-    return {f"{case.case_id}.{KIND}.csv": claim_csv(case)}
 
 
 # ---------------------------------------------------------------------------------------------

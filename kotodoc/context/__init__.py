@@ -11,11 +11,15 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from kotodoc.context._build import Formatter, build_context, claim_context, notice_context, upfirst
+    from kotodoc.context._claim_csv import claim_csv, claim_files, csv_cell
 
 _HOMES = {
     "Formatter": "kotodoc.context._build",
     "build_context": "kotodoc.context._build",
     "claim_context": "kotodoc.context._build",
+    "claim_csv": "kotodoc.context._claim_csv",
+    "claim_files": "kotodoc.context._claim_csv",
+    "csv_cell": "kotodoc.context._claim_csv",
     "notice_context": "kotodoc.context._build",
     "upfirst": "kotodoc.context._build",
 }
@@ -23,6 +27,9 @@ __all__ = [
     "Formatter",
     "build_context",
     "claim_context",
+    "claim_csv",
+    "claim_files",
+    "csv_cell",
     "notice_context",
     "upfirst",
 ]

@@ -32,7 +32,7 @@ from kotodoc.model import (
     PlanCase,
     Schooling,
 )
-from kotodoc.rules import Notice
+from kotodoc.rules import Notice, age_on, birth_date, claim_totals
 
 DASH = "–"
 _DATE_PATTERN = {"fi": "d.M.yyyy", "sv": "d.M.yyyy", "en": "d MMMM yyyy"}
@@ -245,7 +245,6 @@ def common_context(case: Case, f: Formatter) -> dict[str, Any]:
 
 def person_plan_context(case: PlanCase, f: Formatter) -> dict[str, Any]:
     """What a plan for one person adds: the person, the assessment, goals, services, job search."""
-    from kotodoc.rules import birth_date  # the rules own the reading of identity codes
 
     s, p = case.assessment, case.plan
     assessment_key = "assessment" if case.basis == "681/2023" else "initial_assessment"
@@ -331,7 +330,6 @@ CHILD_SIGNS_FROM_AGE = 12
 
 def family_context(case: FamilyPlanCase, f: Formatter) -> dict[str, Any]:
     """What a family plan adds: the family, its goals and services, a section per member, signers."""
-    from kotodoc.rules import age_on, birth_date
 
     members = [member_context(m, f, birth_date(m.person)) for m in case.family.members]
     signers: list[dict[str, str]] = []
@@ -400,7 +398,6 @@ def claim_context(case: InterpretationClaimCase, lang: str, rule_data: dict[str,
     """
     from stdnum import iban
 
-    from kotodoc.claim import claim_totals
 
     f = _formatter(lang)
     c, totals = case.claimant, claim_totals(case, rule_data)

@@ -20,8 +20,7 @@ from typing import Any
 from kotodoc._data import act_params
 from kotodoc._files import atomic_write
 from kotodoc._languages import BCP47, Edition, edition_name, parse_editions
-from kotodoc.claim import claim_files
-from kotodoc.context import build_context, claim_context, notice_context
+from kotodoc.context import build_context, claim_context, claim_files, notice_context
 from kotodoc.docx import RenderLimits, TemplateSet, builtin_root, compiled, document_limits
 from kotodoc.errors import KotodocError
 from kotodoc.model import InterpretationClaimCase
