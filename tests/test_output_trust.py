@@ -187,6 +187,19 @@ def test_a_fifo_or_device_as_an_input_file_is_refused(tmp_path: Path, make: obje
     assert "Traceback" not in result.stderr and "internal error" not in result.stderr
 
 
+@pytest.mark.parametrize("make", [fifo, lambda _: Path("/dev/zero")], ids=["fifo", "dev-zero"])
+def test_a_fifo_or_device_as_the_logo_is_refused(tmp_path: Path, make: object) -> None:
+    """This test ensures that a profile's logo that is a FIFO or /dev/zero is refused at once, like
+    every other file the user names (the logo was read with read_bytes(): it hung, or read on)."""
+    named = make(tmp_path)  # type: ignore[operator]
+    profile = tmp_path / "profile.yaml"
+    profile.write_text(f"authority:\n  name: Testikunta\nlogo: {named}\n", encoding="utf-8")
+    result = kotodoc("validate", str(ESPOO), "--profile", str(profile), timeout=60)
+    assert result.returncode == 2, result.stderr
+    assert "cannot read the logo" in result.stderr and "not a regular file" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr and "internal error" not in result.stderr
+
+
 def test_an_oversized_configuration_file_is_refused(tmp_path: Path) -> None:
     """This test ensures that a file over the limit is refused without being read."""
     result = runner.invoke(app, ["--config", str(big(tmp_path)), "validate", str(ESPOO)])

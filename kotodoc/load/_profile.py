@@ -23,6 +23,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from kotodoc._files import read_user_file
 from kotodoc.errors import CaseError, UsageError
 from kotodoc.load._careful import load_case
 from kotodoc.load._positions import LoadedCase, Positions
@@ -145,9 +146,9 @@ def _read_profile(path: Path) -> Profile:
 
 def _read_logo(path: Path, fail: Any) -> Logo:
     try:
-        if path.stat().st_size > LOGO_MAX_BYTES:
-            raise fail(f"the logo is over {LOGO_MAX_BYTES // 1_000_000} MB")
-        data = path.read_bytes()
+        # Like every file the user names: a FIFO would block for ever and /dev/zero read on until
+        # memory ran out; only a regular file within the limit is read.
+        data = read_user_file(path, limit=LOGO_MAX_BYTES)
     except OSError as e:
         raise fail(f"cannot read the logo {path.name}: {e.strerror}") from None
     # python-docx's own header parser (type and pixel size), imported only when there is a logo:
