@@ -15,8 +15,9 @@ not pay for docxtpl, pypdf and pydantic.
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from kotodoc._lazy import face
 
 if TYPE_CHECKING:
     from kotodoc._version import __version__
@@ -67,15 +68,4 @@ __all__ = [
     "validate_case",
 ]
 
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'kotodoc' has no attribute {name!r}")
-    value = getattr(import_module(module), name)
-    globals()[name] = value  # the next access is a plain attribute
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = face(__name__, globals(), _LAZY)

@@ -6,8 +6,9 @@ private modules. They are imported when first used, so that importing the packag
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from kotodoc._lazy import face
 
 if TYPE_CHECKING:
     from kotodoc.run._check import CaseReport, check_file, validate
@@ -60,15 +61,4 @@ __all__ = [
     "validate_case",
 ]
 
-
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(home), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return __all__
+__getattr__, __dir__ = face(__name__, globals(), _HOMES)
