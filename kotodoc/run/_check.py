@@ -1,6 +1,6 @@
 """The check step: a case file loaded, validated against the model and the legal rules.
 
-case file → load (`_load`) → model (`_model`) → rules (`_rules`) → a `CaseReport` with every
+case file → load (`kotodoc.load`) → model (`kotodoc.model`) → rules (`kotodoc.rules`) → a `CaseReport` with every
 finding. `kotodoc validate` is this step alone; the runner takes it first for every case. It
 needs neither the DOCX nor the PDF libraries, so a validation starts quickly.
 """
@@ -26,8 +26,24 @@ Status = Literal["done", "valid", "invalid", "failed"]
 AnyCase = Case | InterpretationClaimCase
 
 
+class Findings:
+    """What a report with `findings` says: its errors and its warnings."""
+
+    findings: list[Finding]
+
+    @property
+    def errors(self) -> list[Finding]:
+        """The findings that stop the document."""
+        return [f for f in self.findings if f.severity is Severity.ERROR]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        """The findings that are shown but do not stop the document."""
+        return [f for f in self.findings if f.severity is Severity.WARNING]
+
+
 @dataclass
-class CaseReport:
+class CaseReport(Findings):
     """What became of one case file.
 
     Its status is derived from what happened, never set: `invalid` when the case has errors,
@@ -54,16 +70,6 @@ class CaseReport:
         if self.failures:
             return "failed"
         return "done" if self.published else "valid"
-
-    @property
-    def errors(self) -> list[Finding]:
-        """The findings that stop the document."""
-        return [f for f in self.findings if f.severity is Severity.ERROR]
-
-    @property
-    def warnings(self) -> list[Finding]:
-        """The findings that are shown but do not stop the document."""
-        return [f for f in self.findings if f.severity is Severity.WARNING]
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready mapping (no personal data: case ids, paths of outputs, findings)."""

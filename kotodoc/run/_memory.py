@@ -19,8 +19,8 @@ from typing import Any
 
 from kotodoc._files import atomic_write
 from kotodoc.docx import template_set
-from kotodoc.errors import Finding, Severity
-from kotodoc.run._check import CaseReport, Status, check_file
+from kotodoc.errors import Finding
+from kotodoc.run._check import CaseReport, Findings, Status, check_file
 from kotodoc.run._options import RunOptions
 from kotodoc.run._runner import run
 
@@ -28,7 +28,7 @@ CaseInput = Mapping[str, Any] | str | bytes
 
 
 @dataclass(frozen=True)
-class RenderedCase:
+class RenderedCase(Findings):
     """A case rendered in memory: its documents by file name, and what was found."""
 
     status: Status
@@ -37,16 +37,6 @@ class RenderedCase:
     findings: list[Finding]
     failures: list[str]
     documents: dict[str, bytes] = field(default_factory=dict)  # file name -> content, in output order
-
-    @property
-    def errors(self) -> list[Finding]:
-        """The findings that stop the document."""
-        return [f for f in self.findings if f.severity is Severity.ERROR]
-
-    @property
-    def warnings(self) -> list[Finding]:
-        """The findings that are shown but do not stop the document."""
-        return [f for f in self.findings if f.severity is Severity.WARNING]
 
 
 def case_text(case: CaseInput) -> str:
