@@ -1,0 +1,164 @@
+"""The interface language and the translation catalogues: what kotodoc says, in fi, sv or en.
+
+Everything a person reads (findings, command-line output, help where practical, vocabulary) is
+written in the code in English and translated through gettext catalogues managed with Babel:
+`kotodoc/locale/<lang>/LC_MESSAGES/<domain>.po`, compiled to `.mo` beside them (both committed;
+`tools/catalogues.py` extracts, updates, compiles and checks them, and CI fails when a compiled
+file differs from its source). A municipality may lay its own `.po` over a built-in domain, per
+language (`overlay`).
+
+Messages are translated at the boundary, not where they arise: a finding keeps its English
+message id and its parameters, and the command line or the service renders it in the reader's
+language. So a worker process, a report file and a test all see the same finding whatever the
+interface language is.
+
+Mark a message for translation with `_("…{name}…", name=value)` where it is shown, or with
+`N_("…")` where it is only defined (a table of messages, a finding made in a worker) and
+translated later by `translate`. Parameters are filled with `str.format` after translation, so a
+translation may reorder them.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from kotodoc._languages import LANGUAGES, Language
+
+if TYPE_CHECKING:
+    from babel.support import NullTranslations
+
+LOCALE_DIR = Path(__file__).parent / "locale"
+MESSAGES = "kotodoc"  # the domain of everything kotodoc says
+DOMAINS = (MESSAGES,)  # every domain kotodoc ships (other changes add theirs here)
+DEFAULT: Language = "en"
+ENV = "KOTODOC_UI_LANG"
+
+_ui_lang: ContextVar[Language] = ContextVar("kotodoc_ui_lang", default=DEFAULT)
+# Overlays in effect for this context: (domain, lang) -> .po files laid over the built-in catalogue.
+_overlays: ContextVar[tuple[tuple[str, str, Path], ...]] = ContextVar("kotodoc_ui_overlays", default=())
+
+
+def locale_language(environ: Mapping[str, str] | None = None) -> Language | None:
+    """The interface language the POSIX locale asks for (`LC_ALL`, `LC_MESSAGES`, `LANG`), if kotodoc has it.
+
+    `fi_FI.UTF-8` -> fi, `sv_FI` -> sv, `en_GB` -> en; `C`, `POSIX` or another language -> None.
+    """
+    env = os.environ if environ is None else environ
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = env.get(name, "")
+        if value:  # the first one set decides, as in gettext
+            code = value.split(".")[0].split("@")[0].split("_")[0].lower()
+            return code if code in LANGUAGES else None  # type: ignore[return-value]
+    return None
+
+
+def resolve_ui_language(flag: str | None = None, config: str | None = None,
+                        environ: Mapping[str, str] | None = None) -> Language:
+    """The interface language: `--ui-lang`, `KOTODOC_UI_LANG`, the configuration file, the locale, else English.
+
+    Raises:
+        UsageError: an explicit choice (flag, environment or file) names a language kotodoc lacks.
+    """
+    from kotodoc.errors import UsageError
+
+    env = os.environ if environ is None else environ
+    for value, source in ((flag, "--ui-lang"), (env.get(ENV), ENV), (config, "ui_lang")):
+        if value:
+            if value not in LANGUAGES:
+                raise UsageError(translate(
+                    "unknown interface language {value!r} in {source}: choose from {choices}",
+                    value=value, source=source, choices=", ".join(LANGUAGES)))
+            return value  # type: ignore[return-value]
+    return locale_language(env) or DEFAULT
+
+
+def ui_language() -> Language:
+    """The interface language in effect here."""
+    return _ui_lang.get()
+
+
+def set_ui_language(lang: Language) -> None:
+    """Make `lang` the interface language of this context (the command line sets it once)."""
+    _ui_lang.set(lang)
+
+
+@contextmanager
+def using(lang: Language, overlays: Mapping[tuple[str, str], Path] | None = None) -> Iterator[None]:
+    """Speak `lang` inside the block (a service request), with a municipality's `.po` overlays if given."""
+    token = _ui_lang.set(lang)
+    otoken = _overlays.set(tuple((d, lg, p) for (d, lg), p in (overlays or {}).items()))
+    try:
+        yield
+    finally:
+        _overlays.reset(otoken)
+        _ui_lang.reset(token)
+
+
+@functools.lru_cache(maxsize=64)
+def _built_in(lang: str, domain: str) -> NullTranslations:
+    from babel.support import NullTranslations, Translations
+
+    mo = LOCALE_DIR / lang / "LC_MESSAGES" / f"{domain}.mo"
+    if not mo.is_file():
+        return NullTranslations()
+    with mo.open("rb") as fp:
+        return Translations(fp, domain=domain)
+
+
+@functools.lru_cache(maxsize=64)
+def _overlaid(lang: str, domain: str, po: Path, mtime_ns: int) -> NullTranslations:
+    """The built-in catalogue with a `.po` file laid over it; the overlay's messages win."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+    from babel.support import Translations
+
+    with po.open("rb") as fp:
+        catalog = read_po(fp, locale=lang, domain=domain)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)  # fuzzy entries are left out, as msgfmt does
+    buffer.seek(0)
+    merged = Translations(buffer, domain=domain)
+    base = _built_in(lang, domain)
+    # Translations.merge lets the argument win; so merge the overlay into a copy of the base.
+    result = Translations(domain=domain)
+    if isinstance(base, Translations):
+        result.merge(base)
+    result.merge(merged)
+    return result
+
+
+def catalogue(lang: str | None = None, domain: str = MESSAGES) -> NullTranslations:
+    """The translations of `domain` in `lang` (default: the interface language), overlays applied."""
+    lang = lang or _ui_lang.get()
+    for d, lg, po in _overlays.get():
+        if d == domain and lg == lang:
+            return _overlaid(lang, domain, po, po.stat().st_mtime_ns)
+    return _built_in(lang, domain)
+
+
+def translate(message: str, lang: str | None = None, domain: str = MESSAGES, context: str | None = None,
+              **params: Any) -> str:
+    """`message` (an English message id) in `lang` (default: the interface language), parameters filled in.
+
+    A message the catalogue lacks is shown in English rather than not at all.
+    """
+    cat = catalogue(lang, domain)
+    text = cat.pgettext(context, message) if context else cat.gettext(message)
+    return text.format(**params) if params else text
+
+
+def _(message: str, /, **params: Any) -> str:
+    """Translate `message` into the interface language now (mark for extraction)."""
+    return translate(message, **params)
+
+
+def N_(message: str, /) -> str:
+    """Mark `message` for extraction only; it is translated later, where it is shown."""
+    return message
