@@ -55,7 +55,7 @@ def locale_language(environ: Mapping[str, str] | None = None) -> Language | None
         value = env.get(name, "")
         if value:  # the first one set decides, as in gettext
             code = value.split(".")[0].split("@")[0].split("_")[0].lower()
-            return code if code in LANGUAGES else None  # type: ignore[return-value]
+            return code if code in LANGUAGES else None
     return None
 
 
@@ -75,7 +75,7 @@ def resolve_ui_language(flag: str | None = None, config: str | None = None,
                 raise UsageError(translate(
                     "unknown interface language {value!r} in {source}: choose from {choices}",
                     value=value, source=source, choices=", ".join(LANGUAGES)))
-            return value  # type: ignore[return-value]
+            return value
     return locale_language(env) or DEFAULT
 
 
@@ -150,7 +150,7 @@ def translate(message: str, lang: str | None = None, domain: str = MESSAGES, con
     A message the catalogue lacks is shown in English rather than not at all.
     """
     cat = catalogue(lang, domain)
-    text = cat.pgettext(context, message) if context else cat.gettext(message)
+    text = str(cat.pgettext(context, message) if context else cat.gettext(message))
     return text.format(**params) if params else text
 
 
