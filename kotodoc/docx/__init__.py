@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from kotodoc.docx._limits import RenderLimitError, RenderLimits, document_limits
     from kotodoc.docx._render import compiled, jinja_env, normalise_zip, render_docx
     from kotodoc.docx._safety import TemplateUnsafeError, UnsafeConstruct, check_template, scan_template
-    from kotodoc.docx._templates import TemplateSet, builtin_root, template_set
+    from kotodoc.docx._templates import TemplateSet, builtin_root, is_template_dir, template_set
 
 _HOMES = {
     "RenderLimitError": "kotodoc.docx._limits",
@@ -27,6 +27,7 @@ _HOMES = {
     "scan_template": "kotodoc.docx._safety",
     "TemplateSet": "kotodoc.docx._templates",
     "builtin_root": "kotodoc.docx._templates",
+    "is_template_dir": "kotodoc.docx._templates",
     "compiled": "kotodoc.docx._render",
     "jinja_env": "kotodoc.docx._render",
     "make_one_point": "kotodoc.docx._compose",
@@ -44,6 +45,7 @@ __all__ = [
     "check_template",
     "compiled",
     "document_limits",
+    "is_template_dir",
     "jinja_env",
     "make_one_point",
     "normalise_zip",

@@ -12,6 +12,7 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kotodoc._languages import LANGUAGES
 from kotodoc.errors import UsageError
 from kotodoc.load import PROFILE_NAME, Logo, Profile, load_profile
 
@@ -60,6 +61,13 @@ def builtin_root() -> Path:
         if candidate.is_dir():
             return candidate
     raise UsageError("kotodoc's built-in templates are missing")
+
+
+def is_template_dir(directory: Path) -> bool:
+    """Whether `directory` is laid out as a template directory: a `profile.yaml`, or `<lang>/*.docx`."""
+    if (directory / PROFILE_NAME).is_file():
+        return True
+    return any((directory / lang).is_dir() and any((directory / lang).glob("*.docx")) for lang in LANGUAGES)
 
 
 def template_set(templates: Path | None = None, profile: Path | None = None) -> TemplateSet:

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from kotodoc.load._careful import load_case
     from kotodoc.load._positions import MAX_BYTES, MAX_DEPTH, MAX_NODES, LoadedCase, PathKey, Positions, dotted
     from kotodoc.load._profile import PROFILE_NAME, Logo, Profile, load_profile
+    from kotodoc.load._sniff import Role, file_role
 
 _HOMES = {
     "Logo": "kotodoc.load._profile",
@@ -28,6 +29,8 @@ _HOMES = {
     "Positions": "kotodoc.load._positions",
     "dotted": "kotodoc.load._positions",
     "load_case": "kotodoc.load._careful",
+    "Role": "kotodoc.load._sniff",
+    "file_role": "kotodoc.load._sniff",
 }
 __all__ = [
     "MAX_BYTES",
@@ -39,7 +42,9 @@ __all__ = [
     "PathKey",
     "Positions",
     "Profile",
+    "Role",
     "dotted",
+    "file_role",
     "load_case",
     "load_profile",
 ]

@@ -12,10 +12,11 @@ from kotodoc._lazy import face
 
 if TYPE_CHECKING:
     from kotodoc.run._check import CaseReport, check_file, validate
+    from kotodoc.run._find import STDIN, CaseFiles, Skipped, find_cases, survey
     from kotodoc.run._manifest import MANIFEST
     from kotodoc.run._memory import RenderedCase, render_case, validate_case
     from kotodoc.run._options import PASSWORD_ENV, Format, RunOptions
-    from kotodoc.run._runner import BatchReport, batch, find_cases, in_shard, parse_shard, render
+    from kotodoc.run._runner import BatchReport, batch, in_shard, parse_shard, render
     from kotodoc.run._steps import documents, editions, templates_root
 
 _HOMES = {
@@ -30,7 +31,11 @@ _HOMES = {
     "check_file": "kotodoc.run._check",
     "documents": "kotodoc.run._steps",
     "editions": "kotodoc.run._steps",
-    "find_cases": "kotodoc.run._runner",
+    "find_cases": "kotodoc.run._find",
+    "CaseFiles": "kotodoc.run._find",
+    "STDIN": "kotodoc.run._find",
+    "Skipped": "kotodoc.run._find",
+    "survey": "kotodoc.run._find",
     "in_shard": "kotodoc.run._runner",
     "parse_shard": "kotodoc.run._runner",
     "render": "kotodoc.run._runner",
@@ -42,11 +47,14 @@ _HOMES = {
 __all__ = [
     "MANIFEST",
     "PASSWORD_ENV",
+    "STDIN",
     "BatchReport",
+    "CaseFiles",
     "CaseReport",
     "Format",
     "RenderedCase",
     "RunOptions",
+    "Skipped",
     "batch",
     "check_file",
     "documents",
@@ -56,6 +64,7 @@ __all__ = [
     "parse_shard",
     "render",
     "render_case",
+    "survey",
     "templates_root",
     "validate",
     "validate_case",

@@ -19,6 +19,7 @@ from kotodoc.errors import CaseError, Finding, Severity
 from kotodoc.load import Profile, load_case
 from kotodoc.model import Case, InterpretationClaimCase, build_case
 from kotodoc.rules import check_case, with_notice_date
+from kotodoc.run._find import Skipped, survey
 
 __all__ = ["AnyCase", "CaseReport", "Status", "check_file", "validate"]
 
@@ -123,20 +124,26 @@ def validate(
     paths: Iterable[str | Path],
     *,
     rule_data: dict[str, Any] | None = None,
-    templates: Path | None = None,
-    profile: Path | None = None,
+    templates: str | Path | None = None,
+    profile: str | Path | None = None,
     notice_date: dt.date | None = None,
+    skipped: list[Skipped] | None = None,
 ) -> list[CaseReport]:
-    """Validate case files without rendering them; one report per file.
+    """Validate case files (files, folders and globs, as for `batch`) without rendering them; one
+    report per case file, in the order given (a folder's files sorted by path).
 
-    `templates`, `profile` and `notice_date` as for `render`: a profile fills in the cases' authority
-    details; the notices' date defaults to the day of the time stamp (`SOURCE_DATE_EPOCH` when set).
+    `templates`, `profile`, `notice_date` and `skipped` as for `render`: a profile fills in the
+    cases' authority details; the notices' date defaults to the day of the time stamp
+    (`SOURCE_DATE_EPOCH` when set); `skipped` collects the files that are not cases of this run.
 
     Raises:
         UsageError: the template directory or the profile is missing or not usable.
     """
     from kotodoc.run._options import RunOptions  # the one reader of SOURCE_DATE_EPOCH
 
-    look = template_set(templates, profile)
+    look = template_set(Path(templates) if templates else None, Path(profile) if profile else None)
     issued = RunOptions.make(notice_date=notice_date).issued
-    return [check_file(Path(p), rule_data=rule_data, profile=look.profile, notice_date=issued)[1] for p in paths]
+    found = survey(paths, templates=templates, profile=profile, sort=False)
+    if skipped is not None:
+        skipped.extend(found.skipped)
+    return [check_file(p, rule_data=rule_data, profile=look.profile, notice_date=issued)[1] for p in found.cases]

@@ -21,13 +21,12 @@ skip a case whose inputs are unchanged and whose outputs are intact.
 from __future__ import annotations
 
 import datetime as dt
-import glob
 import hashlib
 import json
 import multiprocessing
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -50,11 +49,10 @@ from kotodoc.pdf import (
     verify_pdf,
 )
 from kotodoc.run._check import CaseReport, check_file
+from kotodoc.run._find import Skipped, survey
 from kotodoc.run._manifest import Manifest, sha256_file
 from kotodoc.run._options import RunOptions
 from kotodoc.run._steps import documents, failure_message, render_document
-
-CASE_SUFFIXES = (".yaml", ".yml")
 
 Progress = Callable[[CaseReport, int, int], None]
 
@@ -71,6 +69,7 @@ class BatchReport:
     bundle: Path | None = None
     shard: tuple[int, int] | None = None
     warnings: list[str] = field(default_factory=list)  # about the run, not a case (a damaged manifest)
+    skipped: list[Skipped] = field(default_factory=list)  # files found that are not cases of this run
 
     def count(self, status: str) -> int:
         """How many cases ended with `status`."""
@@ -91,8 +90,10 @@ class BatchReport:
                 "seconds": round(self.seconds, 3),
                 "shard": f"{self.shard[0]}/{self.shard[1]}" if self.shard else None,
                 "bundle": str(self.bundle) if self.bundle else None,
+                "skipped": len(self.skipped),
             },
             "warnings": self.warnings,
+            "skipped": [s.as_dict() for s in self.skipped],
             "cases": [_case_dict(c) for c in self.cases],
         }
 
@@ -106,36 +107,6 @@ def _case_dict(report: CaseReport) -> dict[str, Any]:
 
 # ---------------------------------------------------------------------------------------------
 # Finding the cases
-
-
-def find_cases(inputs: Iterable[str | Path]) -> list[Path]:
-    """Case files named by `inputs`: files as given, folders searched for *.yaml and *.yml, globs.
-
-    Returns:
-        The files, each once, sorted by path, so every run and every shard sees the same order.
-
-    Raises:
-        UsageError: an input matches nothing.
-    """
-    found: set[Path] = set()
-    for raw in inputs:
-        text = str(raw)
-        path = Path(text)
-        if path.is_dir():
-            matches = [p for p in path.rglob("*") if p.suffix in CASE_SUFFIXES and p.is_file()]
-        elif path.is_file():
-            matches = [path]
-        elif glob.has_magic(text):
-            # glob.glob, not Path.glob: the pattern may be absolute (a CI workspace path).
-            matches = [Path(p) for p in glob.glob(text, recursive=True) if Path(p).is_file()]  # noqa: PTH207
-        else:
-            matches = []
-        if not matches:
-            raise UsageError(f"{text}: no such case file or folder, and no case file matches it")
-        # Hidden files and folders (a working directory, .git) are not cases.
-        found.update(p for p in matches if not any(part.startswith(".") and part not in (".", "..")
-                                                  for part in p.parts))
-    return sorted(found, key=lambda p: p.as_posix())
 
 
 def parse_shard(text: str) -> tuple[int, int]:
@@ -226,6 +197,7 @@ def render(
     password: str | None = None,
     doc_timeout: float = 60.0,
     notice_date: dt.date | None = None,
+    skipped: list[Skipped] | None = None,
 ) -> list[CaseReport]:
     """Render case files into documents: the batch runner with one worker and one LibreOffice lane.
 
@@ -235,7 +207,7 @@ def render(
     case is rendered afresh and no manifest is kept.
 
     Args:
-        paths: case files.
+        paths: case files, folders and globs (as for `batch`).
         out_dir: where the documents go (created if missing).
         formats: "docx", "pdf" or both.
         languages: document languages replacing each case's own `languages`: `["fi", "sv"]` for
@@ -248,9 +220,11 @@ def render(
         doc_timeout: seconds a document may take in LibreOffice before the instance is killed.
         notice_date: the date of the no-show fee notices whose appointment gives no `notice_date`
             of its own (FEE-DATES); default: the day of the run (`SOURCE_DATE_EPOCH` when set).
+        skipped: collects the files found that are not cases of this run (a claimant file, a
+            profile, a template directory's own case), each with its reason (see `survey`).
 
     Returns:
-        One report per case file, in the order given.
+        One report per case file, in the order given (a folder's files sorted by path).
 
     Raises:
         UsageError: an unknown format or language, a missing template directory or profile, or
@@ -259,7 +233,11 @@ def render(
     options = RunOptions.make(formats=formats, languages=languages, rule_data=rule_data, templates=templates,
                               profile=profile, password=password, jobs=1, doc_timeout=doc_timeout,
                               notice_date=notice_date)
-    reports, _ = run([Path(p) for p in paths], Path(out_dir), options)
+    template_set(options.templates, options.profile)  # a missing directory or a broken profile: before the search
+    found = survey(paths, templates=options.templates, profile=options.profile, sort=False)
+    if skipped is not None:
+        skipped.extend(found.skipped)
+    reports, _ = run(found.cases, Path(out_dir), options)
     return reports
 
 
@@ -323,14 +301,15 @@ def batch(
         except OSError as e:
             raise UsageError(f"--bundle {bundle}: {e.strerror}") from None
     template_set(options.templates, options.profile)  # a missing directory or a broken profile: before the search
-    paths = find_cases(inputs)
+    found = survey(inputs, templates=options.templates, profile=options.profile)
+    paths = found.cases
     if shard is not None:
         paths = [p for p in paths if in_shard(p, shard)]
     out = Path(out_dir)
     warnings: list[str] = []
     reports, starts = run(paths, out, options, resume=True, force=force, progress=progress, warnings=warnings)
     report = BatchReport(reports, 0.0, sum(len(r.outputs) for r in reports), sum(r.reused for r in reports),
-                         starts, shard=shard, warnings=warnings)
+                         starts, shard=shard, warnings=warnings, skipped=found.skipped)
     if bundle is not None:
         pdfs = [(p.stem, p) for r in reports if r.status == "done" for p in r.outputs if p.suffix == ".pdf"]
         if pdfs:
