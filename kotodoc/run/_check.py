@@ -143,7 +143,7 @@ def validate(
 
     look = template_set(Path(templates) if templates else None, Path(profile) if profile else None)
     issued = RunOptions.make(notice_date=notice_date).issued
-    found = survey(paths, templates=templates, profile=profile, sort=False)
+    found = survey(paths, templates=templates, profile=profile, sort=False, strict=False)
     if skipped is not None:
         skipped.extend(found.skipped)
     return [check_file(p, rule_data=rule_data, profile=look.profile, notice_date=issued)[1] for p in found.cases]

@@ -70,6 +70,7 @@ def survey(
     templates: str | Path | None = None,
     profile: str | Path | None = None,
     sort: bool = True,
+    strict: bool = True,
 ) -> CaseFiles:
     """The case files named by `inputs` (files as given, folders searched for *.yaml and *.yml, globs).
 
@@ -78,12 +79,14 @@ def survey(
         templates, profile: the run's; a template directory's own cases are taken with it only.
         sort: sort the files by path (batch: every run and every shard sees the same order);
             False keeps the order of `inputs`, each folder's and glob's files sorted (render).
+        strict: an input that matches nothing is an error; False passes it on as a case file, for
+            the check step to report where the other findings are (render, validate).
 
     Returns:
         The cases, each once, and the files skipped, each with its reason.
 
     Raises:
-        UsageError: an input matches nothing.
+        UsageError: an input matches nothing (with `strict`).
     """
     roots: dict[Path, Path | None] = {}  # file -> the folder searched to find it (None: named)
     for raw in inputs:
@@ -102,6 +105,8 @@ def survey(
             root = _fixed_part(text)
         else:
             matches = []
+        if not matches and not strict and not path.is_dir():
+            matches, root = [path], None
         if not matches:
             raise UsageError(f"{text}: no such case file or folder, and no case file matches it")
         for p in matches:

@@ -234,7 +234,7 @@ def render(
                               profile=profile, password=password, jobs=1, doc_timeout=doc_timeout,
                               notice_date=notice_date)
     template_set(options.templates, options.profile)  # a missing directory or a broken profile: before the search
-    found = survey(paths, templates=options.templates, profile=options.profile, sort=False)
+    found = survey(paths, templates=options.templates, profile=options.profile, sort=False, strict=False)
     if skipped is not None:
         skipped.extend(found.skipped)
     reports, _ = run(found.cases, Path(out_dir), options)
