@@ -651,8 +651,8 @@ def _render_one(cases: Sequence[str], out: Path, format: OutputFormat, languages
         raise typer.Exit(int(ExitCode.FAILED))
     if to_stdout:
         if len(done.documents) != 1:
-            _die(_("-o - writes one document, and this case gives {count} ({names}): choose one with --lang, "
-                   "or write them to a folder with -o DIR", count=len(done.documents),
+            _die(_("-o - writes one document, and this case gives {count} ({names}): write them to a folder "
+                   "with -o DIR", count=len(done.documents),
                    names=", ".join(done.documents)), ExitCode.USAGE)
         [content] = done.documents.values()
         stream = typer.get_binary_stream("stdout")

@@ -22,7 +22,7 @@ import kotodoc.authoring
 import kotodoc.model
 from kotodoc._cli import app
 
-from .conftest import ESPOO, ROOT, docx_text
+from .conftest import ESPOO, ROOT, docx_text, pdf_text
 
 runner = CliRunner()
 SAMPLES = ROOT / "samples"
@@ -269,11 +269,14 @@ def test_render_writes_one_document_to_standard_output(tmp_path: Path) -> None:
 
 
 @pytest.mark.soffice
-def test_render_writes_a_pdf_to_standard_output() -> None:
+def test_render_writes_a_pdf_to_standard_output(tmp_path: Path) -> None:
     """This test ensures that `cat case.yaml | kotodoc render - --format pdf -o -` gives the PDF/A on stdout."""
-    result = runner.invoke(app, ["render", "-", "--format", "pdf", "-o", "-"], input=ESPOO.read_text(encoding="utf-8"))
+    text = TAMPERE.read_text(encoding="utf-8")
+    result = runner.invoke(app, ["render", "-", "--format", "pdf", "-o", "-"], input=text)
     assert result.exit_code == 0, result.stderr
     assert result.stdout_bytes.startswith(b"%PDF-") and result.stdout_bytes.rstrip().endswith(b"%%EOF")
+    (tmp_path / "plan.pdf").write_bytes(result.stdout_bytes)
+    assert "Tampere 12.3.2024" in pdf_text(tmp_path / "plan.pdf")
 
 
 def test_standard_output_takes_one_document_only() -> None:
