@@ -34,7 +34,7 @@ from kotodoc._files import atomic_write, check_output_file, private_dir, read_us
 from kotodoc._i18n import _
 from kotodoc._languages import parse_editions, single_edition
 from kotodoc.errors import ExitCode, KotodocError
-from kotodoc.run import PASSWORD_ENV, STDIN, Format
+from kotodoc.run import PASSWORD_ENV, Format
 
 if TYPE_CHECKING:
     from typer import _click as click
@@ -46,6 +46,8 @@ if TYPE_CHECKING:
 
 _CONFIG = "kotodoc.config"  # ctx.meta: (path, settings) of the configuration in effect
 _CONFIG_FLAG = "kotodoc.config-flag"  # ctx.meta: --config (or KOTODOC_CONFIG) given before the command
+STDIN = "-"  # as a case: read it from standard input; as -o: write the document to standard output
+STDIN_NAME = "<stdin>"  # how findings name a case read from standard input
 
 
 class _Blaming:
@@ -599,8 +601,6 @@ def templates_check_command(
 
 # ---------------------------------------------------------------------------------------------
 # Standard input and output: `-`
-
-STDIN_NAME = "<stdin>"  # how findings name a case read from standard input
 
 
 def _stdin_case(cases: Sequence[str]) -> bytes:

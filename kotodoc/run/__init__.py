@@ -12,7 +12,7 @@ from kotodoc._lazy import face
 
 if TYPE_CHECKING:
     from kotodoc.run._check import CaseReport, check_file, validate
-    from kotodoc.run._find import STDIN, CaseFiles, Skipped, find_cases, survey
+    from kotodoc.run._find import CaseFiles, Skipped, find_cases, survey
     from kotodoc.run._manifest import MANIFEST
     from kotodoc.run._memory import RenderedCase, render_case, validate_case
     from kotodoc.run._options import PASSWORD_ENV, Format, RunOptions
@@ -33,7 +33,6 @@ _HOMES = {
     "editions": "kotodoc.run._steps",
     "find_cases": "kotodoc.run._find",
     "CaseFiles": "kotodoc.run._find",
-    "STDIN": "kotodoc.run._find",
     "Skipped": "kotodoc.run._find",
     "survey": "kotodoc.run._find",
     "in_shard": "kotodoc.run._runner",
@@ -47,7 +46,6 @@ _HOMES = {
 __all__ = [
     "MANIFEST",
     "PASSWORD_ENV",
-    "STDIN",
     "BatchReport",
     "CaseFiles",
     "CaseReport",

@@ -28,7 +28,6 @@ from kotodoc.errors import UsageError
 from kotodoc.load import PROFILE_NAME, file_role
 
 CASE_SUFFIXES = (".yaml", ".yml")
-STDIN = "-"  # a case read from standard input, where a command line takes one
 
 
 @dataclass(frozen=True)
