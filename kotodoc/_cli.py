@@ -136,7 +136,7 @@ class _Shown:
 def _say(text: str, *, style: str | None = None, level: int = 0) -> None:
     """Show `text` on stderr at `level` (0: unless --quiet; 1: with --verbose only)."""
     if _Shown.level >= level:
-        err.print(f"[{style}]{_escape(text)}[/{style}]" if style else _escape(text), markup=bool(style))
+        err.print(f"[{style}]{_escape(text)}[/{style}]" if style else text, markup=bool(style))
 
 
 class OutputFormat(StrEnum):
@@ -333,7 +333,7 @@ def validate_command(ctx: typer.Context, cases: Cases, templates: Templates = No
     started = time.perf_counter()
     skipped: list[Skipped] = []
     if STDIN in cases:
-        text = _stdin_case(cases)
+        text = _text(_stdin_case(cases), STDIN_NAME)
         reports = [_guard(lambda: validate_case(text, name=STDIN_NAME, templates=templates, profile=profile,
                                                 notice_date=issued))]
     else:
@@ -615,6 +615,14 @@ def _stdin_case(cases: Sequence[str]) -> bytes:
     return bytes(data)
 
 
+def _text(data: bytes, name: str) -> str:
+    """A case's bytes as text; not UTF-8 is a usage error naming where it came from."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        _die(_("{name}: not UTF-8 text", name=name), ExitCode.USAGE)
+
+
 def _render_one(cases: Sequence[str], out: Path, format: OutputFormat, languages: str | None,
                 templates: Path | None, profile: Path | None, password: str | None, issued: dt.date | None,
                 json_out: bool) -> None:
@@ -641,12 +649,25 @@ def _render_one(cases: Sequence[str], out: Path, format: OutputFormat, languages
             data, name = read_user_file(Path(cases[0]), limit=MAX_BYTES), cases[0]
         except OSError as e:
             _die(f"cannot read {cases[0]}: {e.strerror or type(e).__name__}", ExitCode.USAGE)
-    done = _guard(lambda: render_case(data, name=name, formats=format.formats, languages=languages,
+    text = _text(data, name)
+    done = _guard(lambda: render_case(text, name=name, formats=format.formats, languages=languages,
                                       templates=templates, profile=profile, password=password, notice_date=issued))
     for finding in done.findings:
         _print_finding(finding)
     for failure in done.failures:
         _say(f"{name}: failed: {failure}", style="red", level=-1)
+    written: list[Path] = []
+    if done.status not in ("invalid", "failed") and not to_stdout:
+        _guard(lambda: private_dir(out))
+        for file_name, content in done.documents.items():
+            _guard(lambda: atomic_write(out / file_name, content))  # noqa: B023 (called at once)
+            written.append(out / file_name)
+    if json_out:  # as `render --json`: a list of one case
+        typer.echo(json.dumps([{
+            "file": name, "status": done.status, "case_id": done.case_id, "kind": done.kind,
+            "outputs": [str(p) for p in written], "errors": [f.as_dict() for f in done.errors],
+            "warnings": [f.as_dict() for f in done.warnings], "failures": done.failures,
+        }], ensure_ascii=False, indent=2))
     if done.status in ("invalid", "failed"):
         raise typer.Exit(int(ExitCode.FAILED))
     if to_stdout:
@@ -659,14 +680,7 @@ def _render_one(cases: Sequence[str], out: Path, format: OutputFormat, languages
         stream.write(content)
         stream.flush()
         return
-    written = []
-    _guard(lambda: private_dir(out))
-    for file_name, content in done.documents.items():
-        _guard(lambda: atomic_write(out / file_name, content))  # noqa: B023 (called at once)
-        written.append(out / file_name)
     if json_out:
-        typer.echo(json.dumps({"file": name, "status": "done", "case_id": done.case_id, "kind": done.kind,
-                               "outputs": [str(p) for p in written]}, ensure_ascii=False, indent=2))
         return
     for path in written:
         _say(_("wrote {file}", file=_shown(path)))

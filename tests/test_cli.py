@@ -250,6 +250,20 @@ def test_validate_reads_a_case_from_standard_input() -> None:
     assert bad.exit_code == 1 and re.search(r"^<stdin>:\d+:\d+: ", bad.stderr, re.MULTILINE), bad.stderr
     mixed = runner.invoke(app, ["validate", "-", str(ESPOO)], input="")
     assert mixed.exit_code == 2 and "give it alone" in mixed.stderr
+    binary = runner.invoke(app, ["validate", "-"], input=b"\xff\xfe\x00")
+    assert binary.exit_code == 2 and "<stdin>: not UTF-8 text" in binary.stderr and "internal" not in binary.stderr
+
+
+def test_render_from_standard_input_reports_json_like_render(tmp_path: Path) -> None:
+    """This test ensures that `render - --json` prints the same list of one case as `render --json`, an
+    invalid case included (exit 1, nothing written)."""
+    result = runner.invoke(app, ["render", "-", "--json", "--format", "docx", "-o", str(tmp_path / "out")],
+                           input="kotodoc: 1\nkind: integration-plan\n")
+    assert result.exit_code == 1
+    [entry] = json.loads(result.stdout)
+    assert entry["file"] == "<stdin>" and entry["status"] == "invalid" and entry["outputs"] == []
+    assert {e["path"] for e in entry["errors"]} >= {"case_id", "person"}
+    assert not (tmp_path / "out").exists()
 
 
 def test_render_writes_one_document_to_standard_output(tmp_path: Path) -> None:
