@@ -8,7 +8,7 @@ without their details (which could hold personal data) unless `KOTODOC_DEBUG=1` 
 How much is shown (`--quiet`, `--verbose`, before or after the command): quiet shows errors only
 (error findings, failures, what stopped the command); the default adds warnings, the files skipped,
 the summary and, for `render`, every file written; verbose adds, for `batch`, every file written,
-and every case's time, the configuration file used and the run's time.
+and every case's status and time and the run's time.
 """
 
 from __future__ import annotations
