@@ -38,9 +38,11 @@ def file_role(path: Path) -> Role:
         text = read_user_file(path, limit=MAX_BYTES).decode("utf-8-sig")
     except (OSError, UnicodeDecodeError):
         return "case"
-    keys = set(_TOP_KEY.findall(text))
-    if "kind" in keys:
-        return "case"
+    keys = set()
+    for match in _TOP_KEY.finditer(text):
+        if match[1] == "kind":  # a case's `kind` comes early: most files are read no further
+            return "case"
+        keys.add(match[1])
     if "claimant" in keys:
         return "claimant"
     if keys and keys <= _PROFILE_KEYS:

@@ -117,13 +117,14 @@ def survey(
     chosen = {Path(t).resolve() for t in (templates,) if t is not None}
     own_profile = Path(profile).resolve() if profile is not None else None
     result = CaseFiles([], [])
+    seen: dict[Path, bool] = {}
     for p in sorted(roots, key=lambda p: p.as_posix()) if sort else roots:
         role = file_role(p)
         if role == "claimant":
             result.skipped.append(Skipped(p, CLAIMANT))
         elif role == "profile":
             result.skipped.append(Skipped(p, PROFILE))
-        elif (folder := _template_dir(p, roots[p])) is not None and not (
+        elif (folder := _template_dir(p, roots[p], seen)) is not None and not (
                 folder.resolve() in chosen or own_profile == (folder / PROFILE_NAME).resolve()):
             result.skipped.append(Skipped(p, MUNICIPAL, {"folder": str(folder)}))
         else:
@@ -141,12 +142,17 @@ def find_cases(
     return survey(inputs, templates=templates, profile=profile).cases
 
 
-def _template_dir(path: Path, root: Path | None) -> Path | None:
-    """The template directory a case found under `root` lies in (up to `root` itself), if any."""
+def _template_dir(path: Path, root: Path | None, seen: dict[Path, bool]) -> Path | None:
+    """The template directory a case found under `root` lies in (up to `root` itself), if any.
+
+    `seen` remembers each folder's answer: ten thousand cases share a few folders.
+    """
     if root is None:
         return None
     for folder in path.parents:
-        if is_template_dir(folder):
+        if folder not in seen:
+            seen[folder] = is_template_dir(folder)
+        if seen[folder]:
             return folder
         if folder == root or folder == Path(folder.anchor) or folder == Path():
             return None
