@@ -360,3 +360,35 @@ def test_config_is_taken_after_the_command_too(tmp_path: Path, monkeypatch: pyte
     assert before.exit_code == 0, before.stderr
     shown = runner.invoke(app, ["config", "--config", str(config)])
     assert f"configuration file: {config}" in shown.stdout and f"templates = {CITY}" in shown.stdout
+
+
+# ---------------------------------------------------------------------------------------------
+# Usage errors and the version (moved here from tests/test_input_errors.py: the CLI's tests in one place)
+
+
+def test_cli_validate_good_file() -> None:
+    result = runner.invoke(app, ["validate", str(ESPOO)])
+    assert result.exit_code == 0, result.stderr
+
+
+def test_cli_validate_missing_file(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["validate", str(tmp_path / "nope.yaml")])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output + result.stderr
+
+
+def test_cli_unknown_option_is_a_usage_error() -> None:
+    result = runner.invoke(app, ["validate", "--no-such-option", str(ESPOO)])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output + result.stderr
+
+
+def test_cli_unknown_command_is_a_usage_error() -> None:
+    result = runner.invoke(app, ["frobnicate"])
+    assert result.exit_code == 2
+
+
+def test_cli_version() -> None:
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0
+    assert result.stdout.startswith("kotodoc ")

@@ -609,31 +609,3 @@ def test_cli_validate_json_of_a_good_and_a_bad_file(runner: CliRunner, tmp_path:
     reports = json.loads(result.stdout)
     assert [r["status"] for r in reports] == ["valid", "invalid"]
     assert reports[1]["errors"][0]["line"] is not None
-
-
-def test_cli_validate_good_file(runner: CliRunner) -> None:
-    result = runner.invoke(app, ["validate", str(SAMPLE_PATH)])
-    assert result.exit_code == 0, result.stderr
-
-
-def test_cli_validate_missing_file(runner: CliRunner, tmp_path: Path) -> None:
-    result = runner.invoke(app, ["validate", str(tmp_path / "nope.yaml")])
-    assert result.exit_code == 1
-    assert "Traceback" not in result.output + result.stderr
-
-
-def test_cli_unknown_option_is_a_usage_error(runner: CliRunner) -> None:
-    result = runner.invoke(app, ["validate", "--no-such-option", str(SAMPLE_PATH)])
-    assert result.exit_code == 2
-    assert "Traceback" not in result.output + result.stderr
-
-
-def test_cli_unknown_command_is_a_usage_error(runner: CliRunner) -> None:
-    result = runner.invoke(app, ["frobnicate"])
-    assert result.exit_code == 2
-
-
-def test_cli_version(runner: CliRunner) -> None:
-    result = runner.invoke(app, ["--version"])
-    assert result.exit_code == 0
-    assert result.stdout.startswith("kotodoc ")
