@@ -559,8 +559,10 @@ def new_command(
 
 @app.command("config", cls=_Command, short_help="Show the configuration file and settings in effect.",
              epilog=_examples("kotodoc config", "kotodoc config --config ci/kotodoc.toml"))
-def config_command(ctx: typer.Context, config: ConfigOption = None) -> None:
+def config_command(ctx: typer.Context, config: ConfigOption = None, quiet: Quiet = False,
+                   verbose: Verbose = False) -> None:
     """Show which configuration file is used and the settings in effect (before any flag)."""
+    _level(quiet, verbose)
     path, settings = ctx.meta.get(_CONFIG, (None, {}))
     typer.echo(f"configuration file: {path if path is not None else 'none'}")
     for key, value, source in settings_in_effect(path, settings, os.environ):

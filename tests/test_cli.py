@@ -182,8 +182,8 @@ def test_verbose_batch_lists_every_file_and_the_times(tmp_path: Path, monkeypatc
 
 
 def test_render_takes_a_folder_and_names_the_files_it_wrote(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """This test ensures that `render FOLDER` renders the folder's cases, names each file written relative to
-    the working directory, and skips the claimant file with a note saying what it is for."""
+    """This test ensures that `render FOLDER` (and a glob) renders the folder's cases, names each file written
+    relative to the working directory, and skips the claimant file with a note saying what it is for."""
     monkeypatch.chdir(tmp_path)
     result = runner.invoke(app, ["render", str(SAMPLES / "claims"), "--format", "docx", "-o", "out"])
     assert result.exit_code == 0, result.stderr
@@ -193,6 +193,9 @@ def test_render_takes_a_folder_and_names_the_files_it_wrote(tmp_path: Path, monk
         assert f"wrote out/{name}\n" in result.stderr
     assert (f"{CLAIMANT}: skipped: a claimant file: use it with kotodoc claim --claimant\n" in result.stderr)
     assert "1 of 1 case(s) rendered, 2 file(s) written, 1 file(s) skipped" in result.stderr
+    globbed = runner.invoke(app, ["render", f"{SAMPLES}/claims/*.yaml", "--format", "docx", "-o", "glob"])
+    assert globbed.exit_code == 0, globbed.stderr
+    assert sorted(p.name for p in (tmp_path / "glob").iterdir()) == written
 
 
 @pytest.mark.parametrize("command", ["batch", "render"])
