@@ -240,6 +240,20 @@ def test_a_municipality_folder_renders_with_its_templates_and_says_so_without(tm
     assert "`kind` is required" not in named.stderr
 
 
+def test_hidden_folders_below_the_search_only_are_passed_over(tmp_path: Path) -> None:
+    """This test ensures that a folder searched is searched even when a folder above it is hidden
+    (`~/.cases/`), that hidden folders below it are passed over, and that a case named by its own path is
+    taken wherever it lies."""
+    cases = tmp_path / ".cases"
+    (cases / ".work").mkdir(parents=True)
+    (cases / "a.yaml").write_bytes(TAMPERE.read_bytes())
+    (cases / ".work" / "b.yaml").write_bytes(TAMPERE.read_bytes())
+    searched = runner.invoke(app, ["validate", str(cases)])
+    assert searched.exit_code == 0 and "1 of 1 case(s) valid" in searched.stderr, searched.stderr
+    named = runner.invoke(app, ["validate", str(cases / ".work" / "b.yaml")])
+    assert named.exit_code == 0 and "1 of 1 case(s) valid" in named.stderr, named.stderr
+
+
 # ---------------------------------------------------------------------------------------------
 # Standard input and output
 

@@ -109,8 +109,7 @@ def survey(
         if not matches:
             raise UsageError(f"{text}: no such case file or folder, and no case file matches it")
         for p in matches:
-            # Hidden files and folders (a working directory, .git) are not cases.
-            if any(part.startswith(".") and part not in (".", "..") for part in p.parts):
+            if root is not None and _hidden(p, root):
                 continue
             if p not in roots or root is None:  # named by its own path: a case whatever its folder
                 roots[p] = root
@@ -157,6 +156,16 @@ def _template_dir(path: Path, root: Path | None, seen: dict[Path, bool]) -> Path
         if folder == root or folder == Path(folder.anchor) or folder == Path():
             return None
     return None
+
+
+def _hidden(path: Path, root: Path) -> bool:
+    """Whether a file found under `root` is hidden or lies in a hidden folder below it (a working
+    directory, .git): not a case. The folders above `root` are the user's choice (`~/.cases/`)."""
+    try:
+        parts = path.relative_to(root).parts
+    except ValueError:
+        parts = path.parts
+    return any(part.startswith(".") and part not in (".", "..") for part in parts)
 
 
 def _fixed_part(pattern: str) -> Path:
