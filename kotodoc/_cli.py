@@ -324,7 +324,7 @@ def validate_command(ctx: typer.Context, cases: Cases, templates: Templates = No
     Folders and globs are searched as by batch (claimant files, profiles and a template
     directory's own cases skipped with a note).
     """
-    from kotodoc.run import validate, validate_case
+    from kotodoc.run import validate
 
     _level(quiet, verbose)
     _not_flag_values(cases)
@@ -333,6 +333,8 @@ def validate_command(ctx: typer.Context, cases: Cases, templates: Templates = No
     started = time.perf_counter()
     skipped: list[Skipped] = []
     if STDIN in cases:
+        from kotodoc.run import validate_case  # its module imports the runner: not for files (0.4 s)
+
         text = _text(_stdin_case(cases), STDIN_NAME)
         reports = [_guard(lambda: validate_case(text, name=STDIN_NAME, templates=templates, profile=profile,
                                                 notice_date=issued))]
@@ -808,6 +810,8 @@ def _print_skipped(skipped: Sequence[Skipped]) -> None:
 
 def _print_cases(reports: Sequence[CaseReport], *, list_files: bool) -> None:
     """The files each case wrote (render: by default; batch: with --verbose), and its time (--verbose)."""
+    if _Shown.level < (0 if list_files else 1):
+        return
     for report in reports:
         for path in report.outputs:
             if not report.reused:

@@ -254,6 +254,18 @@ def test_hidden_folders_below_the_search_only_are_passed_over(tmp_path: Path) ->
     assert named.exit_code == 0 and "1 of 1 case(s) valid" in named.stderr, named.stderr
 
 
+def test_validate_loads_neither_the_runner_nor_the_document_libraries() -> None:
+    """This test ensures that `kotodoc validate FILE` (which now also takes `-`) still starts without the
+    runner, docxtpl or pypdf: importing them cost 0.4 s of every validation."""
+    code = ("import sys\nfrom kotodoc._cli import main\ntry:\n    main(['validate', sys.argv[1], '-q'])\n"
+            "except SystemExit as e:\n    assert not e.code, e.code\n"
+            "print([m for m in ('kotodoc.run._runner', 'docxtpl', 'pypdf') if m in sys.modules])")
+    done = subprocess.run([sys.executable, "-c", code, str(ESPOO)], capture_output=True, text=True, timeout=120,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
 # ---------------------------------------------------------------------------------------------
 # Standard input and output
 
