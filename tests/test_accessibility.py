@@ -10,6 +10,7 @@ listed in the README's "Accessibility" section.
 from __future__ import annotations
 
 import re
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import pairwise
@@ -22,7 +23,7 @@ from pypdf.generic import ArrayObject, DictionaryObject
 
 import kotodoc
 
-from .conftest import ESPOO, ROOT, SAMPLES, STRESS
+from .conftest import ESPOO, ROOT, SAMPLES, STRESS, docx_text
 from .test_family import family_of_eight
 
 pytestmark = pytest.mark.soffice
@@ -46,11 +47,12 @@ def pdfs(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     out = tmp_path_factory.mktemp("accessibility")
     family = out / "family-of-eight.yaml"
     family.write_text(family_of_eight(), encoding="utf-8")
-    reports = kotodoc.render([*SAMPLES, CLAIM], out / "all", formats=["pdf"], languages=["fi", "sv", "en"])
-    reports += kotodoc.render([STRESS, family], out / "own", formats=["pdf"])
-    reports += kotodoc.render([ESPOO], out / "pair", formats=["pdf"], languages=["fi+sv"])
+    both = ["docx", "pdf"]  # the DOCX beside each PDF: the words as written, before any line break
+    reports = kotodoc.render([*SAMPLES, CLAIM], out / "all", formats=both, languages=["fi", "sv", "en"])
+    reports += kotodoc.render([STRESS, family], out / "own", formats=both)
+    reports += kotodoc.render([ESPOO], out / "pair", formats=both, languages=["fi+sv"])
     reports += kotodoc.render(sorted((MUNICIPALITY / "cases").glob("*.yaml")), out / "municipality",
-                              formats=["pdf"], templates=MUNICIPALITY)
+                              formats=both, templates=MUNICIPALITY)
     for report in reports:
         assert report.status == "done", (report.file, report.failures)
     found = [p for r in reports for p in r.outputs if p.suffix == ".pdf"]
@@ -314,3 +316,51 @@ def test_the_unit_line_sits_under_the_authority_name_not_the_logo(pdfs: list[Pat
         first, second = header[0], next(t for t in header if t.y < header[0].y - 1)
         assert first.x > 62.5 + 20, (number, first)  # right of the logo
         assert abs(first.x - second.x) < 1, (number, first, second)
+
+
+# ---------------------------------------------------------------------------------------------
+# Line breaks: at a space, at a hyphen, or at a syllable with a hyphen added; never mid-word bare
+
+WORD = re.compile(r"[^\W\d_]+")  # letters only: a word, not an address, a number or an identifier
+
+
+def line_breaks(pdf: Path) -> Iterator[tuple[str, str]]:
+    """Each line end of the PDF's text with the next line's start: (last token, next line's first token).
+
+    pypdf gives a line's text as it stands on the page; a line that ends at a space ends with one.
+    """
+    for page in PdfReader(pdf).pages:
+        lines = (page.extract_text() or "").split("\n")
+        for line, after in pairwise(lines):
+            if line and not line[-1].isspace() and after.strip() and line.split() and after.split():
+                yield line.split()[-1], after.split()[0]
+
+
+def test_no_word_breaks_mid_word_without_a_hyphen(pdfs: list[Path]) -> None:
+    """This test ensures that in every document (narrow table cells with long Finnish and Swedish
+    compounds: service providers, purposes, long names) a word that does not fit its column is
+    hyphenated at a syllable, never broken bare ("Maahanmuuttaja / palvelut"), in fi, sv and en;
+    that a break was hyphenated in each language (Finnish by kotodoc's own patterns); and that no
+    hyphen is added to an e-mail address. The words are the DOCX's, before LibreOffice broke lines."""
+    hyphenated: set[str] = set()
+    for pdf in pdfs:
+        words = set(WORD.findall(docx_text(pdf.with_suffix(".docx"))))
+        for end, start in line_breaks(pdf):
+            assert not ("@" in end and end.endswith("-")), (pdf.name, end, start)
+            if WORD.fullmatch(end) and WORD.fullmatch(start) and start[0].islower():
+                # Two pieces of letters that together make one of the document's words, apart not.
+                bare = end + start in words and not (end in words and start in words)
+                assert not bare, (pdf.name, f"{end} / {start}")
+            if end.endswith("-") and WORD.fullmatch(end[:-1]) and WORD.fullmatch(start) and start[0].islower():
+                if end[:-1] + start in words and f"{end}{start}" not in words:
+                    hyphenated.update(languages_of(pdf))
+    assert hyphenated >= {"fi", "sv", "en"}, hyphenated
+
+
+def test_a_hyphenated_word_reads_whole_in_the_extracted_text(pdfs: list[Path]) -> None:
+    """This test ensures that a word hyphenated at a line end reads whole in the text poppler's
+    pdftotext extracts (as a search or a copy does): "Maahanmuuttajapalvelut", not "Maahanmuutta- japalvelut"."""
+    [pdf] = [p for p in pdfs if p.name == "ESP-2025-0217.integration-plan.fi.pdf"]
+    assert any(end.endswith("-") and end[:-1] + start == "Maahanmuuttajapalvelut" for end, start in line_breaks(pdf))
+    text = subprocess.run(["pdftotext", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
+    assert "Maahanmuuttajapalvelut" in text and "Maahanmuutta-" not in text

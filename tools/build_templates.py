@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import struct
 import zlib
 from pathlib import Path
@@ -342,21 +343,28 @@ FOOTER_SIZE = 8.5
 HEADER_SIZE = 9
 
 
-# Finnish and Swedish build long compounds ("kotoutumissuunnitelma", "tolkningsersättning") that
-# break mid-word in narrow cells (the claim table's purpose column). Automatic hyphenation would
-# wrap them at syllables, but it is off: measured with LibreOffice 7.4 and hyphen-sv, the hyphen of
-# a hyphenated line is a plain "-" in the PDF's text (no soft hyphen, no /ActualText), so a screen
-# reader, a search and a copy read "daghem- met"; and Finnish has no patterns without Voikko, a
-# Python extension that made LibreOffice abort when started from a virtualenv. `hyphenate` is
-# kept for the languages listed here once that changes.
-HYPHENATED: tuple[str, ...] = ()
+# Finnish and Swedish build long compounds ("Maahanmuuttajapalvelut", "sysselsättningsområde") that
+# LibreOffice broke mid-word, with no hyphen, in narrow table cells ("Maahanmuuttaja / palvelut").
+# Table cells are therefore hyphenated (only): Finnish with the patterns kotodoc gives LibreOffice's
+# profile (`kotodoc.pdf.make_profile`), Swedish and English with hyphen-sv and hyphen-en-gb
+# (scripts/setup). Running text is not: its lines are wide, and a hyphenated line's "-" is a plain
+# hyphen in the PDF's text (LibreOffice 7.4 writes no /ActualText for it).
+HYPHENATED: tuple[str, ...] = ("fi", "sv", "en")
+HYPHENATION_ZONE = 2.0  # cm
 
 
 def hyphenate(doc: DocumentObject) -> None:
-    """Turn on automatic hyphenation, at most two hyphenated lines in a row; never in headings."""
+    """Turn on automatic hyphenation, at most two hyphenated lines in a row, with a wide zone.
+
+    `hyphenate_cells_only` then turns it off outside the table cells, once the document is built.
+    """
     settings = doc.settings.element
     anchor = settings.find(qn("w:defaultTabStop"))
-    for name, value in (("w:consecutiveHyphenLimit", "2"), ("w:autoHyphenation", None)):
+    # The zone: a word is hyphenated only where moving it whole to the next line would leave more
+    # than 2 cm blank, so a word that fits its column on a line of its own stays whole ("Espoon
+    # kaupunki," not "Espoon kaupun-ki,"), and one longer than its column is hyphenated.
+    zone = str(int(Cm(HYPHENATION_ZONE).twips))
+    for name, value in (("w:hyphenationZone", zone), ("w:consecutiveHyphenLimit", "2"), ("w:autoHyphenation", None)):
         el = OxmlElement(name)
         if value is not None:
             el.set(qn("w:val"), value)
@@ -364,14 +372,41 @@ def hyphenate(doc: DocumentObject) -> None:
             anchor.addnext(el)
         else:
             settings.append(el)
-    for name in ("Title", "Heading 1", "Heading 2", "Heading 3"):
-        p_pr = doc.styles[name].element.get_or_add_pPr()
-        following = [child for child in p_pr if child.tag not in _BEFORE_NO_HYPHENS]
-        el = OxmlElement("w:suppressAutoHyphens")
-        if following:
-            following[0].addprevious(el)
-        else:
-            p_pr.append(el)
+
+
+def hyphenate_cells_only(doc: DocumentObject) -> None:
+    """Turn hyphenation off in every paragraph outside a table cell (body, header and footer).
+
+    Off, paragraph by paragraph, rather than off in the Normal style and on again in the cells:
+    LibreOffice 7.4 takes a paragraph's "hyphenate" as the whole of its hyphenation settings, and
+    a cell's "on" dropped the document's zone (measured: "Espoon kaupun-ki," came back).
+    """
+    parts = [doc.element.body, *(s.header._element for s in doc.sections), *(s.footer._element for s in doc.sections)]
+    for part in parts:
+        for p in part.iter(qn("w:p")):
+            in_cell = any(a.tag == qn("w:tc") for a in p.iterancestors())
+            if not in_cell or NOT_HYPHENATED.search("".join(p.itertext())):
+                set_suppress_hyphens(p.get_or_add_pPr(), True)
+
+
+# Cells whose value is an address, a number or an identifier: a hyphen added there changes what a
+# reader types ("yonas.gebremedh-in@example.org" was written with the English patterns). One longer
+# than its column still breaks where the column ends.
+NOT_HYPHENATED = re.compile(r"\{\{[^}]*\b(email|phone|contact|case_id|invoice|number)\b")
+
+
+def set_suppress_hyphens(p_pr: Any, on: bool) -> None:
+    """Write `w:suppressAutoHyphens` (on or off) at its place in the schema's sequence."""
+    for old in p_pr.findall(qn("w:suppressAutoHyphens")):
+        p_pr.remove(old)
+    el = OxmlElement("w:suppressAutoHyphens")
+    if not on:
+        el.set(qn("w:val"), "0")
+    following = [child for child in p_pr if child.tag not in _BEFORE_NO_HYPHENS]
+    if following:
+        following[0].addprevious(el)
+    else:
+        p_pr.append(el)
 
 
 # The children of w:pPr that come before w:suppressAutoHyphens in the schema's sequence.
@@ -1168,6 +1203,8 @@ def main() -> None:
             continue
         for lang in LANGS:
             doc = build(lang)
+            if lang in HYPHENATED:
+                hyphenate_cells_only(doc)
             end_with_small_paragraph(doc)
             out = ROOT / "templates" / lang / f"{kind}.docx"
             out.parent.mkdir(parents=True, exist_ok=True)
