@@ -442,26 +442,55 @@ def setup_page(doc: DocumentObject, tx: dict[str, Any], footer_text: str = PERSO
         style.paragraph_format.space_before = Pt(0)
         set_size(style.element.get_or_add_rPr(), size)
 
-    header = section.header.paragraphs[0]
-    header_tabs(header, width)
-    add_logo(header, "{{ authority.name }}")
-    run = small(header.add_run("{{ authority.name }}"), HEADER_SIZE)
-    run.bold = True
-    small(header.add_run("\t" + tx["case_id"] + " {{ case_id }}"), HEADER_SIZE)
-    second = section.header.add_paragraph()
-    header_tabs(second, width)
-    run = small(second.add_run("{{ authority.unit }}\t{{ title }}"), HEADER_SIZE)
-    run.font.color.rgb = RGBColor(0x55, 0x55, 0x55)
+    # Page 1 has a header of its own, the same but for the logo: LibreOffice exports a header as an
+    # artifact, so a logo there is no figure and its alternative text reaches no one. Page 1's logo
+    # is in the body instead (`body_logo`), a figure with the authority's name as /Alt, at the very
+    # place of the later pages' header logo, which stays an artifact (pagination, PDF/UA 7.8).
+    section.different_first_page_header_footer = True
+    for part, logo in ((section.header, True), (section.first_page_header, False)):
+        header = part.paragraphs[0]
+        header_tabs(header, width)
+        if logo:
+            add_logo(header, "{{ authority.name }}")
+        run = small(header.add_run("{{ authority.name }}"), HEADER_SIZE)
+        run.bold = True
+        small(header.add_run("\t" + tx["case_id"] + " {{ case_id }}"), HEADER_SIZE)
+        second = part.add_paragraph()
+        header_tabs(second, width)
+        run = small(second.add_run("{{ authority.unit }}\t{{ title }}"), HEADER_SIZE)
+        run.font.color.rgb = RGBColor(0x55, 0x55, 0x55)
 
-    footer = section.footer.paragraphs[0]
-    rule_above(footer)
-    small(footer.add_run(footer_text), FOOTER_SIZE)
-    footer = section.footer.add_paragraph()
-    footer.alignment = WD_PARAGRAPH_ALIGNMENT.RIGHT
-    small(footer.add_run(tx["page"] + " "), FOOTER_SIZE)
-    add_field(footer, "PAGE", FOOTER_SIZE)
-    small(footer.add_run(" / "), FOOTER_SIZE)
-    add_field(footer, "NUMPAGES", FOOTER_SIZE)
+    for part in (section.footer, section.first_page_footer):
+        footer = part.paragraphs[0]
+        rule_above(footer)
+        small(footer.add_run(footer_text), FOOTER_SIZE)
+        footer = part.add_paragraph()
+        footer.alignment = WD_PARAGRAPH_ALIGNMENT.RIGHT
+        small(footer.add_run(tx["page"] + " "), FOOTER_SIZE)
+        add_field(footer, "PAGE", FOOTER_SIZE)
+        small(footer.add_run(" / "), FOOTER_SIZE)
+        add_field(footer, "NUMPAGES", FOOTER_SIZE)
+
+
+def body_logo(doc: DocumentObject) -> None:
+    """Page 1's logo: in a 1 pt paragraph that opens the body, placed where the header's logo is.
+
+    Anchored to the page at the header's distance from the top, at the left margin, text not
+    wrapped: it sits in the top margin beside the first-page header's text. LibreOffice 7.4 makes
+    it a figure whose /Alt is the authority's name but draws the picture as an artifact, which
+    `kotodoc.pdf.amend_pdf` mends. It is the same picture as the header's, so kotodoc's logo
+    replaces both.
+    """
+    paragraph = doc.add_paragraph()
+    body = doc.element.body
+    body.remove(paragraph._p)
+    body.insert(0, paragraph._p)
+    add_logo(paragraph, "{{ authority.name }}")
+    anchor = paragraph._p.xpath(".//wp:anchor")[0]
+    position = anchor.xpath("wp:positionV")[0]
+    position.set("relativeFrom", "page")
+    position[0].text = str(int(doc.sections[0].header_distance))
+    make_one_point(paragraph._p.get_or_add_pPr())
 
 
 def rule_above(paragraph: Paragraph) -> None:
@@ -1203,6 +1232,7 @@ def main() -> None:
             continue
         for lang in LANGS:
             doc = build(lang)
+            body_logo(doc)
             if lang in HYPHENATED:
                 hyphenate_cells_only(doc)
             end_with_small_paragraph(doc)

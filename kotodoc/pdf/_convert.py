@@ -191,7 +191,7 @@ _FI_SPLIT_VOWELS = ("ae", "ao", "aä", "aö", "ay", "ea", "eo", "eä", "eö", "o
 _FI_HYPHENATION = "\n".join([
     "UTF-8", "LEFTHYPHENMIN 2", "RIGHTHYPHENMIN 2",
     *(f"1{c}{v}" for c in _FI_CONSONANTS for v in _FI_VOWELS),
-    *(f"{a}1{b}" for a, b in _FI_SPLIT_VOWELS),
+    *(f"{pair[0]}1{pair[1]}" for pair in _FI_SPLIT_VOWELS),
 ]) + "\n"
 
 

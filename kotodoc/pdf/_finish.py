@@ -168,16 +168,18 @@ xmlns:pdfaSchema="http://www.aiim.org/pdfa/ns/schema#" xmlns:pdfaProperty="http:
 
 
 def amend_pdf(path: Path) -> None:
-    """Describe the PDF/UA schema in the XMP and give label cells the scope `Row` (see below).
+    """Describe the PDF/UA schema in the XMP, give label cells the scope `Row`, tag the figures' pictures.
 
-    Both edits keep every byte offset: the schema's description takes the place of some of the
-    XMP packet's padding, and `/Column` becomes `/Row` padded with spaces.
+    The first two edits keep every byte offset: the schema's description takes the place of some
+    of the XMP packet's padding, and `/Column` becomes `/Row` padded with spaces. Tagging a
+    figure's picture (`_tag_figures`) rewrites a page's content stream and shifts the
+    cross-reference table's offsets to match, as `pin_pdf` does.
 
     Raises:
         ConversionError: the file cannot be read as a PDF.
     """
     data = path.read_bytes()
-    amended = _describe_pdfua(_scope_row_headers(path, data))
+    amended = _tag_figures(path, _describe_pdfua(_scope_row_headers(path, data)))
     if amended != data:
         atomic_write(path, amended)
 
@@ -219,6 +221,171 @@ def _scope_row_headers(path: Path, data: bytes) -> bytes:
         return match.group(0)[: -len(b"/Column")] + b"/Row   "
 
     return re.sub(rb"\n(\d+) 0 obj\n<</O/Table\s*/Scope/Column", row, data)
+
+
+# A picture LibreOffice 7.4 draws as an artifact: its clip, its placement (x, y) and its name.
+_ARTIFACT_PICTURE = re.compile(
+    rb"/Artifact BMC\n(?:Q q [^\n]* re\nW\* n\n)?q (?:[-\d.]+ ){4}([-\d.]+) ([-\d.]+) cm\n/\w+ Do Q\nEMC")
+
+
+def _tag_figures(path: Path, data: bytes) -> bytes:
+    """Make each figure's picture its tagged content, and loose lines artifacts.
+
+    LibreOffice 7.4 writes a Figure element for a picture in the body, with its /Alt and its
+    bounding box, but no content (no /K), and draws the picture itself as an artifact: a screen
+    reader then meets neither the picture nor its text. The picture drawn at the figure's box
+    becomes a marked-content sequence of the figure (`/Figure <</MCID n>> BDC`), the figure gets
+    `/K n`, and the page's entry in the parent tree gets the figure as its number n. Pictures
+    drawn elsewhere (the header's logo on later pages) stay artifacts: page furniture.
+
+    It also draws a paragraph's border in the footer (the rule above it) outside any marked
+    content, which PDF/UA forbids (content is either tagged or an artifact): such a
+    `q … S Q` group becomes an artifact.
+    """
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        found = _empty_figures(reader)
+    except (PyPdfError, KeyError, AttributeError, TypeError, ValueError) as e:
+        raise ConversionError(f"{path.name}: cannot read the structure tree ({type(e).__name__})") from None
+    root = reader.trailer["/Root"].get_object()
+    root = root.get("/StructTreeRoot") if isinstance(root, DictionaryObject) else None
+    root = root.get_object() if root is not None else None
+    if not isinstance(root, DictionaryObject) or "/ParentTree" not in root:
+        return data  # not tagged: nothing to mend
+    parent_ref = root.raw_get("/ParentTree")
+    parent_tree = root["/ParentTree"].get_object()
+    if not isinstance(parent_ref, IndirectObject) or not isinstance(parent_tree, DictionaryObject) \
+            or "/Nums" not in parent_tree:
+        return data  # a parent tree of /Kids: not as LibreOffice writes it
+    nums: list[Any] = list(parent_tree["/Nums"].get_object())  # type: ignore[call-overload]
+    entries = {int(nums[i]): len(nums[i + 1].get_object()) for i in range(0, len(nums) - 1, 2)}
+    parent_at = _object_span(data, parent_ref.idnum)
+    splices: list[tuple[int, int, bytes]] = []
+    for page_number, page in enumerate(reader.pages):
+        contents = page.raw_get("/Contents") if "/Contents" in page else None
+        if not isinstance(contents, IndirectObject):
+            continue
+        stream = page.get_contents()
+        original = stream.get_data() if stream is not None else b""
+        content = _artifact_paths(original)
+        key = int(page["/StructParents"]) if "/StructParents" in page else -1  # type: ignore[call-overload]
+        tagged: list[int] = []
+        if key in entries:
+            mcid = entries[key]
+            for number, (x, y) in found.get(page_number, []):
+                match = next((m for m in _ARTIFACT_PICTURE.finditer(content)
+                              if abs(float(m.group(1)) - x) < 2 and abs(float(m.group(2)) - y) < 2), None)
+                if match is None:
+                    continue
+                content = (content[:match.start()] + b"/Figure<</MCID %d>>BDC" % mcid
+                           + content[match.start() + len(b"/Artifact BMC"):])
+                head = _object_span(data, number)
+                marker = data.find(b"/S/Figure\n", head[0], head[1])
+                if marker < 0:
+                    raise ConversionError(f"{path.name}: unexpected layout of a figure; cannot tag its picture")
+                at = marker + len(b"/S/Figure\n")
+                splices.append((at, at, b"/K %d\n" % mcid))
+                tagged.append(number)
+                mcid += 1
+        if content == original:
+            continue
+        splices.extend(_stream_splices(path, data, contents.idnum, zlib.compress(content, 9)))
+        if tagged:
+            entry = re.compile(rb"[\[\n]%d \[[^\]]*\]" % key).search(data, *parent_at)
+            if entry is None:
+                raise ConversionError(f"{path.name}: unexpected layout of the parent tree; cannot tag a figure")
+            refs = b"".join(b" %d 0 R" % n for n in tagged)
+            splices.append((entry.end() - 1, entry.end() - 1, refs))
+    return _splice(data, splices, path) if splices else data
+
+
+_PAINT = {b"S", b"s", b"f", b"F", b"f*", b"B", b"B*", b"b", b"b*"}
+
+
+def _artifact_paths(content: bytes) -> bytes:
+    """Wrap each `q … Q` group that paints a path outside any marked content in `/Artifact BMC … EMC`.
+
+    LibreOffice writes one operator a line and hexadecimal strings, so lines are operators.
+    """
+    lines = content.split(b"\n")
+    out: list[bytes] = []
+    depth = i = 0
+    while i < len(lines):
+        line = lines[i]
+        if depth == 0 and (line == b"q" or line.startswith(b"q ")):
+            # the group up to its Q (q/Q nest), if it holds no marked content and paints a path
+            level, j = 0, i
+            while j < len(lines):
+                words = lines[j].split()
+                level += words.count(b"q") - words.count(b"Q")
+                if level <= 0:
+                    break
+                j += 1
+            group = lines[i:j + 1]
+            marked = any(g.endswith((b"BDC", b"BMC", b"EMC")) for g in group)
+            if j < len(lines) and not marked and any(g.split()[-1:] and g.split()[-1] in _PAINT for g in group):
+                out += [b"/Artifact BMC", *group, b"EMC"]
+                i = j + 1
+                continue
+        if line.endswith((b"BDC", b"BMC")):
+            depth += 1
+        elif line == b"EMC":
+            depth = max(0, depth - 1)
+        out.append(line)
+        i += 1
+    return b"\n".join(out)
+
+
+def _empty_figures(reader: PdfReader) -> dict[int, list[tuple[int, tuple[float, float]]]]:
+    """Per page index, the figures with no content: (object number, lower-left corner of their box)."""
+    pages = {page.indirect_reference.idnum: n for n, page in enumerate(reader.pages)
+             if page.indirect_reference is not None}
+    found: dict[int, list[tuple[int, tuple[float, float]]]] = {}
+    root = reader.trailer["/Root"].get_object()
+    tree = root.get("/StructTreeRoot") if isinstance(root, DictionaryObject) else None
+    tree = tree.get_object() if tree is not None else None
+    stack: list[Any] = [tree.raw_get("/K")] if isinstance(tree, DictionaryObject) and "/K" in tree else []
+    while stack:
+        ref = stack.pop()
+        element = ref.get_object()
+        if isinstance(element, list):
+            stack.extend(element)
+            continue
+        if not isinstance(element, DictionaryObject) or "/S" not in element:
+            continue
+        if str(element["/S"]) == "/Figure" and "/K" not in element and isinstance(ref, IndirectObject):
+            page = element.raw_get("/Pg") if "/Pg" in element else None
+            attributes = element.get("/A")
+            attributes = attributes.get_object() if attributes is not None else None
+            box = attributes.get("/BBox") if isinstance(attributes, DictionaryObject) else None
+            if isinstance(page, IndirectObject) and page.idnum in pages and box is not None:
+                found.setdefault(pages[page.idnum], []).append((ref.idnum, (float(box[0]), float(box[1]))))
+        if "/K" in element:
+            stack.append(element.raw_get("/K"))
+    return found
+
+
+def _object_span(data: bytes, number: int) -> tuple[int, int]:
+    """Where object `number` starts and ends in the file (LibreOffice writes each object once)."""
+    start = data.find(b"\n%d 0 obj\n" % number)
+    end = data.find(b"endobj", start)
+    if start < 0 or end < 0:
+        raise ConversionError(f"object {number} is not where LibreOffice writes it")
+    return start, end
+
+
+def _stream_splices(path: Path, data: bytes, number: int, stream: bytes) -> list[tuple[int, int, bytes]]:
+    """The splices that replace the Flate-compressed stream of object `number` and its /Length."""
+    head = re.compile(rb"\n%d 0 obj\n<<([^>]*)/Length (\d+)( 0 R)?([^>]*)>>\nstream\n" % number).search(data)
+    if head is None or b"/FlateDecode" not in head.group(0):
+        raise ConversionError(f"{path.name}: unexpected layout of a page's content; cannot tag a figure")
+    start = head.end()
+    if head.group(3) is None:  # a direct length
+        return [(start, start + int(head.group(2)), stream), (head.start(2), head.end(2), b"%d" % len(stream))]
+    length = re.compile(rb"\n%d 0 obj\n(\d+)\nendobj" % int(head.group(2))).search(data)
+    if length is None:
+        raise ConversionError(f"{path.name}: a page content's length is not where expected")
+    return [(start, start + int(length.group(1)), stream), (length.start(1), length.end(1), b"%d" % len(stream))]
 
 
 def _row_header_attributes(node: DictionaryObject) -> set[int]:
