@@ -345,18 +345,19 @@ HEADER_SIZE = 9
 
 # Finnish and Swedish build long compounds ("Maahanmuuttajapalvelut", "sysselsättningsområde") that
 # LibreOffice broke mid-word, with no hyphen, in narrow table cells ("Maahanmuuttaja / palvelut").
-# Table cells are therefore hyphenated (only): Finnish with the patterns kotodoc gives LibreOffice's
-# profile (`kotodoc.pdf.make_profile`), Swedish and English with hyphen-sv and hyphen-en-gb
-# (scripts/setup). Running text is not: its lines are wide, and a hyphenated line's "-" is a plain
-# hyphen in the PDF's text (LibreOffice 7.4 writes no /ActualText for it).
+# Narrow table cells are therefore hyphenated, and only they: Finnish with the patterns kotodoc gives
+# LibreOffice's profile (`kotodoc.pdf.make_profile`), Swedish and English with hyphen-sv and
+# hyphen-en-gb (scripts/setup). Running text and wide cells are not: their lines are wide, and a
+# hyphenated line's "-" is a plain hyphen in the PDF's text (LibreOffice 7.4 writes no /ActualText).
 HYPHENATED: tuple[str, ...] = ("fi", "sv", "en")
 HYPHENATION_ZONE = 2.0  # cm
+HYPHENATED_UP_TO = 6.0  # cm: a wider cell (a label/value table's value, 11 cm) is running text
 
 
 def hyphenate(doc: DocumentObject) -> None:
     """Turn on automatic hyphenation, at most two hyphenated lines in a row, with a wide zone.
 
-    `hyphenate_cells_only` then turns it off outside the table cells, once the document is built.
+    `hyphenate_cells_only` then turns it off outside the narrow cells, once the document is built.
     """
     settings = doc.settings.element
     anchor = settings.find(qn("w:defaultTabStop"))
@@ -375,7 +376,7 @@ def hyphenate(doc: DocumentObject) -> None:
 
 
 def hyphenate_cells_only(doc: DocumentObject) -> None:
-    """Turn hyphenation off in every paragraph outside a table cell (body, header and footer).
+    """Turn hyphenation off outside the narrow table cells (body, header, footer, wide cells).
 
     Off, paragraph by paragraph, rather than off in the Normal style and on again in the cells:
     LibreOffice 7.4 takes a paragraph's "hyphenate" as the whole of its hyphenation settings, and
@@ -384,15 +385,17 @@ def hyphenate_cells_only(doc: DocumentObject) -> None:
     parts = [doc.element.body, *(s.header._element for s in doc.sections), *(s.footer._element for s in doc.sections)]
     for part in parts:
         for p in part.iter(qn("w:p")):
-            in_cell = any(a.tag == qn("w:tc") for a in p.iterancestors())
-            if not in_cell or NOT_HYPHENATED.search("".join(p.itertext())):
+            cell = next((a for a in p.iterancestors() if a.tag == qn("w:tc")), None)
+            width = cell.find(f"{qn('w:tcPr')}/{qn('w:tcW')}") if cell is not None else None
+            wide = width is not None and int(width.get(qn("w:w"), "0")) > Cm(HYPHENATED_UP_TO).twips
+            if cell is None or wide or NOT_HYPHENATED.search("".join(p.itertext())):
                 set_suppress_hyphens(p.get_or_add_pPr(), True)
 
 
 # Cells whose value is an address, a number or an identifier: a hyphen added there changes what a
-# reader types ("yonas.gebremedh-in@example.org" was written with the English patterns). One longer
-# than its column still breaks where the column ends.
-NOT_HYPHENATED = re.compile(r"\{\{[^}]*\b(email|phone|contact|case_id|invoice|number)\b")
+# reader types ("yonas.gebremedh-in@example.org" was written with the English patterns, the claim's
+# rule ids "CLAIM-CITI-ZEN"). One longer than its column still breaks where the column ends.
+NOT_HYPHENATED = re.compile(r"\{\{[^}]*\b(email|phone|contact|case_id|invoice|number|rule)\b")
 
 
 def set_suppress_hyphens(p_pr: Any, on: bool) -> None:

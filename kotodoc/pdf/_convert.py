@@ -189,7 +189,7 @@ _FI_SPLIT_VOWELS = ("ae", "ao", "aä", "aö", "ay", "ea", "eo", "eä", "eö", "o
                     "ue", "uä", "uö", "uy", "ia", "io", "iä", "iö", "ya", "ye", "yo", "yu", "yä", "äa", "äe",
                     "äo", "äu", "äö", "öa", "öe", "öo", "öu", "öä")
 _FI_HYPHENATION = "\n".join([
-    "UTF-8", "LEFTHYPHENMIN 2", "RIGHTHYPHENMIN 2",
+    "UTF-8", "LEFTHYPHENMIN 2", "RIGHTHYPHENMIN 3",
     *(f"1{c}{v}" for c in _FI_CONSONANTS for v in _FI_VOWELS),
     *(f"{pair[0]}1{pair[1]}" for pair in _FI_SPLIT_VOWELS),
 ]) + "\n"

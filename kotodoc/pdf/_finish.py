@@ -173,13 +173,14 @@ def amend_pdf(path: Path) -> None:
     The first two edits keep every byte offset: the schema's description takes the place of some
     of the XMP packet's padding, and `/Column` becomes `/Row` padded with spaces. Tagging a
     figure's picture (`_tag_figures`) rewrites a page's content stream and shifts the
-    cross-reference table's offsets to match, as `pin_pdf` does.
+    cross-reference table's offsets to match, as `pin_pdf` does; so does ending a stream whose
+    data ends with a carriage return with CR LF (`_end_streams_cleanly`).
 
     Raises:
         ConversionError: the file cannot be read as a PDF.
     """
     data = path.read_bytes()
-    amended = _tag_figures(path, _describe_pdfua(_scope_row_headers(path, data)))
+    amended = _end_streams_cleanly(path, _tag_figures(path, _describe_pdfua(_scope_row_headers(path, data))))
     if amended != data:
         atomic_write(path, amended)
 
@@ -296,6 +297,32 @@ def _tag_figures(path: Path, data: bytes) -> bytes:
                 raise ConversionError(f"{path.name}: unexpected layout of the parent tree; cannot tag a figure")
             refs = b"".join(b" %d 0 R" % n for n in tagged)
             splices.append((entry.end() - 1, entry.end() - 1, refs))
+    return _splice(data, splices, path) if splices else data
+
+
+_STREAM_HEAD = re.compile(rb"\n(\d+) 0 obj\n<<[^>]*/Length (\d+)( 0 R)?[^>]*>>\nstream\n")
+
+
+def _end_streams_cleanly(path: Path, data: bytes) -> bytes:
+    """End with CR LF, not LF, each stream whose data ends with a carriage return.
+
+    LibreOffice writes `\nendstream` after a stream's data. When the compressed data happens to
+    end with a CR byte (a font file, now and then: its last byte is the data's checksum), a reader
+    takes CR LF for the end-of-line before `endstream`, and the data is one byte shorter than its
+    /Length: PDF/A-2 forbids it (found by the validator in tests/test_accessibility.py). With
+    CR LF after it, the end-of-line is that CR LF and the data keeps its CR.
+    """
+    splices: list[tuple[int, int, bytes]] = []
+    for head in _STREAM_HEAD.finditer(data):
+        length = int(head.group(2))
+        if head.group(3) is not None:
+            found = re.compile(rb"\n%d 0 obj\n(\d+)\nendobj" % length).search(data)
+            if found is None:
+                continue
+            length = int(found.group(1))
+        end = head.end() + length
+        if length and data[end - 1:end] == b"\r" and data[end:end + 10] == b"\nendstream":
+            splices.append((end, end, b"\r"))
     return _splice(data, splices, path) if splices else data
 
 
