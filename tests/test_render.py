@@ -87,8 +87,12 @@ def test_documents_hold_the_case(sample: Path, rendered: dict[str, kotodoc.CaseR
         dtext, ptext = docx_text(docx), pdf_text(pdf)
         for value in expected_values(sample, lang):
             assert value in dtext, f"{value!r} missing from {docx.name}"
-            # PDF text extraction may break long cell text over lines; compare word by word.
-            assert all(word in ptext for word in value.split()), f"{value!r} missing from {pdf.name}"
+            # PDF text extraction may break long cell text over lines; compare word by word. A word
+            # longer than its narrow column is hyphenated at a line end (docs/accessibility.md), and
+            # pypdf keeps that hyphen ("Varsinais-Suo-men"): hyphens aside, the word is whole.
+            whole = ptext.replace("-", "")
+            assert all(word in ptext or word.replace("-", "") in whole for word in value.split()), \
+                f"{value!r} missing from {pdf.name}"
 
 
 def test_all_three_languages(rendered_all_languages: tuple[Path, list[kotodoc.CaseReport]]) -> None:

@@ -350,7 +350,7 @@ HEADER_SIZE = 9
 # hyphen-en-gb (scripts/setup). Running text and wide cells are not: their lines are wide, and a
 # hyphenated line's "-" is a plain hyphen in the PDF's text (LibreOffice 7.4 writes no /ActualText).
 HYPHENATED: tuple[str, ...] = ("fi", "sv", "en")
-HYPHENATION_ZONE = 2.0  # cm
+HYPHENATION_ZONE = 2.5  # cm
 HYPHENATED_UP_TO = 6.0  # cm: a wider cell (a label/value table's value, 11 cm) is running text
 
 
@@ -362,7 +362,7 @@ def hyphenate(doc: DocumentObject) -> None:
     settings = doc.settings.element
     anchor = settings.find(qn("w:defaultTabStop"))
     # The zone: a word is hyphenated only where moving it whole to the next line would leave more
-    # than 2 cm blank, so a word that fits its column on a line of its own stays whole ("Espoon
+    # than 2.5 cm blank, so a word that fits its column on a line of its own stays whole ("Espoon
     # kaupunki," not "Espoon kaupun-ki,"), and one longer than its column is hyphenated.
     zone = str(int(Cm(HYPHENATION_ZONE).twips))
     for name, value in (("w:hyphenationZone", zone), ("w:consecutiveHyphenLimit", "2"), ("w:autoHyphenation", None)):
