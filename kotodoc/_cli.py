@@ -571,6 +571,33 @@ def config_command(ctx: typer.Context, config: ConfigOption = None, quiet: Quiet
         typer.echo(f"{key} = {value}  ({source})")
 
 
+@app.command("serve", cls=_Command, short_help="Serve the API and the officials' page over HTTP.", epilog=_examples(
+    "kotodoc serve", "kotodoc serve --lanes 4 --templates municipality/", "kotodoc serve --host 0.0.0.0 "
+    "--token-file /etc/kotodoc/token"))
+def serve_command(
+    host: Annotated[str, typer.Option("--host", metavar="ADDRESS", help="The address to listen on; other than "
+                                      "loopback only with --token-file.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", metavar="PORT", help="The port to listen on.")] = 8080,
+    templates: Templates = None,
+    profile: ProfileFile = None,
+    lanes: Annotated[int, typer.Option("--lanes", metavar="N", help="Warm LibreOffice instances shared by the "
+                                       "requests.")] = 2,
+    token_file: Annotated[Path | None, typer.Option("--token-file", metavar="FILE", show_default=False,
+                                                    help="A file (owner-only) holding the bearer token every /v1 "
+                                                    "request must carry.")] = None,
+    max_body: Annotated[int, typer.Option("--max-body", metavar="BYTES", help="The largest request body.")] = 1_000_000,
+    timeout: Annotated[float, typer.Option("--timeout", metavar="SECONDS", help="Seconds a render may take.")] = 60.0,
+    queue: Annotated[int, typer.Option("--queue", metavar="N", help="Render requests at once (served or waiting); "
+                                       "more are answered 503 with Retry-After.")] = 16,
+) -> None:
+    """Serve the API (and the officials' page) over HTTP: validate, render, claims, skeletons, metrics."""
+    from kotodoc.serve import ServeConfig, read_token, serve
+
+    token = _guard(lambda: read_token(token_file)) if token_file is not None else None
+    _guard(lambda: serve(ServeConfig(host=host, port=port, templates=templates, profile=profile, lanes=lanes,
+                                     token=token, max_body=max_body, render_timeout=timeout, queue=queue)))
+
+
 templates_app = typer.Typer(help="Work with DOCX templates.", no_args_is_help=True, rich_markup_mode=None,
                             epilog=_examples("kotodoc templates check", "kotodoc templates check samples/municipality"))
 app.add_typer(templates_app, name="templates", short_help="Work with DOCX templates.")

@@ -25,6 +25,7 @@ LAYERS: list[set[str]] = [
     {"pdf"},
     {"run"},
     {"claim", "authoring", "_config"},
+    {"serve"},
     {"_cli", "_entry", "__init__", "__main__"},
 ]
 LAYER = {unit: n for n, units in enumerate(LAYERS) for unit in units}

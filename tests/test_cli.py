@@ -31,7 +31,7 @@ CITY_CASE = CITY / "cases" / "esimerkkila-fi-sv.yaml"
 CLAIMANT = SAMPLES / "claims" / "claimant-espoo.yaml"
 TAMPERE = SAMPLES / "tampere-2024-fi.yaml"  # valid, with two FEE warnings
 COMMANDS = [[], ["render"], ["validate"], ["batch"], ["claim"], ["schema"], ["new"], ["config"], ["templates"],
-            ["templates", "check"]]
+            ["templates", "check"], ["serve"]]
 
 
 def one_line(text: str) -> str:

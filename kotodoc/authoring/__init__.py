@@ -21,11 +21,12 @@ if TYPE_CHECKING:
         profile_schema,
         schema_for,
     )
-    from kotodoc.authoring._skeleton import LANGUAGE_CHOICES, skeleton
+    from kotodoc.authoring._skeleton import KINDS, LANGUAGE_CHOICES, skeleton
     from kotodoc.authoring._template_check import TemplateProblem, check_templates
 
 _HOMES = {
     "DRAFT": "kotodoc.authoring._schema",
+    "KINDS": "kotodoc.authoring._skeleton",
     "LANGUAGE_CHOICES": "kotodoc.authoring._skeleton",
     "SCHEMA_FILE": "kotodoc.authoring._schema",
     "SCHEMA_ID": "kotodoc.authoring._schema",
@@ -40,6 +41,7 @@ _HOMES = {
 }
 __all__ = [
     "DRAFT",
+    "KINDS",
     "LANGUAGE_CHOICES",
     "SCHEMA_FILE",
     "SCHEMA_ID",
