@@ -27,7 +27,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
@@ -60,6 +60,9 @@ from kotodoc.rules import (
     vat_of,
     vat_rate,
 )
+
+if TYPE_CHECKING:
+    from kotodoc.pdf import WarmLanes
 
 CENT = Decimal("0.01")
 KIND = "interpretation-claim"
@@ -220,6 +223,7 @@ def build_claim(
     rule_data: dict[str, Any] | None = None,
     templates: Path | None = None,
     profile: Path | None = None,
+    lanes: WarmLanes | None = None,
 ) -> ClaimReport:
     """Build an interpretation-cost claim from case files, write it as a claim file and render it.
 
@@ -236,6 +240,7 @@ def build_claim(
         rule_data: rule parameters replacing the built-in `data/rules.yaml`.
         templates: a municipality's template directory, as for `render`.
         profile: the authority's profile (its logo is shown on the claim), as for `render`.
+        lanes: warm LibreOffice lanes (a service's `kotodoc.pdf.WarmLanes`), as for `render`.
 
     Returns:
         The report: status "done" (rendered) or "built" (claim file only); "invalid" when an input
@@ -311,7 +316,7 @@ def build_claim(
         from kotodoc.run import render  # the runner's steps import this module for the claim's CSV
 
         [rendered] = render([target], out_dir, formats=formats, rule_data=rule_data, templates=templates,
-                            profile=profile)
+                            profile=profile, lanes=lanes)
         report.render = rendered
         report.status = "done" if rendered.status == "done" else "failed"
     return report

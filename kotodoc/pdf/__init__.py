@@ -21,8 +21,12 @@ if TYPE_CHECKING:
         soffice_command,
     )
     from kotodoc.pdf._finish import amend_pdf, bundle_pdfs, encrypt_pdf, pin_pdf, read_facts, verify_pdf
+    from kotodoc.pdf._warm import LaneSession, WarmLanes, uno_python
 
 _HOMES = {
+    "LaneSession": "kotodoc.pdf._warm",
+    "WarmLanes": "kotodoc.pdf._warm",
+    "uno_python": "kotodoc.pdf._warm",
     "Conversion": "kotodoc.pdf._convert",
     "ConverterPool": "kotodoc.pdf._convert",
     "amend_pdf": "kotodoc.pdf._finish",
@@ -41,6 +45,8 @@ _HOMES = {
 __all__ = [
     "Conversion",
     "ConverterPool",
+    "LaneSession",
+    "WarmLanes",
     "amend_pdf",
     "bundle_pdfs",
     "check_pdf",
@@ -52,6 +58,7 @@ __all__ = [
     "soffice_binary",
     "soffice_command",
     "soffice_env",
+    "uno_python",
     "verify_pdf",
 ]
 

@@ -113,7 +113,7 @@ def soffice_binary() -> str:
 # writing unencrypted PDFs. Linux's parent-death signal (prctl PR_SET_PDEATHSIG) reaches only a
 # direct child, and `soffice` is a launcher (oosplash) whose soffice.bin survives the launcher's
 # death (tried: kill -9 of oosplash left soffice.bin converting). So a small Python process sits
-# between. It asks for SIGTERM when kotodoc dies; on SIGTERM (that, or kotodoc's `_kill`) it kills
+# between. It asks for SIGTERM when kotodoc dies; on SIGTERM (that, or kotodoc's `kill`) it kills
 # LibreOffice's process group. It is a child subreaper, so the processes of that group come back to
 # it to be reaped, and it exits only when none is left: no zombie outlives a kill. It also sets
 # the umask, so that every file LibreOffice writes (the PDFs, its profile) is owner-only from the
@@ -166,8 +166,12 @@ def soffice_command(binary: str, profile: Path, out_dir: Path, files: list[Path]
 
     On Linux it runs under a guard that kills LibreOffice when kotodoc dies (see `_GUARD`).
     """
-    command = [binary, f"-env:UserInstallation={profile.as_uri()}", *FLAGS,
-               "--convert-to", PDF_FILTER, "--outdir", str(out_dir), *map(str, files)]
+    return guarded([binary, f"-env:UserInstallation={profile.as_uri()}", *FLAGS,
+                    "--convert-to", PDF_FILTER, "--outdir", str(out_dir), *map(str, files)])
+
+
+def guarded(command: list[str]) -> list[str]:
+    """`command` under the guard that kills LibreOffice when kotodoc dies (see `_GUARD`), on Linux."""
     if _GUARDED:
         # -I -S: no site packages and no environment variables read; the guard needs only the stdlib.
         return [sys.executable, "-I", "-S", "-c", _GUARD, str(os.getpid()), *command]
@@ -259,7 +263,7 @@ def convert(docx_files: list[Path], out_dir: Path, *, timeout: float | None = No
             if proc.returncode != 0:
                 failure = f"LibreOffice exited with status {proc.returncode}: {_tail(stderr)}"
         except subprocess.TimeoutExpired:
-            _kill(proc)
+            kill(proc)
             failure = f"LibreOffice did not finish within {limit:.0f} s and was stopped"
     finally:
         shutil.rmtree(profile, ignore_errors=True)
@@ -353,7 +357,7 @@ class ConverterPool:
         with self._lock:
             procs = list(self._procs)
         for proc in procs:
-            _kill(proc)
+            kill(proc)
         for _ in self._lanes:
             self._todo.put(None)
         for lane in self._lanes:
@@ -461,7 +465,7 @@ class ConverterPool:
                 hung = True
                 break
         if proc.poll() is None:
-            _kill(proc)
+            kill(proc)
         with self._lock:
             self._procs.discard(proc)
         if self._stopping.is_set():
@@ -559,7 +563,8 @@ def check_pdf(path: Path, *, parse: bool = True) -> str | None:
     return None
 
 
-def _kill(proc: subprocess.Popen[bytes]) -> None:
+def kill(proc: subprocess.Popen[bytes]) -> None:
+    """Stop a LibreOffice started by `guarded`, with its helper processes, and reap it."""
     if _GUARDED:
         # The guard kills LibreOffice's group and reaps it (see `_GUARD`); SIGKILL only if it does not.
         try:

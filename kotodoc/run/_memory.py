@@ -15,7 +15,7 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kotodoc._files import atomic_write
 from kotodoc.docx import template_set
@@ -23,6 +23,9 @@ from kotodoc.errors import Finding
 from kotodoc.run._check import CaseReport, Findings, Status, check_file
 from kotodoc.run._options import RunOptions
 from kotodoc.run._runner import run
+
+if TYPE_CHECKING:
+    from kotodoc.pdf import WarmLanes
 
 CaseInput = Mapping[str, Any] | str | bytes
 
@@ -77,14 +80,15 @@ def render_case(
     password: str | None = None,
     doc_timeout: float = 60.0,
     notice_date: dt.date | None = None,
+    lanes: WarmLanes | None = None,
 ) -> RenderedCase:
     """Render one case given as data and return its documents as bytes.
 
     Args:
         case: the case as a mapping (as parsed from YAML or JSON), or as YAML text.
         name: how findings name the case (it is never written anywhere under this name).
-        formats, languages, rule_data, templates, profile, password, doc_timeout, notice_date: as for
-            `render`.
+        formats, languages, rule_data, templates, profile, password, doc_timeout, notice_date, lanes: as
+            for `render`.
 
     Returns:
         The status, the findings and the documents (DOCX, PDF and, for a claim, its CSV) by file name.
@@ -98,7 +102,7 @@ def render_case(
     with tempfile.TemporaryDirectory(prefix="kotodoc-case-") as folder:  # created 0700
         path = Path(folder) / "case.yaml"
         atomic_write(path, case_text(case).encode("utf-8"))
-        [report], _ = run([path], Path(folder) / "out", options)
+        [report], _ = run([path], Path(folder) / "out", options, lanes=lanes)
         documents = {p.name: p.read_bytes() for p in report.outputs}
     return RenderedCase(report.status, report.case_id, report.kind, _renamed(report, path, name),
                         list(report.failures), documents)

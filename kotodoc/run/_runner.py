@@ -41,6 +41,8 @@ from kotodoc.errors import KotodocError, UsageError
 from kotodoc.pdf import (
     Conversion,
     ConverterPool,
+    LaneSession,
+    WarmLanes,
     amend_pdf,
     bundle_pdfs,
     encrypt_pdf,
@@ -198,6 +200,7 @@ def render(
     doc_timeout: float = 60.0,
     notice_date: dt.date | None = None,
     skipped: list[Skipped] | None = None,
+    lanes: WarmLanes | None = None,
 ) -> list[CaseReport]:
     """Render case files into documents: the batch runner with one worker and one LibreOffice lane.
 
@@ -222,6 +225,8 @@ def render(
             of its own (FEE-DATES); default: the day of the run (`SOURCE_DATE_EPOCH` when set).
         skipped: collects the files found that are not cases of this run (a claimant file, a
             profile, a template directory's own case), each with its reason (see `survey`).
+        lanes: warm LibreOffice lanes to convert on (a service's, shared by its requests) instead
+            of a lane started for this call.
 
     Returns:
         One report per case file, in the order given (a folder's files sorted by path).
@@ -237,7 +242,7 @@ def render(
     found = survey(paths, templates=options.templates, profile=options.profile, sort=False, strict=False)
     if skipped is not None:
         skipped.extend(found.skipped)
-    reports, _ = run(found.cases, Path(out_dir), options)
+    reports, _ = run(found.cases, Path(out_dir), options, lanes=lanes)
     return reports
 
 
@@ -328,6 +333,7 @@ def run(
     force: bool = False,
     progress: Progress | None = None,
     warnings: list[str] | None = None,
+    lanes: WarmLanes | None = None,
 ) -> tuple[list[CaseReport], int]:
     """The one runner: check, render DOCX, convert, finish and publish every case; one report each.
 
@@ -340,6 +346,8 @@ def run(
         force: with `resume`, redo every case all the same.
         progress: called after each case ends, with its report, the count ended and the total.
         warnings: collects what was wrong with the run's own files (a damaged manifest line).
+        lanes: warm LibreOffice lanes shared with other runs (kotodoc serve), converting instead of
+            lanes started for this run.
 
     Returns:
         The reports in the order of `paths`, and how many times LibreOffice was started.
@@ -348,7 +356,7 @@ def run(
         UsageError: a missing template directory or profile, or LibreOffice missing for PDF output.
     """
     look = template_set(options.templates, options.profile)
-    if options.pdf:
+    if options.pdf and lanes is None:
         soffice_binary()  # fail now, not after rendering everything
     private_dir(out_dir)
     manifest = Manifest(out_dir) if resume else None
@@ -375,7 +383,7 @@ def run(
                 continue
         todo.append((i, path, key, fingerprint))
 
-    runner = _Runner(out_dir, options, manifest, reports, progress, len(paths) - len(todo), len(paths))
+    runner = _Runner(out_dir, options, manifest, reports, progress, len(paths) - len(todo), len(paths), lanes)
     if todo:
         runner.run(todo)
     if manifest is not None:
@@ -402,8 +410,9 @@ class _Runner:
     """The moving parts of one run: the steps (in workers), converter lanes, finishing, publishing."""
 
     def __init__(self, out_dir: Path, options: RunOptions, manifest: Manifest | None,
-                 reports: list[CaseReport | None], progress: Progress | None, ended: int, total: int):
-        self.out_dir, self.options, self.manifest = out_dir, options, manifest
+                 reports: list[CaseReport | None], progress: Progress | None, ended: int, total: int,
+                 lanes: WarmLanes | None = None):
+        self.out_dir, self.options, self.manifest, self.lanes = out_dir, options, manifest, lanes
         self.reports, self.progress = reports, progress
         self.ended, self.total = ended, total
         self.starts = 0
@@ -413,7 +422,7 @@ class _Runner:
     def run(self, todo: list[tuple[int, Path, str, str]]) -> None:
         options = self.options
         work = make_work_dir(self.out_dir)
-        pool: ConverterPool | None = None
+        pool: ConverterPool | LaneSession | None = None
         collector: threading.Thread | None = None
         try:
             args = [(path, work, options) for _, path, _, _ in todo]
@@ -423,8 +432,11 @@ class _Runner:
                     # overlaps rendering. The number of documents is known only once every case is
                     # rendered: start with one per case and edition, and correct it as cases come.
                     estimate = len(todo) * len(options.editions or ((),))
-                    pool = ConverterPool(work / "pdf", options.jobs, doc_timeout=options.doc_timeout,
-                                         restart_after=options.restart_after, expected=estimate)
+                    if self.lanes is not None:  # a service's warm lanes, already running
+                        pool = self.lanes.session(work / "pdf")
+                    else:
+                        pool = ConverterPool(work / "pdf", options.jobs, doc_timeout=options.doc_timeout,
+                                             restart_after=options.restart_after, expected=estimate)
                     collector = threading.Thread(target=self._collect, args=(pool.results(),), daemon=True)
                     collector.start()
                 prepared_iter: Iterator[_Prepared]
@@ -457,7 +469,7 @@ class _Runner:
                     self.reports[index] = CaseReport(path, failures=["the run was interrupted"])
 
     def _feed(self, todo: list[tuple[int, Path, str, str]], prepared_iter: Iterator[_Prepared],
-              pool: ConverterPool | None) -> int:
+              pool: ConverterPool | LaneSession | None) -> int:
         """Take each rendered case in order; send its DOCX files to conversion. Returns how many."""
         used: dict[str, Path] = {}
         submitted = 0

@@ -9,17 +9,23 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import tempfile
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kotodoc.docx import template_set
 from kotodoc.errors import UsageError
 from kotodoc.serve._config import ServeConfig
 from kotodoc.serve._errors import ApiError
+
+if TYPE_CHECKING:
+    from kotodoc.pdf import WarmLanes
+
+log = logging.getLogger("kotodoc.serve")
 
 
 @dataclass(frozen=True)
@@ -46,15 +52,41 @@ class Service:
         template_set(config.templates, config.profile)
         self.in_flight = 0
         self.lane_count = config.lanes if config.warm else 0
-        self.restarts = 0
+        self.lanes: WarmLanes | None = None
 
     # -- life ------------------------------------------------------------------------------------
 
     def start(self) -> None:
         """Start the lanes (in the background: /readyz says when they are warm)."""
+        if not self.config.warm:
+            return
+        from kotodoc.pdf import WarmLanes, uno_python
+        from kotodoc.run import templates_root
+
+        python = uno_python()
+        if python is None:
+            # Without LibreOffice's UNO module there are no warm lanes: each render starts
+            # LibreOffice (2–3 s instead of 0.3 s), as `kotodoc render` does. Said once, at the start.
+            log.warning("no Python with LibreOffice's UNO module (Debian: apt-get install python3-uno; or set "
+                        "KOTODOC_UNO_PYTHON): every render starts LibreOffice afresh")
+            self.lane_count = 0
+            return
+        # Each lane converts a built-in template once before it is ready: LibreOffice loads its DOCX
+        # import and PDF export on first use (about 0.25 s), which no request should wait for.
+        self.lanes = WarmLanes(self.config.lanes, python=python, doc_timeout=self.config.render_timeout,
+                               restart_after=self.config.restart_after,
+                               warmup=templates_root() / "fi" / "integration-plan.docx")
+        self.lanes.start()
 
     def shutdown(self) -> None:
         """Stop the lanes and their LibreOffice instances."""
+        if self.lanes is not None:
+            self.lanes.shutdown()
+
+    @property
+    def restarts(self) -> int:
+        """LibreOffice restarts since the start (after a death, a hang, or `restart_after` documents)."""
+        return self.lanes.restarts if self.lanes is not None else 0
 
     def ready(self) -> bool:
         """Whether every lane is warm."""
@@ -62,7 +94,7 @@ class Service:
 
     def lanes_ready(self) -> int:
         """How many lanes are warm."""
-        return self.lane_count
+        return self.lanes.ready if self.lanes is not None else 0
 
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
@@ -100,7 +132,8 @@ class Service:
         from kotodoc.run import render_case
         try:
             result = render_case(text, formats=formats, languages=lang, templates=self.config.templates,
-                                 profile=self.config.profile, doc_timeout=self.config.render_timeout)
+                                 profile=self.config.profile, doc_timeout=self.config.render_timeout,
+                                 lanes=self.lanes)
         except UsageError as e:
             raise ApiError(400, "bad-request", str(e)) from None
         findings = {"file": "case.yaml", "status": result.status, "case_id": result.case_id, "kind": result.kind,
@@ -131,7 +164,8 @@ class Service:
                 report = build_claim(paths, claimant=claimant, period=request["period"], out_dir=out,
                                      submitted=request["submitted"], case_id=request["case_id"],
                                      languages=request["languages"], formats=request["formats"],
-                                     templates=self.config.templates, profile=self.config.profile)
+                                     templates=self.config.templates, profile=self.config.profile,
+                                     lanes=self.lanes)
             except UsageError as e:
                 raise ApiError(400, "bad-request", str(e).replace(folder + "/", "")) from None
             files = {p.name: p.read_bytes() for p in report.outputs}

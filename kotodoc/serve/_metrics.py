@@ -58,7 +58,7 @@ class Metrics:
         endpoint = endpoint_of(path)
         self.requests.labels(endpoint, str(status)).inc()
         self.duration.labels(endpoint).observe(seconds)
-        if status >= 500:
+        if status >= 500 and endpoint != "/readyz":  # not ready yet is a state, not a failure
             self.failures.labels(endpoint).inc()
 
     def text(self) -> bytes:
