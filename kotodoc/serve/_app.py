@@ -24,7 +24,7 @@ from contextlib import asynccontextmanager
 from importlib import import_module
 from importlib.util import find_spec
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 import anyio
 import anyio.to_thread
@@ -39,6 +39,7 @@ from kotodoc.serve._lanes import Service
 from kotodoc.serve._metrics import CONTENT_TYPE, Metrics
 
 access_log = logging.getLogger("kotodoc.serve.access")
+T = TypeVar("T")
 
 CASE_TYPES = frozenset({"application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml", "application/json",
                         "text/plain"})
@@ -131,11 +132,7 @@ def create_app(config: ServeConfig | None = None) -> FastAPI:
         text = await _case_text(request, config.max_body)
         formats: list[str] = ["docx", "pdf"] if format == "both" else [format]
         async with service.slot():
-            with anyio.fail_after(config.render_timeout, shield=False) as scope:
-                result = await anyio.to_thread.run_sync(lambda: service.render(text, formats, lang),
-                                                        abandon_on_cancel=True)
-            if scope.cancelled_caught:  # pragma: no cover - fail_after raises instead
-                raise ApiError(504, "timeout", "the render took too long")
+            result = await _in_time(lambda: service.render(text, formats, lang), config.render_timeout)
         findings = result.findings_dict
         if result.status == "invalid":
             return JSONResponse(findings, status_code=422)
@@ -156,9 +153,7 @@ def create_app(config: ServeConfig | None = None) -> FastAPI:
         except json.JSONDecodeError as e:
             raise ApiError(400, "bad-json", f"the body is not JSON (line {e.lineno}, column {e.colno})") from None
         async with service.slot():
-            with anyio.fail_after(config.render_timeout):
-                status, report, files = await anyio.to_thread.run_sync(lambda: service.claim(body),
-                                                                       abandon_on_cancel=True)
+            status, report, files = await _in_time(lambda: service.claim(body), config.render_timeout)
         if status == "invalid":
             return JSONResponse(report, status_code=422)
         if status == "failed":
@@ -205,6 +200,22 @@ def create_app(config: ServeConfig | None = None) -> FastAPI:
     if find_spec(PAGE) is not None:  # the officials' page, when installed: it mounts `/` and its files
         import_module(PAGE).add_page(app)
     return app
+
+
+async def _in_time(call: Callable[[], T], seconds: float) -> T:
+    """`call()` in a worker thread, answered 504 when it takes longer than `seconds`.
+
+    The thread is left to end on its own (a thread cannot be stopped): its LibreOffice conversion
+    is bounded by the same time limit in the lanes, and its temporary directory goes when it ends.
+
+    Raises:
+        ApiError: 504, the time limit passed.
+    """
+    try:
+        with anyio.fail_after(seconds):
+            return await anyio.to_thread.run_sync(call, abandon_on_cancel=True)
+    except TimeoutError:
+        raise ApiError(504, "timeout", f"the render took longer than the limit of {seconds:g} s") from None
 
 
 def _authorised(request: Request, token: str) -> bool:

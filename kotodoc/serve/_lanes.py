@@ -120,7 +120,6 @@ class Service:
 
         report = validate_case(text, templates=self.config.templates, profile=self.config.profile)
         entry = report.as_dict()
-        entry.pop("outputs", None)
         return entry
 
     def render(self, text: str, formats: list[str], lang: str | None) -> Rendered:
