@@ -13,6 +13,8 @@ import json
 import logging
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 import zipfile
@@ -295,17 +297,22 @@ def test_a_token_is_required_when_configured() -> None:
 def test_serve_refuses_a_public_address_without_a_token(tmp_path: Path) -> None:
     """This test ensures that `kotodoc serve` refuses to listen beyond loopback without
     --token-file, and refuses a token file others can read or a short token (exit 2)."""
-    result = CliRunner().invoke(cli, ["serve", "--host", "0.0.0.0"])
-    assert result.exit_code == 2 and "--token-file" in result.output
+    def serve(*options: str) -> subprocess.CompletedProcess[str]:
+        # A subprocess with a time limit: if the check were missing, the service would listen for ever.
+        return subprocess.run([sys.executable, "-m", "kotodoc", "serve", "--host", "0.0.0.0", "--port", "8",
+                               *options], capture_output=True, text=True, timeout=60, check=False)
+
+    result = serve()
+    assert result.returncode == 2 and "--token-file" in result.stderr
     token = tmp_path / "token"
     token.write_text("a-long-enough-token-0123\n")
     token.chmod(0o644)
-    result = CliRunner().invoke(cli, ["serve", "--host", "0.0.0.0", "--token-file", str(token)])
-    assert result.exit_code == 2 and "owner-only" in result.output
+    result = serve("--token-file", str(token))
+    assert result.returncode == 2 and "owner-only" in result.stderr
     token.chmod(0o600)
     token.write_text("short\n")
-    result = CliRunner().invoke(cli, ["serve", "--host", "0.0.0.0", "--token-file", str(token)])
-    assert result.exit_code == 2 and "at least 16" in result.output
+    result = serve("--token-file", str(token))
+    assert result.returncode == 2 and "at least 16" in result.stderr
 
 
 def test_serve_refuses_templates_it_would_refuse_on_the_command_line(tmp_path: Path) -> None:
