@@ -93,22 +93,24 @@ def check_file(
     rule_data: dict[str, Any] | None = None,
     profile: Profile | None = None,
     notice_date: dt.date | None = None,
+    text: str | None = None,
 ) -> tuple[AnyCase | None, CaseReport]:
     """Load, validate and apply the rules to one case file.
 
     Args:
-        path: the case file.
+        path: the case file (with `text`, only its name: how the findings name it).
         rule_data: rule parameters replacing the built-in ones.
         profile: the authority's profile, whose details fill in the case's `authority`.
         notice_date: the date of the no-show fee notices whose appointment gives no `notice_date`
             of its own (FEE-DATES); default today (the runner passes its `--notice-date` or stamp).
+        text: the case's text, when the caller has it in memory (then nothing is read from disk).
 
     Returns:
         The case (None when invalid) and its report with status "valid" or "invalid".
     """
     start = time.perf_counter()
     try:
-        loaded = load_case(path)
+        loaded = load_case(path, text)
         if profile is not None:
             loaded = profile.apply(loaded)
         case = build_case(loaded)
