@@ -244,7 +244,7 @@ def test_skeleton_and_kinds(client: TestClient) -> None:
 
 def test_health_metrics_and_openapi(client: TestClient) -> None:
     """This test ensures that /healthz answers, /metrics counts requests by endpoint and status and
-    documents made, and /openapi.json describes every endpoint."""
+    documents made, /openapi.json describes every endpoint, and no page loads from a CDN."""
     assert client.get("/healthz").json() == {"status": "ok"}
     client.post("/v1/validate", content=HELSINKI.read_bytes(), headers=YAML)
     client.post("/v1/render?format=docx", content=ESPOO.read_bytes(), headers=YAML)
@@ -255,6 +255,9 @@ def test_health_metrics_and_openapi(client: TestClient) -> None:
     assert 'kotodoc_requests_total{endpoint="other",status="404"} 1.0' in text
     assert 'kotodoc_request_duration_seconds_count{endpoint="/v1/render"} 1.0' in text
     assert "kotodoc_libreoffice_restarts_total 0.0" in text
+    # Without lanes (warm=False: DOCX only) the service is ready at once.
+    assert client.get("/readyz").json() == {"status": "ready", "lanes_ready": 0, "lanes": 0}
+    assert client.get("/docs").status_code == 404  # its page would load scripts from a CDN
     paths = client.get("/openapi.json").json()["paths"]
     assert {"/v1/validate", "/v1/render", "/v1/claims", "/v1/skeleton", "/v1/kinds", "/healthz", "/readyz",
             "/metrics"} <= set(paths)

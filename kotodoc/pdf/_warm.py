@@ -288,6 +288,7 @@ class WarmLanes:
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self.ready = 0  # lanes warm (free or converting)
+        self.warmed = 0  # lanes that have been warm at least once
         self.starts = 0  # LibreOffice starts, the first of each lane included
         self._threads: list[threading.Thread] = []
         self.failed_starts = 0
@@ -375,7 +376,7 @@ class WarmLanes:
 
     def _supervise(self, lane: _Lane) -> None:
         """Start the lane, and start it again each time it is wanted, until the lanes stop."""
-        failures = 0
+        failures, first = 0, True
         while not self._stopping.is_set():
             lane.stop()
             with self._lock:
@@ -392,6 +393,8 @@ class WarmLanes:
             failures = 0
             with self._lock:
                 self.ready += 1
+                self.warmed += first
+            first = False
             self._free.put(lane)
             lane.wanted.wait()
             lane.wanted.clear()

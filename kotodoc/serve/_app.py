@@ -53,7 +53,7 @@ HEADER_LIMIT = 6000
 # Query parameters whose values may appear in the access log: their values come from closed lists.
 LOGGED_QUERY = frozenset({"format", "lang", "kind", "ui_lang"})
 PAGE = "kotodoc.serve._page"
-PUBLIC = ("/healthz", "/readyz", "/openapi.json", "/docs", "/docs/oauth2-redirect")
+PUBLIC = ("/healthz", "/readyz", "/openapi.json")
 
 
 def _error(status: int, code: str, message: str, headers: Mapping[str, str] | None = None) -> JSONResponse:
@@ -78,7 +78,9 @@ def create_app(config: ServeConfig | None = None) -> FastAPI:
         finally:
             await anyio.to_thread.run_sync(service.shutdown)
 
-    app = FastAPI(title="kotodoc", version=__version__, lifespan=lifespan,
+    # No /docs or /redoc: FastAPI's pages load their scripts from a CDN, and the service must work
+    # with no internet access and load nothing from outside. /openapi.json is the description.
+    app = FastAPI(title="kotodoc", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Integration plans, minors' and family plans, interpretation-cost claims and "
                               "no-show fee notices from case files (YAML or JSON) to PDF/A-2b + PDF/UA-1 and DOCX.")
     app.state.service = service

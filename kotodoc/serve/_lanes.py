@@ -89,8 +89,14 @@ class Service:
         return self.lanes.restarts if self.lanes is not None else 0
 
     def ready(self) -> bool:
-        """Whether every lane is warm."""
-        return self.lanes_ready() >= self.lane_count
+        """Whether the service can render: every lane has warmed up, and one at least is warm now.
+
+        A lane restarting (after `restart_after` documents, or a death) leaves the others serving:
+        a load balancer should not take the instance out for that.
+        """
+        if self.lanes is None:
+            return self.lane_count == 0
+        return self.lanes.warmed >= self.lane_count and self.lanes.ready >= 1
 
     def lanes_ready(self) -> int:
         """How many lanes are warm."""
