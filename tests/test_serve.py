@@ -15,6 +15,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import zipfile
@@ -171,6 +172,30 @@ def test_render_in_another_language(client: TestClient) -> None:
     names = zipfile.ZipFile(io.BytesIO(response.content)).namelist()
     assert names == ["HEL-2025-1108.integration-plan.fi.docx", "HEL-2025-1108.integration-plan.sv.docx",
                      "findings.json"]
+
+
+def test_each_request_works_in_a_private_folder_that_is_gone_when_it_is_answered(
+        client: TestClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """This test ensures that a render and a claim leave nothing behind in the temporary folder
+    (each request's own directory is removed before the answer), and a validation writes nothing."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    seen: list[list[Path]] = []
+    original = zipfile.ZipFile.writestr
+
+    def spy(self: zipfile.ZipFile, *args: Any, **kwargs: Any) -> None:
+        seen.append(list(tmp_path.rglob("*")))  # while the answer is being made, the folder exists
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(zipfile.ZipFile, "writestr", spy)
+    assert client.post("/v1/validate", content=HELSINKI.read_bytes(), headers=YAML).status_code == 200
+    assert list(tmp_path.iterdir()) == []
+    assert client.post("/v1/render?format=docx", content=ESPOO.read_bytes(), headers=YAML).status_code == 200
+    assert client.post("/v1/claims", json=claim_body(format="docx")).status_code == 200
+    assert list(tmp_path.iterdir()) == []
+    folders = {p.relative_to(tmp_path).parts[0] for found in seen for p in found}
+    # The requests did work there (so the empty folder above is not for want of trying).
+    assert any(name.startswith("kotodoc-claim-") for name in folders)
+    assert any(name.startswith("kotodoc-case-") for name in folders)
 
 
 # -- claims ----------------------------------------------------------------------------------------
