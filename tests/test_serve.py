@@ -29,6 +29,7 @@ from fastapi.testclient import TestClient
 from pypdf import PdfReader
 from typer.testing import CliRunner
 
+import kotodoc
 from kotodoc._cli import app as cli
 from kotodoc.serve import ServeConfig, create_app
 
@@ -384,10 +385,11 @@ def wait_ready(c: TestClient, seconds: float = 120) -> None:
 
 
 @pytest.mark.soffice
-def test_render_pdf_on_warm_lanes_and_readiness() -> None:
+def test_render_pdf_on_warm_lanes_and_readiness(monkeypatch: pytest.MonkeyPatch) -> None:
     """This test ensures that /readyz is 503 until the LibreOffice lanes are warm and 200 then, and
-    that a PDF render on the warm lanes is the plan, PDF/A (verified by the runner), in well under
-    LibreOffice's start time."""
+    that a PDF render on the warm lanes is the plan, byte for byte the PDF that `render_case` makes
+    with a LibreOffice of its own (under SOURCE_DATE_EPOCH): the same runner, the same options."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
     with TestClient(create_app(ServeConfig(lanes=2))) as c:
         assert c.get("/readyz").status_code == 503
         wait_ready(c)
@@ -401,6 +403,8 @@ def test_render_pdf_on_warm_lanes_and_readiness() -> None:
         assert "HEL-2025-1108" in "".join(page.extract_text() for page in reader.pages)
         assert "pdfaid:part" in reader.xmp_metadata.rdf_root.toxml()  # type: ignore[union-attr]
         assert seconds < 10  # a cold LibreOffice takes 2–4 s here; the warm one some 0.3–1 s
+        alone = kotodoc.render_case(HELSINKI.read_text(encoding="utf-8"), formats=["pdf"])
+        assert alone.documents == {"HEL-2025-1108.integration-plan.fi.pdf": response.content}
         assert "kotodoc_libreoffice_lanes_ready 2.0" in c.get("/metrics").text
 
 
