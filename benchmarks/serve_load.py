@@ -13,7 +13,9 @@ loopback port, waits until /readyz says the lanes are warm, and measures:
    failures (any answer but 200 with a PDF is a failure); with `--kill-lane`, one lane's
    LibreOffice (`soffice.bin`) is killed with SIGKILL after a third of the requests;
 4. `kotodoc batch --format pdf --jobs 2` over the same N case files: its throughput, and the
-   service's as a share of it.
+   service's as a share of it;
+5. `kotodoc render --format pdf` of one case, the same cases in turn (`--render` runs): what one
+   plan to PDF costs without the service, on the machine as loaded as it is during this run.
 
 Every process runs as a user's Python does, with its bytecode cache (`PYTHONDONTWRITEBYTECODE`
 removed from the environment). It exits 1 when a request failed.
@@ -177,6 +179,7 @@ def main() -> None:
     parser.add_argument("--validate", type=int, default=100, help="one-client validations")
     parser.add_argument("--kill-lane", action="store_true", help="kill one LibreOffice during the concurrent phase")
     parser.add_argument("--no-batch", action="store_true", help="skip the batch comparison")
+    parser.add_argument("--render", type=int, default=8, help="`kotodoc render` runs of one case, for comparison")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="kotodoc-load-"))
@@ -219,6 +222,13 @@ def main() -> None:
                         "--format", "pdf", "--jobs", str(args.lanes)], env=ENV, cwd=ROOT, check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         batch_seconds = time.perf_counter() - begun
+    renders = []
+    for n in range(args.render):
+        begun = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "kotodoc", "render", str(paths[n % len(paths)]), "-o",
+                        str(work / "render"), "--format", "pdf"], env=ENV, cwd=ROOT, check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        renders.append(time.perf_counter() - begun)
     shutil.rmtree(work, ignore_errors=True)
 
     load = os.getloadavg()
@@ -238,6 +248,9 @@ def main() -> None:
         batch_rate = args.requests / batch_seconds
         print(f"kotodoc batch --format pdf --jobs {args.lanes}, the same {args.requests} cases: "
               f"{batch_seconds:.1f} s, {batch_rate:.2f} documents/s; the service: {rate / batch_rate:.0%} of it")
+    if renders:
+        print(f"kotodoc render --format pdf of one case, {len(renders)} runs: p50 {statistics.median(renders):.3f} s "
+              f"(the service's one-client p50: {statistics.median(single) / statistics.median(renders):.0%} of it)")
     print(json.dumps({"single_p50": statistics.median(single), "single_p95": percentile(single, 0.95),
                       "validate_p50": statistics.median(checks), "loaded_p50": statistics.median(loaded),
                       "loaded_p95": percentile(loaded, 0.95), "rate": rate, "failures": failures,
