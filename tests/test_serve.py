@@ -167,6 +167,15 @@ def test_render_with_a_bad_language_is_400(client: TestClient) -> None:
     assert response.status_code == 400 and response.json()["code"] == "bad-request"
 
 
+def test_a_bad_query_parameter_is_400_in_the_service_s_error_shape(client: TestClient) -> None:
+    """This test ensures that a query parameter out of its list is 400 {code, message} naming the
+    parameter, not FastAPI's 422 (which means an invalid case here), and not echoing the value."""
+    response = client.post("/v1/render?format=220785-562W", content=HELSINKI.read_bytes(), headers=YAML)
+    assert response.status_code == 400 and response.json()["code"] == "bad-request"
+    assert response.json()["message"].startswith("format: ") and "220785" not in response.text
+    assert client.get("/v1/skeleton").status_code == 400  # kind is required
+
+
 def test_render_in_another_language(client: TestClient) -> None:
     """This test ensures that `lang` replaces the case's languages (fi,sv: two documents)."""
     response = client.post("/v1/render?format=docx&lang=fi,sv", content=HELSINKI.read_bytes(), headers=YAML)

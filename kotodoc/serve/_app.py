@@ -29,6 +29,7 @@ from typing import Annotated, Any, Literal, TypeVar
 import anyio
 import anyio.to_thread
 from fastapi import FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from kotodoc._version import __version__
@@ -90,12 +91,20 @@ def create_app(config: ServeConfig | None = None) -> FastAPI:
     async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
         return _error(exc.status, exc.code, exc.message, exc.headers)
 
+    @app.exception_handler(RequestValidationError)
+    async def _bad_query(request: Request, exc: RequestValidationError) -> JSONResponse:
+        # FastAPI's own answer is 422 with the values given; ours is the service's error shape,
+        # naming the parameter and what it takes, never the value (it could be anything).
+        what = "; ".join(f"{'.'.join(str(p) for p in e.get('loc', ())[1:])}: {e.get('msg', '')}"
+                         for e in exc.errors())
+        return _error(400, "bad-request", what[:300])
+
     @app.middleware("http")
     async def _guard(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         """Token, access log and metrics for every request (bodies and query values are never logged)."""
         started = time.perf_counter()
         path = request.url.path
-        if config.token is not None and not path.startswith(PUBLIC) and path not in ("/",) \
+        if config.token is not None and path not in PUBLIC and path != "/" \
                 and not path.startswith("/static/") and not _authorised(request, config.token):
             response: Response = _error(401, "unauthorized", "a valid bearer token is needed",
                                         {"WWW-Authenticate": 'Bearer realm="kotodoc"'})
