@@ -447,6 +447,22 @@ def test_a_killed_lane_is_restarted_and_no_request_fails() -> None:
 
 
 @pytest.mark.soffice
+def test_a_hung_lane_is_restarted_and_its_request_retried() -> None:
+    """This test ensures that when a lane's LibreOffice hangs (stopped with SIGSTOP), the lane is
+    killed after a third of the time limit, restarted, and the request retried and answered."""
+    with TestClient(create_app(ServeConfig(lanes=1, render_timeout=45))) as c:
+        wait_ready(c)
+        [office] = [pid for pid, name in descendants(os.getpid()).items() if name == "soffice.bin"]
+        os.kill(office, signal.SIGSTOP)
+        started = time.perf_counter()
+        response = c.post("/v1/render", content=HELSINKI.read_bytes(), headers=YAML)
+        assert response.status_code == 200 and response.content.startswith(b"%PDF-")
+        assert time.perf_counter() - started > 15  # it waited for the hang to be noticed
+        assert "kotodoc_libreoffice_restarts_total 1.0" in c.get("/metrics").text
+        assert office not in descendants(os.getpid())
+
+
+@pytest.mark.soffice
 def test_a_render_over_the_time_limit_is_504() -> None:
     """This test ensures that a render that takes longer than the limit is answered 504 timeout."""
     with TestClient(create_app(ServeConfig(lanes=1, render_timeout=0.05))) as c:

@@ -73,7 +73,9 @@ class Service:
             return
         # Each lane converts a built-in template once before it is ready: LibreOffice loads its DOCX
         # import and PDF export on first use (about 0.25 s), which no request should wait for.
-        self.lanes = WarmLanes(self.config.lanes, python=python, doc_timeout=self.config.render_timeout,
+        # A document may hang LibreOffice for a third of the request's time limit: then its lane is
+        # restarted and the document retried on another within the limit (a plan takes 0.3–3 s).
+        self.lanes = WarmLanes(self.config.lanes, python=python, doc_timeout=self.config.render_timeout / 3,
                                restart_after=self.config.restart_after,
                                warmup=templates_root() / "fi" / "integration-plan.docx")
         self.lanes.start()
