@@ -152,6 +152,7 @@ def concurrent(port: int, bodies: list[bytes], clients: int, kill_after: int | N
                     seconds.append(took)
                 else:
                     failures[0] += 1
+                    print(f"request {n}: failed, status {status}: {data[:300]!r}", file=sys.stderr)
 
     started = time.perf_counter()
     threads = [threading.Thread(target=work) for _ in range(clients)]

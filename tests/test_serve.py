@@ -463,6 +463,32 @@ def test_a_hung_lane_is_restarted_and_its_request_retried() -> None:
 
 
 @pytest.mark.soffice
+def test_a_lane_writes_over_the_lock_file_a_killed_libreoffice_left(tmp_path: Path) -> None:
+    """This test ensures that a PDF is made although a LibreOffice killed while writing it left its
+    lock file (`.~lock.NAME#`) beside it: the retry after a kill writes the same file, and the lock
+    made it fail (found by killing lanes under load)."""
+    from kotodoc.pdf import WarmLanes, uno_python
+    from kotodoc.run import templates_root
+
+    python = uno_python()
+    assert python is not None
+    docx = kotodoc.render_case(HELSINKI.read_text(encoding="utf-8"), formats=["docx"]).documents
+    [(name, payload)] = docx.items()
+    source = tmp_path / name
+    source.write_bytes(payload)
+    target = tmp_path / "out" / source.with_suffix(".pdf").name
+    target.parent.mkdir()
+    (target.parent / f".~lock.{target.name}#").write_text("1,kotodoc,host,29.11.2026 12:00,file:///x;\n")
+    lanes = WarmLanes(1, python=python, warmup=templates_root() / "fi" / "integration-plan.docx")
+    try:
+        lanes.start()
+        result = lanes.convert(source, target)
+    finally:
+        lanes.shutdown()
+    assert result.error is None and target.read_bytes().startswith(b"%PDF-")
+
+
+@pytest.mark.soffice
 def test_a_render_over_the_time_limit_is_504() -> None:
     """This test ensures that a render that takes longer than the limit is answered 504 timeout."""
     with TestClient(create_app(ServeConfig(lanes=1, render_timeout=0.05))) as c:

@@ -97,7 +97,14 @@ def convert(src, dst):
 
 def dead(e):
     name = type(e).__name__.rsplit(".", 1)[-1]  # "com.sun.star.lang.DisposedException"
-    return name in ("DisposedException", "RuntimeException") or "Binary URP bridge" in str(e)
+    if name in ("DisposedException", "RuntimeException") or "Binary URP bridge" in str(e):
+        return True
+    # LibreOffice killed while writing can raise something else (an IOException): ask it.
+    try:
+        desktop.getFrames()
+    except Exception:
+        return True
+    return False
 
 if len(sys.argv) > 5:  # a first conversion loads the DOCX import and PDF export filters
     try:
@@ -159,6 +166,7 @@ class _Lane:
         self.converted = 0  # documents since this start
         self._buffer = b""
         self.wanted = threading.Event()  # set: restart me
+        self.died = False  # restarted because it died or hung (not after `restart_after` documents)
 
     def start(self, timeout: float) -> None:
         """Start LibreOffice and the bridge, and wait until a first conversion has warmed them.
@@ -221,7 +229,11 @@ class _Lane:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     raise _LaneDied(f"LibreOffice did not finish within {timeout:.0f} s and was stopped")
-                if not selector.select(left):
+                if not selector.select(min(left, 0.25)):
+                    # LibreOffice killed while it starts leaves the bridge waiting for its pipe:
+                    # its guard's end says so at once.
+                    if self.office is not None and self.office.poll() is not None:
+                        raise _LaneDied("LibreOffice stopped (its instance ended)")
                     continue
                 chunk = os.read(fd, 65536)
                 if not chunk:
@@ -253,6 +265,11 @@ class _Lane:
         if self.office is not None:
             kill(self.office)
             self.office = None
+
+    def renew_profile(self) -> None:
+        """A fresh profile: LibreOffice killed while writing its profile may leave it damaged."""
+        shutil.rmtree(self.profile, ignore_errors=True)
+        self.profile = make_profile()
 
     def remove(self) -> None:
         """Stop, and remove the profile."""
@@ -324,10 +341,15 @@ class WarmLanes:
                 self._free.put(lane)
                 problem = "the service is stopping"
                 break
+            # A LibreOffice killed while writing `dst` leaves its lock file beside it, and the next
+            # LibreOffice then refuses to write `dst` (IOException): the retry after a kill failed so.
+            # Only this run's own file is unlocked: `dst`'s folder is the run's working directory.
+            (dst.parent / f".~lock.{dst.name}#").unlink(missing_ok=True)
             try:
                 problem_or_none = lane.convert(src, dst, self.doc_timeout)
             except _LaneDied as e:
                 problem_or_none = str(e)
+                lane.died = True
                 self._restart(lane)
             else:
                 self._release(lane)
@@ -379,11 +401,15 @@ class WarmLanes:
         failures, first = 0, True
         while not self._stopping.is_set():
             lane.stop()
+            if lane.died:
+                lane.renew_profile()
+                lane.died = False
             with self._lock:
                 self.starts += 1
             try:
                 lane.start(self.start_timeout)
             except _LaneDied:
+                lane.died = True
                 failures += 1
                 with self._lock:
                     self.failed_starts += 1
