@@ -139,7 +139,7 @@ def concurrent(port: int, bodies: list[bytes], clients: int, kill_after: int | N
             with lock:
                 if not todo:
                     return
-                _n, body = todo.pop(0)
+                n, body = todo.pop(0)
                 done = len(bodies) - len(todo)
                 if kill_after is not None and done == kill_after and not killed[0]:
                     offices = sorted(pid for pid, name in descendants(server).items() if name == "soffice.bin")
