@@ -38,6 +38,7 @@ from pathlib import Path
 from kotodoc.errors import ConversionError, UsageError
 from kotodoc.pdf._convert import (
     FLAGS,
+    PDF_FILTER,
     Conversion,
     check_pdf,
     guarded,
@@ -125,8 +126,10 @@ for line in sys.stdin:
         answer(ok=True)
 """
 
-# The PDF options of the batch (`_convert.PDF_FILTER`), as the bridge sets them.
-_PDF_OPTIONS = {"SelectPdfVersion": 2, "UseTaggedPDF": True, "PDFUACompliance": True, "ExportFormFields": False}
+# The PDF options of the batch, read from its filter string (`_convert.PDF_FILTER`), so the two
+# cannot drift apart: {"UseTaggedPDF": {"type": "boolean", "value": "true"}} -> {"UseTaggedPDF": True}.
+_PDF_OPTIONS = {name: (int(option["value"]) if option["type"] == "long" else option["value"] == "true")
+                for name, option in json.loads(PDF_FILTER.split(":", 2)[2]).items()}
 
 
 def uno_python() -> str | None:
