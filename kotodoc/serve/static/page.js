@@ -1,0 +1,560 @@
+// The page for officials: check a case, see each finding at its line, preview, download, print.
+// It talks to this service only (the Content-Security-Policy allows nothing else) and stores
+// nothing in the browser: the case lives in the text field and in memory until the tab is closed.
+"use strict";
+
+(() => {
+  const STRINGS = window.KOTODOC_STRINGS;
+  const UI_LANGS = ["fi", "sv", "en"];
+  const KINDS = ["integration-plan", "minor-plan", "family-plan", "interpretation-claim"];
+  const $ = (id) => document.getElementById(id);
+
+  const editor = $("editor");
+  const gutter = $("gutter");
+  const marks = $("marks");
+  const status = $("status");
+  const summary = $("summary");
+  const list = $("finding-list");
+  const frame = $("pdf");
+
+  const state = {
+    lang: pickLanguage(),
+    kinds: KINDS,
+    report: null, // the last findings shown: {errors, warnings}
+    checkedText: null, // the text they belong to
+    pdf: null, // {key, blob, name, url}: the PDF made last, reused while the text is unchanged
+    status: null, // the last status: [key, ...arguments], said again in a newly chosen language
+    busy: false,
+  };
+
+  // ---- language ------------------------------------------------------------------------------
+
+  function pickLanguage() {
+    const asked = new URLSearchParams(location.search).get("lang");
+    if (UI_LANGS.includes(asked)) return asked;
+    for (const tag of navigator.languages || [navigator.language || ""]) {
+      const primary = tag.toLowerCase().split("-")[0];
+      if (UI_LANGS.includes(primary)) return primary;
+      if (primary === "nb" || primary === "nn" || primary === "no" || primary === "da") return "sv";
+    }
+    return "fi";
+  }
+
+  function t(key, ...args) {
+    const value = STRINGS[state.lang][key];
+    return typeof value === "function" ? value(...args) : value;
+  }
+
+  function applyLanguage() {
+    document.documentElement.lang = state.lang;
+    for (const node of document.querySelectorAll("[data-t]")) {
+      if (node.tagName === "TITLE") document.title = t(node.dataset.t);
+      else node.textContent = t(node.dataset.t);
+    }
+    for (const node of document.querySelectorAll("[data-t-title]")) node.title = t(node.dataset.tTitle);
+    for (const button of document.querySelectorAll("[data-ui-lang]")) {
+      button.setAttribute("aria-pressed", String(button.dataset.uiLang === state.lang));
+    }
+    fillKinds();
+    if (state.report) showFindings(state.report);
+    else showSummary();
+    if (state.status) say(...state.status);
+  }
+
+  function fillKinds() {
+    const select = $("kind");
+    const chosen = select.value;
+    select.replaceChildren(...state.kinds.map((kind) => {
+      const option = document.createElement("option");
+      option.value = kind;
+      option.textContent = t("kinds")[kind] || kind;
+      return option;
+    }));
+    if (chosen) select.value = chosen;
+  }
+
+  // ---- the editor: line numbers and the lines that have findings ------------------------------
+
+  function lineHeight() {
+    return parseFloat(getComputedStyle(editor).lineHeight);
+  }
+
+  function drawGutter() {
+    const count = editor.value.split("\n").length;
+    const levels = lineLevels();
+    const lines = [];
+    for (let n = 1; n <= count; n++) {
+      const div = document.createElement("div");
+      div.textContent = String(n);
+      if (levels.has(n)) div.className = levels.get(n);
+      lines.push(div);
+    }
+    gutter.replaceChildren(...lines);
+    drawMarks(levels);
+    syncScroll();
+  }
+
+  function lineLevels() {
+    const levels = new Map();
+    if (!state.report || state.checkedText !== editor.value) return levels;
+    for (const f of state.report.warnings) if (f.line) levels.set(f.line, "warning");
+    for (const f of state.report.errors) if (f.line) levels.set(f.line, "error");
+    return levels;
+  }
+
+  function drawMarks(levels) {
+    const height = lineHeight();
+    const top = parseFloat(getComputedStyle(editor).paddingTop);
+    marks.replaceChildren(...[...levels].map(([line, level]) => {
+      const band = document.createElement("div");
+      band.className = `band ${level}`;
+      band.style.top = `${top + (line - 1) * height}px`;
+      band.style.height = `${height}px`;
+      return band;
+    }));
+  }
+
+  function syncScroll() {
+    gutter.scrollTop = editor.scrollTop;
+    marks.style.transform = `translate(${-editor.scrollLeft}px, ${-editor.scrollTop}px)`;
+  }
+
+  function goToLine(line, column) {
+    const lines = editor.value.split("\n");
+    const index = Math.min(Math.max(line, 1), lines.length) - 1;
+    let start = 0;
+    for (let i = 0; i < index; i++) start += lines[i].length + 1;
+    const end = start + lines[index].length;
+    editor.focus();
+    editor.setSelectionRange(Math.min(start + Math.max((column || 1) - 1, 0), end), end);
+    editor.scrollTop = Math.max(0, index * lineHeight() - editor.clientHeight / 3);
+    syncScroll();
+  }
+
+  function setText(text) {
+    editor.value = text;
+    editor.scrollTop = 0;
+    forgetResults();
+    drawGutter();
+  }
+
+  function forgetResults() {
+    state.report = null;
+    state.checkedText = null;
+    dropPdf();
+    list.replaceChildren();
+    editor.removeAttribute("aria-invalid");
+    showSummary();
+  }
+
+  // ---- talking to the service -----------------------------------------------------------------
+
+  function contentType(text) {
+    return /^\s*[{[]/.test(text) ? "application/json" : "application/yaml";
+  }
+
+  async function post(path, params, text) {
+    const query = new URLSearchParams({...params, ui_lang: state.lang});
+    return fetch(`${path}?${query}`, {
+      method: "POST",
+      body: text,
+      headers: {"Content-Type": contentType(text)},
+      credentials: "same-origin",
+      cache: "no-store",
+    });
+  }
+
+  // The findings as `kotodoc validate --json` gives them: one report, or a list of one.
+  function reportOf(data) {
+    const report = Array.isArray(data) ? data[0] || {} : data || {};
+    return {errors: report.errors || [], warnings: report.warnings || []};
+  }
+
+  function problem(response) {
+    if (response.status === 413) return ["tooLarge"];
+    if (response.status === 429 || response.status === 503) return ["busy"];
+    if (response.status === 504) return ["timeout"];
+    return ["serverError", response.status];
+  }
+
+  async function withBusy(work) {
+    if (state.busy) return;
+    state.busy = true;
+    document.body.setAttribute("aria-busy", "true");
+    try {
+      await work();
+    } catch (error) {
+      say("networkError");
+      console.warn("kotodoc:", error && error.name);
+    } finally {
+      state.busy = false;
+      document.body.removeAttribute("aria-busy");
+    }
+  }
+
+  function hasText() {
+    if (editor.value.trim()) return true;
+    say("empty");
+    return false;
+  }
+
+  async function check() {
+    if (!hasText()) return;
+    const text = editor.value;
+    say("checking");
+    const response = await post("/v1/validate", {}, text);
+    if (!response.ok && response.status !== 422) {
+      say(...problem(response));
+      return;
+    }
+    showFindings(reportOf(await response.json()), text);
+    sayVerdict();
+  }
+
+  // Make the document in `format`; returns {blob, name, zip} or null after saying why not.
+  async function make(format) {
+    const text = editor.value;
+    const params = {format};
+    if ($("doc-lang").value) params.lang = $("doc-lang").value;
+    say("rendering");
+    const response = await post("/v1/render", params, text);
+    if (response.status === 422) {
+      showFindings(reportOf(await response.json()), text);
+      sayVerdict();
+      return null;
+    }
+    if (!response.ok) {
+      say(...problem(response));
+      return null;
+    }
+    const header = response.headers.get("X-Kotodoc-Findings");
+    if (header) {
+      try {
+        showFindings(reportOf(JSON.parse(header)), text);
+      } catch (error) {
+        console.warn("kotodoc: unreadable findings header");
+      }
+    } else {
+      showFindings({errors: [], warnings: []}, text);
+    }
+    const blob = await response.blob();
+    const zip = /zip/.test(blob.type);
+    return {blob, zip, name: fileName(response, zip ? "zip" : format)};
+  }
+
+  // The file's name as the service gives it (built from the case id, never from a person), or a
+  // plain one; nothing from the case text is put into it here.
+  function fileName(response, extension) {
+    const header = response.headers.get("Content-Disposition") || "";
+    const match = /filename="?([A-Za-z0-9._-]+)"?/.exec(header);
+    return match ? match[1] : `kotodoc.${extension}`;
+  }
+
+  function pdfKey() {
+    return `${$("doc-lang").value}\n${editor.value}`;
+  }
+
+  async function pdf() {
+    if (state.pdf && state.pdf.key === pdfKey()) return state.pdf;
+    const key = pdfKey();
+    const made = await make("pdf");
+    if (!made) return null;
+    const blob = made.zip ? await firstPdf(made.blob) : made.blob;
+    dropPdf();
+    state.pdf = {key, blob, zip: made.zip ? made : null, name: made.name};
+    return state.pdf;
+  }
+
+  async function preview() {
+    if (!hasText()) return;
+    const made = await pdf();
+    if (!made) return;
+    if (!made.blob) {
+      say("zip");
+      save(made.zip.blob, made.zip.name);
+      return;
+    }
+    show(made);
+    say(made.zip ? "zipPreview" : "rendered");
+  }
+
+  function show(made) {
+    if (!made.url) made.url = URL.createObjectURL(new Blob([made.blob], {type: "application/pdf"}));
+    if (frame.src !== made.url) frame.src = made.url;
+    frame.hidden = false;
+    $("preview-empty").hidden = true;
+  }
+
+  function dropPdf() {
+    if (state.pdf && state.pdf.url) URL.revokeObjectURL(state.pdf.url);
+    state.pdf = null;
+    frame.removeAttribute("src");
+    frame.hidden = true;
+    $("preview-empty").hidden = false;
+  }
+
+  async function downloadPdf() {
+    if (!hasText()) return;
+    const made = await pdf();
+    if (!made) return;
+    if (made.zip) {
+      save(made.zip.blob, made.zip.name);
+      say("zip");
+    } else {
+      save(made.blob, made.name);
+      say("downloaded");
+    }
+  }
+
+  async function downloadDocx() {
+    if (!hasText()) return;
+    const made = await make("docx");
+    if (!made) return;
+    save(made.blob, made.name);
+    say(made.zip ? "zip" : "downloaded");
+  }
+
+  async function print() {
+    if (!hasText()) return;
+    const made = await pdf();
+    if (!made || !made.blob) return;
+    show(made);
+    say("rendered");
+    // The PDF viewer in the frame prints the document itself; wait until it has loaded.
+    await new Promise((resolve) => {
+      if (frame.dataset.loaded === made.url) resolve();
+      else frame.addEventListener("load", resolve, {once: true});
+    });
+    try {
+      frame.contentWindow.focus();
+      frame.contentWindow.print();
+    } catch (error) {
+      window.open(made.url, "_blank", "noopener");
+      say("printFallback");
+    }
+  }
+
+  function save(blob, name) {
+    const url = URL.createObjectURL(blob);
+    const link = document.createElement("a");
+    link.href = url;
+    link.download = name;
+    link.hidden = true;
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 60000);
+  }
+
+  // The first PDF in a ZIP (the plan; its notices follow), read with the browser's own inflater.
+  async function firstPdf(blob) {
+    const bytes = new Uint8Array(await blob.arrayBuffer());
+    const view = new DataView(bytes.buffer);
+    let at = bytes.length - 22;
+    while (at >= 0 && view.getUint32(at, true) !== 0x06054b50) at--;
+    if (at < 0) return null;
+    let entry = view.getUint32(at + 16, true);
+    const count = view.getUint16(at + 10, true);
+    const decoder = new TextDecoder();
+    for (let i = 0; i < count; i++) {
+      const method = view.getUint16(entry + 10, true);
+      const size = view.getUint32(entry + 20, true);
+      const nameLength = view.getUint16(entry + 28, true);
+      const extra = view.getUint16(entry + 30, true);
+      const comment = view.getUint16(entry + 32, true);
+      const local = view.getUint32(entry + 42, true);
+      const name = decoder.decode(bytes.subarray(entry + 46, entry + 46 + nameLength));
+      if (/\.pdf$/i.test(name)) {
+        const start = local + 30 + view.getUint16(local + 26, true) + view.getUint16(local + 28, true);
+        const data = bytes.subarray(start, start + size);
+        if (method === 0) return new Blob([data], {type: "application/pdf"});
+        if (method === 8 && "DecompressionStream" in window) {
+          const stream = new Blob([data]).stream().pipeThrough(new DecompressionStream("deflate-raw"));
+          return new Blob([await new Response(stream).arrayBuffer()], {type: "application/pdf"});
+        }
+        return null;
+      }
+      entry += 46 + nameLength + extra + comment;
+    }
+    return null;
+  }
+
+  // ---- showing what was found -----------------------------------------------------------------
+
+  function say(key, ...args) {
+    state.status = [key, ...args];
+    status.textContent = t(key, ...args);
+  }
+
+  function sayVerdict() {
+    const {errors, warnings} = state.report;
+    if (!errors.length && !warnings.length) say("noFindings");
+    else say("counts", errors.length, warnings.length);
+  }
+
+  function showSummary() {
+    if (!state.report) {
+      summary.textContent = t("notChecked");
+      $("stale").hidden = true;
+      list.classList.remove("stale");
+      return;
+    }
+    const {errors, warnings} = state.report;
+    const parts = [];
+    if (!errors.length && !warnings.length) parts.push(t("noFindings"));
+    else parts.push(t("counts", errors.length, warnings.length));
+    if (errors.length) parts.push(t("fixErrors"));
+    else if (warnings.length) parts.push(t("warningsOnly"));
+    const stale = state.checkedText !== editor.value;
+    if (stale) parts.push(t("stale"));
+    summary.textContent = parts.join(" ");
+    $("stale").hidden = !stale;
+    list.classList.toggle("stale", stale);
+  }
+
+  function showFindings(report, text) {
+    state.report = report;
+    if (text !== undefined) state.checkedText = text;
+    const lines = (state.checkedText || "").split("\n");
+    const findings = [
+      ...report.errors.map((f) => ({...f, level: "error"})),
+      ...report.warnings.map((f) => ({...f, level: "warning"})),
+    ].sort((a, b) => (a.line || 0) - (b.line || 0) || (a.column || 0) - (b.column || 0));
+    list.replaceChildren(...findings.map((f) => findingItem(f, lines)));
+    if (report.errors.length) editor.setAttribute("aria-invalid", "true");
+    else editor.removeAttribute("aria-invalid");
+    showSummary();
+    drawGutter();
+  }
+
+  function findingItem(f, lines) {
+    const item = document.createElement("li");
+    item.className = `finding ${f.level}`;
+    const head = document.createElement("p");
+    head.className = "finding-head";
+    const level = element("span", "level", t(f.level));
+    if (f.line) {
+      const go = element("button", "goto", t("at", f.line, f.column));
+      go.type = "button";
+      go.title = t("goTo", f.line);
+      go.addEventListener("click", () => goToLine(f.line, f.column));
+      head.append(go, " ", level);
+    } else {
+      head.append(element("span", "where", t("noLine")), " ", level);
+    }
+    const code = f.rule || f.code;
+    if (code) head.append(" ", element("code", "code", code));
+    if (f.path) head.append(" ", element("code", "path", f.path));
+    item.append(head, element("p", "message", f.message || ""));
+    if (f.line && lines[f.line - 1] !== undefined) {
+      const excerpt = element("pre", "excerpt", "");
+      excerpt.setAttribute("aria-hidden", "true");
+      excerpt.append(element("span", "excerpt-line", `${f.line}`), lines[f.line - 1]);
+      item.append(excerpt);
+    }
+    return item;
+  }
+
+  function element(tag, className, text) {
+    const node = document.createElement(tag);
+    node.className = className;
+    node.textContent = text;
+    return node;
+  }
+
+  // ---- sources: a file, a skeleton, the kinds -------------------------------------------------
+
+  function mayReplace() {
+    return !editor.value.trim() || window.confirm(t("replace"));
+  }
+
+  async function openFile() {
+    const input = $("file");
+    const file = input.files && input.files[0];
+    if (!file) return;
+    input.value = ""; // the same file can be opened again after changes on disk
+    if (!mayReplace()) return;
+    let text;
+    try {
+      text = new TextDecoder("utf-8", {fatal: true}).decode(await file.arrayBuffer());
+    } catch (error) {
+      say("unreadable");
+      return;
+    }
+    setText(text.replace(/^\uFEFF/, "").replace(/\r\n?/g, "\n"));
+    await check();
+    if (state.report) say("opened");
+  }
+
+  async function startSkeleton() {
+    if (!mayReplace()) return;
+    const kind = $("kind").value;
+    const lang = $("skeleton-lang").value;
+    const response = await fetch(`/v1/skeleton?${new URLSearchParams({kind, lang})}`, {cache: "no-store"});
+    if (!response.ok) {
+      say(...problem(response));
+      return;
+    }
+    setText(await response.text());
+    say("skeletonLoaded", t("kinds")[kind] || kind, t("languages")[lang] || lang);
+    editor.focus();
+    editor.setSelectionRange(0, 0);
+  }
+
+  async function loadKinds() {
+    try {
+      const response = await fetch("/v1/kinds", {cache: "no-store"});
+      if (!response.ok) return;
+      const data = await response.json();
+      const items = Array.isArray(data) ? data : data.kinds || [];
+      const kinds = items.map((k) => (typeof k === "string" ? k : k.kind || k.name || k.id)).filter(Boolean);
+      if (kinds.length) {
+        state.kinds = kinds;
+        fillKinds();
+      }
+    } catch (error) {
+      // The built-in list stays.
+    }
+  }
+
+  // ---- wiring ----------------------------------------------------------------------------------
+
+  editor.addEventListener("input", () => {
+    if (state.report) showSummary();
+    drawGutter();
+  });
+  editor.addEventListener("scroll", syncScroll);
+  editor.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+      event.preventDefault();
+      withBusy(check);
+    }
+  });
+  $("check").addEventListener("click", () => withBusy(check));
+  $("preview").addEventListener("click", () => withBusy(preview));
+  $("download-pdf").addEventListener("click", () => withBusy(downloadPdf));
+  $("download-docx").addEventListener("click", () => withBusy(downloadDocx));
+  $("print").addEventListener("click", () => withBusy(print));
+  $("skeleton").addEventListener("click", () => withBusy(startSkeleton));
+  $("file").addEventListener("change", () => withBusy(openFile));
+  $("doc-lang").addEventListener("change", () => {
+    if (state.pdf) dropPdf();
+  });
+  frame.addEventListener("load", () => {
+    frame.dataset.loaded = frame.src;
+  });
+  for (const button of document.querySelectorAll("[data-ui-lang]")) {
+    button.addEventListener("click", () => {
+      state.lang = button.dataset.uiLang;
+      applyLanguage();
+      // The findings' messages come in the page's language: ask again for the checked text.
+      if (state.report && state.checkedText === editor.value && editor.value.trim()) withBusy(check);
+    });
+  }
+  window.addEventListener("resize", () => drawMarks(lineLevels()));
+
+  $("skeleton-lang").value = state.lang;
+  applyLanguage();
+  drawGutter();
+  loadKinds();
+})();
