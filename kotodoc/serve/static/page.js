@@ -127,7 +127,15 @@
     const end = start + lines[index].length;
     editor.focus();
     editor.setSelectionRange(Math.min(start + Math.max((column || 1) - 1, 0), end), end);
-    editor.scrollTop = Math.max(0, index * lineHeight() - editor.clientHeight / 3);
+    scrollToLine(index + 1);
+  }
+
+  // Bring a line into the editor's view (a third from the top) unless it is in view already.
+  function scrollToLine(line) {
+    const top = (line - 1) * lineHeight();
+    if (top < editor.scrollTop || top + 2 * lineHeight() > editor.scrollTop + editor.clientHeight) {
+      editor.scrollTop = Math.max(0, top - editor.clientHeight / 3);
+    }
     syncScroll();
   }
 
@@ -209,6 +217,8 @@
     }
     showFindings(reportOf(await response.json()), text);
     sayVerdict();
+    const first = state.report.errors.find((f) => f.line);
+    if (first) scrollToLine(first.line);
   }
 
   // Make the document in `format`; returns {blob, name, zip} or null after saying why not.
@@ -280,7 +290,9 @@
 
   function show(made) {
     if (!made.url) made.url = URL.createObjectURL(new Blob([made.blob], {type: "application/pdf"}));
-    if (frame.src !== made.url) frame.src = made.url;
+    // The viewer opens without its thumbnails, the page as wide as the frame.
+    const view = `${made.url}#navpanes=0&view=FitH`;
+    if (frame.src !== view) frame.src = view;
     frame.hidden = false;
     $("preview-empty").hidden = true;
   }
@@ -322,7 +334,7 @@
     say("rendered");
     // The PDF viewer in the frame prints the document itself; wait until it has loaded.
     await new Promise((resolve) => {
-      if (frame.dataset.loaded === made.url) resolve();
+      if (frame.dataset.loaded === frame.src) resolve();
       else frame.addEventListener("load", resolve, {once: true});
     });
     try {
@@ -392,24 +404,21 @@
     else say("counts", errors.length, warnings.length);
   }
 
+  // The verdict on the text, beside the findings; the editor is described by it.
   function showSummary() {
+    const stale = Boolean(state.report) && state.checkedText !== editor.value;
+    list.classList.toggle("stale", stale);
     if (!state.report) {
-      summary.textContent = t("notChecked");
-      $("stale").hidden = true;
-      list.classList.remove("stale");
+      summary.replaceChildren(t("notChecked"));
       return;
     }
     const {errors, warnings} = state.report;
-    const parts = [];
-    if (!errors.length && !warnings.length) parts.push(t("noFindings"));
-    else parts.push(t("counts", errors.length, warnings.length));
-    if (errors.length) parts.push(t("fixErrors"));
-    else if (warnings.length) parts.push(t("warningsOnly"));
-    const stale = state.checkedText !== editor.value;
-    if (stale) parts.push(t("stale"));
-    summary.textContent = parts.join(" ");
-    $("stale").hidden = !stale;
-    list.classList.toggle("stale", stale);
+    const verdict = element("strong", "verdict", !errors.length && !warnings.length
+      ? t("noFindings") : t("counts", errors.length, warnings.length));
+    summary.replaceChildren(verdict);
+    if (errors.length) summary.append(" ", t("fixErrors"));
+    else if (warnings.length) summary.append(" ", t("warningsOnly"));
+    if (stale) summary.append(" ", element("span", "stale-note", t("stale")));
   }
 
   function showFindings(report, text) {
