@@ -178,11 +178,31 @@
     return {errors: report.errors || [], warnings: report.warnings || []};
   }
 
-  function problem(response) {
+  // What to tell the official about a refused request; the service's own code names the case.
+  async function problem(response) {
+    let code = "";
+    try {
+      code = String((await response.json()).code || "");
+    } catch (error) {
+      // Not JSON (a proxy's page): the status alone.
+    }
+    if (response.status === 401) return ["signIn"];
     if (response.status === 413) return ["tooLarge"];
     if (response.status === 429 || response.status === 503) return ["busy"];
     if (response.status === 504) return ["timeout"];
-    return ["serverError", response.status];
+    if (code === "render-failed") return ["renderFailed"];
+    return ["serverError", code ? `${response.status} ${code}` : response.status];
+  }
+
+  // The findings header: base64url of UTF-8 JSON; null when the service sent the counts only.
+  function headerFindings(value) {
+    try {
+      const binary = atob(value.replace(/-/g, "+").replace(/_/g, "/"));
+      const data = JSON.parse(new TextDecoder().decode(Uint8Array.from(binary, (c) => c.charCodeAt(0))));
+      return Array.isArray(data.errors) && Array.isArray(data.warnings) ? reportOf(data) : null;
+    } catch (error) {
+      return null;
+    }
   }
 
   async function withBusy(work) {
@@ -211,8 +231,8 @@
     const text = editor.value;
     say("checking");
     const response = await post("/v1/validate", {}, text);
-    if (!response.ok && response.status !== 422) {
-      say(...problem(response));
+    if (!response.ok) {
+      say(...await problem(response));
       return;
     }
     showFindings(reportOf(await response.json()), text);
@@ -234,20 +254,13 @@
       return null;
     }
     if (!response.ok) {
-      say(...problem(response));
+      say(...await problem(response));
       return null;
     }
-    const header = response.headers.get("X-Kotodoc-Findings");
-    if (header) {
-      try {
-        showFindings(reportOf(JSON.parse(header)), text);
-      } catch (error) {
-        console.warn("kotodoc: unreadable findings header");
-      }
-    } else {
-      showFindings({errors: [], warnings: []}, text);
-    }
+    const findings = headerFindings(response.headers.get("X-Kotodoc-Findings") || "");
     const blob = await response.blob();
+    if (findings) showFindings(findings, text);
+    else await check(); // too many findings for a header: ask for them
     const zip = /zip/.test(blob.type);
     return {blob, zip, name: fileName(response, zip ? "zip" : format)};
   }
@@ -501,7 +514,7 @@
     const lang = $("skeleton-lang").value;
     const response = await fetch(`/v1/skeleton?${new URLSearchParams({kind, lang})}`, {cache: "no-store"});
     if (!response.ok) {
-      say(...problem(response));
+      say(...await problem(response));
       return;
     }
     setText(await response.text());
