@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -36,6 +37,7 @@ from tests.conftest import ROOT, norm, pdf_text
 pytestmark = pytest.mark.soffice  # the service renders PDFs with LibreOffice
 
 SAMPLE = ROOT / "samples" / "tampere-2024-fi.yaml"
+NOTICES = ROOT / "samples" / "espoo-municipality-fi.yaml"  # a plan and its no-show fee notices
 GOOD = "date_of_birth: 1990-01-01"
 BAD = "date_of_birth: 1990-13-01"  # no 13th month: a format error at this line
 WIDTH, HEIGHT = 1280, 900
@@ -55,7 +57,7 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = free_port()
     log = tmp_path_factory.mktemp("serve") / "serve.log"
     with log.open("wb") as out:
-        process = subprocess.Popen([sys.executable, "-m", "kotodoc", "serve", "--port", str(port)],
+        process = subprocess.Popen([sys.executable, "-m", "kotodoc", "serve", "--port", str(port), "--lanes", "1"],
                                    stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -328,6 +330,48 @@ def test_page_headers(service: str) -> None:
     with urllib.request.urlopen(f"{service}/static/page.js") as response:
         assert response.headers["Content-Security-Policy"] == policy
         assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_open_file_with_several_documents(service: str, browser: WebDriver, downloads: Path) -> None:
+    """This test ensures that a case file opened from disk is checked at once, and that a case
+    that gives several documents (a plan and its fee notices, a ZIP from the service) shows its
+    plan in the preview and downloads them all as one ZIP."""
+    driver = browser
+    # The test reads back the previewed PDF from its blob: URL, which the page's policy (rightly)
+    # forbids fetching; the first test runs under the policy.
+    driver.execute_cdp_cmd("Page.setBypassCSP", {"enabled": True})
+    try:
+        opened_and_previewed(driver, service, downloads)
+    finally:
+        driver.execute_cdp_cmd("Page.setBypassCSP", {"enabled": False})
+
+
+def opened_and_previewed(driver: WebDriver, service: str, downloads: Path) -> None:
+    driver.get(f"{service}/?lang=en")
+    by_id(driver, "file").send_keys(str(NOTICES))
+    wait(lambda: status(driver) == "The file was opened and checked.", what="the file checked")
+    assert by_id(driver, "editor").get_attribute("value") == NOTICES.read_text(encoding="utf-8")
+    assert not driver.find_elements(By.CSS_SELECTOR, "#finding-list > li.error")
+
+    by_id(driver, "preview").click()
+    wait(lambda: by_id(driver, "pdf").is_displayed(), 60, "the preview")
+    assert status(driver) == "The case gives several documents; the preview shows the plan."
+    plan = driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "fetch(document.getElementById('pdf').src).then(r => r.arrayBuffer())"
+        ".then(b => done(Array.from(new Uint8Array(b))))")
+    shown = downloads / "shown.bin"
+    shown.write_bytes(bytes(plan))
+    assert "Kotoutumissuunnitelma" in pdf_text(shown)
+    assert "maksu" not in norm(str(PdfReader(shown).metadata.title)).lower()  # the plan, not a notice
+
+    by_id(driver, "download-pdf").click()
+    archive = wait(lambda: next(iter(downloads.glob("*.zip")), None), 30, "the downloaded ZIP")
+    wait(lambda: not list(downloads.glob("*.crdownload")), 30, "the download to finish")
+    with zipfile.ZipFile(archive) as opened:
+        names = opened.namelist()
+    assert len([n for n in names if n.endswith(".pdf")]) >= 2
+    assert console_errors(driver) == []
 
 
 def test_narrow_window(service: str, browser: WebDriver) -> None:
