@@ -145,6 +145,7 @@ def screenshot(driver: WebDriver, name: str) -> None:
     folder = os.environ.get("KOTODOC_SCREENSHOT_DIR")
     if folder:
         driver.execute_script("document.activeElement.blur()")  # no caret or focus ring in the picture
+        ActionChains(driver).move_to_element(driver.find_element(By.TAG_NAME, "footer")).perform()  # no hover
         driver.save_screenshot(str(Path(folder) / name))
 
 

@@ -172,10 +172,12 @@
     });
   }
 
-  // The findings as `kotodoc validate --json` gives them: one report, or a list of one.
-  function reportOf(data) {
+  // The findings as `kotodoc validate --json` gives them: one report, or a list of one. Their
+  // messages are in the language the service names (Content-Language); without one, English.
+  function reportOf(data, response) {
     const report = Array.isArray(data) ? data[0] || {} : data || {};
-    return {errors: report.errors || [], warnings: report.warnings || []};
+    const lang = (response.headers.get("Content-Language") || "en").split(",")[0].trim();
+    return {errors: report.errors || [], warnings: report.warnings || [], lang};
   }
 
   // What to tell the official about a refused request; the service's own code names the case.
@@ -195,11 +197,12 @@
   }
 
   // The findings header: base64url of UTF-8 JSON; null when the service sent the counts only.
-  function headerFindings(value) {
+  function headerFindings(response) {
+    const value = response.headers.get("X-Kotodoc-Findings") || "";
     try {
       const binary = atob(value.replace(/-/g, "+").replace(/_/g, "/"));
       const data = JSON.parse(new TextDecoder().decode(Uint8Array.from(binary, (c) => c.charCodeAt(0))));
-      return Array.isArray(data.errors) && Array.isArray(data.warnings) ? reportOf(data) : null;
+      return Array.isArray(data.errors) && Array.isArray(data.warnings) ? reportOf(data, response) : null;
     } catch (error) {
       return null;
     }
@@ -235,7 +238,7 @@
       say(...await problem(response));
       return;
     }
-    showFindings(reportOf(await response.json()), text);
+    showFindings(reportOf(await response.json(), response), text);
     sayVerdict();
     const first = state.report.errors.find((f) => f.line);
     if (first) scrollToLine(first.line);
@@ -249,7 +252,7 @@
     say("rendering");
     const response = await post("/v1/render", params, text);
     if (response.status === 422) {
-      showFindings(reportOf(await response.json()), text);
+      showFindings(reportOf(await response.json(), response), text);
       sayVerdict();
       return null;
     }
@@ -257,7 +260,7 @@
       say(...await problem(response));
       return null;
     }
-    const findings = headerFindings(response.headers.get("X-Kotodoc-Findings") || "");
+    const findings = headerFindings(response);
     const blob = await response.blob();
     if (findings) showFindings(findings, text);
     else await check(); // too many findings for a header: ask for them
@@ -467,7 +470,9 @@
     const code = f.rule || f.code;
     if (code) head.append(" ", element("code", "code", code));
     if (f.path) head.append(" ", element("code", "path", f.path));
-    item.append(head, element("p", "message", f.message || ""));
+    const message = element("p", "message", f.message || "");
+    if (state.report.lang) message.lang = state.report.lang;
+    item.append(head, message);
     if (f.line && lines[f.line - 1] !== undefined) {
       const excerpt = element("pre", "excerpt", "");
       excerpt.setAttribute("aria-hidden", "true");
@@ -567,6 +572,9 @@
   });
   for (const button of document.querySelectorAll("[data-ui-lang]")) {
     button.addEventListener("click", () => {
+      // The skeleton's language follows the page's unless the official chose another.
+      const skeletonLang = $("skeleton-lang");
+      if (skeletonLang.value === state.lang) skeletonLang.value = button.dataset.uiLang;
       state.lang = button.dataset.uiLang;
       applyLanguage();
       // The findings' messages come in the page's language: ask again for the checked text.
