@@ -32,7 +32,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webelement import WebElement
 
-from tests.conftest import ROOT, norm, pdf_text
+from tests.conftest import ROOT, docx_text, norm, pdf_text
 
 pytestmark = pytest.mark.soffice  # the service renders PDFs with LibreOffice
 
@@ -214,6 +214,11 @@ def test_check_fix_preview_download(service: str, browser: WebDriver, downloads:
     assert driver.execute_script("return document.documentElement.lang") == "fi"
     goto = driver.find_element(By.CSS_SELECTOR, "#finding-list > li.error button.goto")
     assert goto.text == f"Rivi {line}, sarake {column}"
+    # Every word of the page exists in the three languages.
+    keys = driver.execute_script("return ['fi', 'sv', 'en'].map(l => Object.keys(window.KOTODOC_STRINGS[l]).sort())")
+    assert keys[0] == keys[1] == keys[2]
+    used = driver.execute_script("return [...document.querySelectorAll('[data-t]')].map(e => e.dataset.t)")
+    assert set(used) <= set(keys[0])
 
     # To the line, and the mistake is selected: typing the right date fixes it.
     goto.click()
@@ -257,6 +262,13 @@ def test_check_fix_preview_download(service: str, browser: WebDriver, downloads:
     reader = PdfReader(pdf)
     assert reader.metadata is not None and "kotoutumissuunnitelma" in norm(str(reader.metadata.title)).lower()
 
+    # The DOCX, to edit further: the same plan.
+    by_id(driver, "download-docx").click()
+    docx = wait(lambda: next(iter(downloads.glob("*.docx")), None), 30, "the downloaded DOCX")
+    wait(lambda: not list(downloads.glob("*.crdownload")), 30, "the download to finish")
+    assert docx.stem == pdf.stem
+    assert "Haidari" in docx_text(docx) and "Kotoutumissuunnitelma" in docx_text(docx)
+
     # Nothing went elsewhere than the service, nothing is kept in the browser, nothing erred.
     origins = driver.execute_script(
         "return performance.getEntriesByType('resource').map(e => new URL(e.name).origin)")
@@ -278,7 +290,15 @@ def test_keyboard_only(service: str, browser: WebDriver) -> None:
     assert order == ["skip", "fi", "sv", "en", "file", "kind", "skeleton-lang", "skeleton", "editor",
                      "check", "doc-lang", "preview", "download-pdf", "download-docx"]
 
-    # The focus is visible (here on a button; the style sheet gives every control the same ring).
+    # The focus is visible: on the file button (its input is hidden, its label shows the ring) and
+    # on a button (the style sheet gives every control the same ring).
+    for _ in range(9):
+        press(driver, Keys.TAB, holding=Keys.SHIFT)
+    assert active_id(driver) == "file"
+    ring = "return getComputedStyle(document.querySelector('label[for=file]')).outlineStyle"
+    assert driver.execute_script(ring) == "solid"
+    for _ in range(9):
+        press(driver, Keys.TAB)
     press(driver, Keys.TAB, holding=Keys.SHIFT)
     assert active_id(driver) == "download-pdf"
     assert driver.execute_script("return getComputedStyle(document.activeElement).outlineStyle") == "solid"
