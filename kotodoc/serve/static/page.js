@@ -79,9 +79,17 @@
     return parseFloat(getComputedStyle(editor).lineHeight);
   }
 
+  // Redrawn when the number of lines or the marked lines change, not at every key.
+  let drawn = "";
   function drawGutter() {
     const count = editor.value.split("\n").length;
     const levels = lineLevels();
+    const key = `${count}:${[...levels].join(";")}`;
+    if (key === drawn) {
+      syncScroll();
+      return;
+    }
+    drawn = key;
     const lines = [];
     for (let n = 1; n <= count; n++) {
       const div = document.createElement("div");
@@ -211,7 +219,6 @@
   async function withBusy(work) {
     if (state.busy) return;
     state.busy = true;
-    document.body.setAttribute("aria-busy", "true");
     try {
       await work();
     } catch (error) {
@@ -219,7 +226,6 @@
       console.warn("kotodoc:", error && error.name);
     } finally {
       state.busy = false;
-      document.body.removeAttribute("aria-busy");
     }
   }
 
