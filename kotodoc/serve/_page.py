@@ -1,17 +1,18 @@
 """The page for officials at `/`: open or paste a case, see its findings by line, preview, download, print.
 
-Plain HTML, one script and one style sheet from `static/`, served by the app itself: the page works
-with no internet access and loads nothing from anywhere else. The page talks to this service's
-`/v1/` endpoints only, keeps nothing in the browser's storage, and runs under a strict
-Content-Security-Policy that forbids inline scripts and styles, other origins and being framed.
+Plain HTML, two scripts (its words in three languages, its behaviour) and a style sheet from
+`static/`, served by the app itself: the page works with no internet access and loads nothing from
+anywhere else. The page talks to this service's `/v1/` endpoints only, keeps nothing in the
+browser's storage, and runs under a strict Content-Security-Policy that forbids inline scripts and
+styles, other origins and being framed.
 """
 
 from __future__ import annotations
 
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
 
+from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
@@ -27,32 +28,35 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
     "frame-src blob:; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 )
+# no-cache: the browser asks again each time (an ETag makes that cheap), so that after an upgrade
+# the page never runs an old script against a new service.
 HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
     "X-Frame-Options": "DENY",
+    "Cache-Control": "no-cache",
 }
 
 
-def add_page(app: Any) -> None:
+def add_page(app: Starlette) -> None:
     """Serve the page at `/` and its files under `/static/` on a Starlette or FastAPI `app`.
 
     Args:
         app: the service's application; the page's routes are left out of its OpenAPI description.
     """
-    app.add_route("/", _index, methods=["GET", "HEAD"], include_in_schema=False)
+    page = (STATIC / "index.html").read_bytes()
+
+    async def index(request: Request) -> Response:
+        """The page itself: the same for everyone, its language chosen in the browser."""
+        return Response(page, media_type="text/html; charset=utf-8", headers=HEADERS)
+
+    app.add_route("/", index, methods=["GET", "HEAD"], include_in_schema=False)
     app.mount(STATIC_PREFIX, _Headers(StaticFiles(directory=STATIC)), name="page-static")
 
 
-async def _index(request: Request) -> Response:
-    """The page itself: the same for everyone, its language chosen in the browser."""
-    return Response((STATIC / "index.html").read_bytes(), media_type="text/html; charset=utf-8",
-                    headers={**HEADERS, "Cache-Control": "no-cache"})
-
-
 class _Headers:
-    """The page's security headers on its static files too (a script or style opened on its own)."""
+    """The page's headers on its static files too (a script or style opened on its own)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
