@@ -248,6 +248,8 @@
     sayVerdict();
     const first = state.report.errors.find((f) => f.line);
     if (first) scrollToLine(first.line);
+    // In one column the verdict is below the buttons: bring it into sight.
+    if (window.matchMedia("(max-width: 900px)").matches) status.scrollIntoView({block: "nearest"});
   }
 
   // Make the document in `format`; returns {blob, name, zip} or null after saying why not.
