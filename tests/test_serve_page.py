@@ -398,7 +398,7 @@ def opened_and_previewed(driver: WebDriver, service: str, downloads: Path) -> No
 
 def test_narrow_window(service: str, browser: WebDriver) -> None:
     """This test ensures that in a narrow window (a phone, half a screen) the page is one column,
-    the case first, and nothing is wider than the window."""
+    the case first, nothing is wider than the window, and nothing covers a control."""
     driver = browser
     driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
                            {"width": 480, "height": HEIGHT, "deviceScaleFactor": 1, "mobile": False})
@@ -410,6 +410,15 @@ def test_narrow_window(service: str, browser: WebDriver) -> None:
         assert len({box["x"] for box in boxes}) == 1
         assert boxes[0]["y"] + boxes[0]["height"] <= boxes[1]["y"] < boxes[2]["y"]
         assert all(box["x"] + box["width"] <= 480 for box in boxes)
+        # With a status said, no control is hidden under it, wherever the control is scrolled to.
+        by_id(driver, "check").click()
+        assert status(driver) == "Ärendet är tomt: klistra in ett ärende, öppna en fil eller börja från en mall."
+        for name in ("skeleton", "check", "preview", "download-pdf", "print"):
+            for block in ("start", "end"):
+                assert driver.execute_script(
+                    "const e = document.getElementById(arguments[0]); e.scrollIntoView({block: arguments[1]});"
+                    "const r = e.getBoundingClientRect();"
+                    "return document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2) === e", name, block)
     finally:
         driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
                                {"width": WIDTH, "height": HEIGHT, "deviceScaleFactor": 1, "mobile": False})
