@@ -354,9 +354,9 @@ def test_page_headers(service: str) -> None:
 
 
 def test_open_file_with_several_documents(service: str, browser: WebDriver, downloads: Path) -> None:
-    """This test ensures that a case file opened from disk is checked at once, and that a case
-    that gives several documents (a plan and its fee notices, a ZIP from the service) shows its
-    plan in the preview and downloads them all as one ZIP."""
+    """This test ensures that a case file opened from disk, or dropped on the page, is checked at
+    once, and that a case that gives several documents (a plan and its fee notices, a ZIP from the
+    service) shows its plan in the preview and downloads them all as one ZIP."""
     driver = browser
     # The test reads back the previewed PDF from its blob: URL, which the page's policy (rightly)
     # forbids fetching; the first test runs under the policy.
@@ -393,6 +393,17 @@ def opened_and_previewed(driver: WebDriver, service: str, downloads: Path) -> No
     with zipfile.ZipFile(archive) as opened:
         names = opened.namelist()
     assert len([n for n in names if n.endswith(".pdf")]) >= 2
+
+    # A file dropped on the page is opened too (the browser does not leave the page for it), once
+    # the official agrees to replace the text.
+    driver.execute_script(
+        "const data = new DataTransfer(); data.items.add(new File([arguments[0]], 'case.yaml'));"
+        "document.getElementById('preview').dispatchEvent("
+        "new DragEvent('drop', {dataTransfer: data, bubbles: true, cancelable: true}))",
+        SAMPLE.read_text(encoding="utf-8").replace(GOOD, BAD))
+    wait(lambda: driver.switch_to.alert, what="the question").accept()
+    wait(lambda: driver.find_elements(By.CSS_SELECTOR, "#finding-list > li.error"), what="the dropped file's error")
+    assert driver.current_url == f"{service}/?lang=en"
     assert console_errors(driver) == []
 
 

@@ -506,9 +506,12 @@
   async function openFile() {
     const input = $("file");
     const file = input.files && input.files[0];
-    if (!file) return;
     input.value = ""; // the same file can be opened again after changes on disk
-    if (!mayReplace()) return;
+    await openCase(file);
+  }
+
+  async function openCase(file) {
+    if (!file || !mayReplace()) return;
     let text;
     try {
       text = new TextDecoder("utf-8", {fatal: true}).decode(await file.arrayBuffer());
@@ -572,6 +575,14 @@
   $("print").addEventListener("click", () => withBusy(print));
   $("skeleton").addEventListener("click", () => withBusy(startSkeleton));
   $("file").addEventListener("change", () => withBusy(openFile));
+  // A file dropped anywhere on the page is opened as a case, instead of the browser leaving the
+  // page (and the text in it) to show the file.
+  document.addEventListener("dragover", (event) => event.preventDefault());
+  document.addEventListener("drop", (event) => {
+    event.preventDefault();
+    const file = event.dataTransfer && event.dataTransfer.files[0];
+    if (file) withBusy(() => openCase(file));
+  });
   $("doc-lang").addEventListener("change", () => {
     if (state.pdf) dropPdf();
   });
