@@ -90,14 +90,14 @@
       return;
     }
     drawn = key;
-    const lines = [];
+    const lines = document.createDocumentFragment(); // not a spread: a long file has many lines
     for (let n = 1; n <= count; n++) {
       const div = document.createElement("div");
       div.textContent = String(n);
       if (levels.has(n)) div.className = levels.get(n);
-      lines.push(div);
+      lines.append(div);
     }
-    gutter.replaceChildren(...lines);
+    gutter.replaceChildren(lines);
     drawMarks(levels);
     syncScroll();
   }
