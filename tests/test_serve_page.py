@@ -64,7 +64,9 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         deadline = time.monotonic() + 60
         while True:
             try:
-                with urllib.request.urlopen(f"{url}/readyz", timeout=2) as response:
+                # Answering is enough: checks need no LibreOffice, and the first render waits for
+                # its lane, so the browser's first steps overlap LibreOffice's start.
+                with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:
                     if response.status == 200:
                         break
             except OSError:
@@ -129,6 +131,11 @@ def status(driver: WebDriver) -> str:
     return by_id(driver, "status").text
 
 
+def busy(driver: WebDriver) -> bool:
+    """Whether the findings are being asked for (the list says so to assistive technology)."""
+    return by_id(driver, "finding-list").get_attribute("aria-busy") == "true"
+
+
 def findings(driver: WebDriver) -> list[WebElement]:
     return driver.find_elements(By.CSS_SELECTOR, "#finding-list > li")
 
@@ -141,9 +148,10 @@ def paste(driver: WebDriver, text: str) -> None:
                           editor, text)
 
 
-def screenshot(driver: WebDriver, name: str) -> None:
+def screenshot(driver: WebDriver, name: str, settle: float = 0) -> None:
     folder = os.environ.get("KOTODOC_SCREENSHOT_DIR")
     if folder:
+        time.sleep(settle)
         driver.execute_script("document.activeElement.blur()")  # no caret or focus ring in the picture
         ActionChains(driver).move_to_element(driver.find_element(By.TAG_NAME, "footer")).perform()  # no hover
         driver.save_screenshot(str(Path(folder) / name))
@@ -210,7 +218,7 @@ def test_check_fix_preview_download(service: str, browser: WebDriver, downloads:
 
     # The switch to Finnish: the page's words change, the findings are asked again in Finnish.
     driver.find_element(By.CSS_SELECTOR, "[data-ui-lang=fi]").click()
-    wait(lambda: status(driver).startswith("1 virhe"), what="the Finnish verdict")
+    wait(lambda: status(driver).startswith("1 virhe") and not busy(driver), what="the findings asked again")
     assert driver.execute_script("return document.documentElement.lang") == "fi"
     goto = driver.find_element(By.CSS_SELECTOR, "#finding-list > li.error button.goto")
     assert goto.text == f"Rivi {line}, sarake {column}"
@@ -240,8 +248,7 @@ def test_check_fix_preview_download(service: str, browser: WebDriver, downloads:
     frame = wait(lambda: by_id(driver, "pdf") if by_id(driver, "pdf").is_displayed() else None, 60, "the preview")
     assert (frame.get_attribute("src") or "").startswith(f"blob:{service}/")
     assert status(driver) == "PDF näkyy esikatselussa."
-    time.sleep(1.5)  # the PDF viewer draws the first page
-    screenshot(driver, "service-page.png")
+    screenshot(driver, "service-page.png", settle=1.5)  # the PDF viewer draws the first page
 
     # Print: the viewer in the frame is asked to print the plan (its dialog is the browser's own).
     driver.execute_script("window.printed = 0; arguments[0].contentWindow.print = () => { window.printed += 1; };",

@@ -237,7 +237,16 @@
 
   async function check() {
     if (!hasText()) return;
-    const text = editor.value;
+    // The list is being renewed: assistive technology waits for the new one.
+    list.setAttribute("aria-busy", "true");
+    try {
+      await checkText(editor.value);
+    } finally {
+      list.removeAttribute("aria-busy");
+    }
+  }
+
+  async function checkText(text) {
     say("checking");
     const response = await post("/v1/validate", {}, text);
     if (!response.ok) {
