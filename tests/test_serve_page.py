@@ -210,6 +210,7 @@ def test_check_fix_preview_download(service: str, browser: WebDriver, downloads:
     assert status(driver).startswith("1 fel")
     gutter = driver.find_elements(By.CSS_SELECTOR, "#gutter > div")
     assert gutter[line - 1].get_attribute("class") == "error"
+    assert str(gutter[line - 1].get_attribute("title")).startswith("Fel: 1990-13-01")  # the message at the line
     assert [g.get_attribute("textContent") for g in gutter if g.get_attribute("class") == "error"] == [str(line)]
     assert by_id(driver, "editor").get_attribute("aria-invalid") == "true"
     described = str(by_id(driver, "editor").get_attribute("aria-describedby")).split()

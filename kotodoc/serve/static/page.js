@@ -84,7 +84,7 @@
   function drawGutter() {
     const count = editor.value.split("\n").length;
     const levels = lineLevels();
-    const key = `${count}:${[...levels].join(";")}`;
+    const key = `${count}:${[...levels].map(([line, mark]) => `${line}${mark.level}${mark.title}`).join(";")}`;
     if (key === drawn) {
       syncScroll();
       return;
@@ -94,7 +94,11 @@
     for (let n = 1; n <= count; n++) {
       const div = document.createElement("div");
       div.textContent = String(n);
-      if (levels.has(n)) div.className = levels.get(n);
+      const mark = levels.get(n);
+      if (mark) {
+        div.className = mark.level;
+        div.title = mark.title; // the messages at the line itself, for the mouse
+      }
       lines.append(div);
     }
     gutter.replaceChildren(lines);
@@ -102,20 +106,28 @@
     syncScroll();
   }
 
+  // The lines with findings: line -> {level (the worst), title (every message at the line)}.
   function lineLevels() {
     const levels = new Map();
     if (!state.report || state.checkedText !== editor.value) return levels;
-    for (const f of state.report.warnings) if (f.line) levels.set(f.line, "warning");
-    for (const f of state.report.errors) if (f.line) levels.set(f.line, "error");
+    const add = (f, level) => {
+      if (!f.line) return;
+      const mark = levels.get(f.line);
+      const text = `${t(level)}: ${f.message || ""}`;
+      if (!mark) levels.set(f.line, {level, title: text});
+      else levels.set(f.line, {level: mark.level === "error" ? "error" : level, title: `${mark.title}\n${text}`});
+    };
+    for (const f of state.report.errors) add(f, "error");
+    for (const f of state.report.warnings) add(f, "warning");
     return levels;
   }
 
   function drawMarks(levels) {
     const height = lineHeight();
     const top = parseFloat(getComputedStyle(editor).paddingTop);
-    marks.replaceChildren(...[...levels].map(([line, level]) => {
+    marks.replaceChildren(...[...levels].map(([line, mark]) => {
       const band = document.createElement("div");
-      band.className = `band ${level}`;
+      band.className = `band ${mark.level}`;
       band.style.top = `${top + (line - 1) * height}px`;
       band.style.height = `${height}px`;
       return band;
