@@ -31,6 +31,7 @@ from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webelement import WebElement
+from selenium.webdriver.support.select import Select
 
 from tests.conftest import ROOT, docx_text, norm, pdf_text
 
@@ -287,6 +288,13 @@ def test_check_fix_preview_download(service: str, browser: WebDriver, downloads:
     wait(lambda: not list(downloads.glob("*.crdownload")), 30, "the download to finish")
     assert docx.stem == pdf.stem
     assert "Haidari" in docx_text(docx) and "Kotoutumissuunnitelma" in docx_text(docx)
+
+    # In both languages at once: one bilingual document, named as such.
+    Select(by_id(driver, "doc-lang")).select_by_value("fi+sv")
+    by_id(driver, "download-pdf").click()
+    both = wait(lambda: next(iter(downloads.glob("*fi+sv.pdf")), None), 30, "the bilingual PDF")
+    wait(lambda: not list(downloads.glob("*.crdownload")), 30, "the download to finish")
+    assert "Kotoutumissuunnitelma" in pdf_text(both) and "Integrationsplan" in pdf_text(both)
 
     # Nothing went elsewhere than the service, nothing is kept in the browser, nothing erred.
     origins = driver.execute_script(

@@ -301,7 +301,7 @@
   // plain one; nothing from the case text is put into it here.
   function fileName(response, extension) {
     const header = response.headers.get("Content-Disposition") || "";
-    const match = /filename="?([A-Za-z0-9._-]+)"?/.exec(header);
+    const match = /filename="?([A-Za-z0-9._+-]+)"?/.exec(header);
     return match ? match[1] : `kotodoc.${extension}`;
   }
 
