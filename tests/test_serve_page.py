@@ -1,8 +1,9 @@
 """The page for officials at `/` of `kotodoc serve`, in a real browser.
 
-The service runs as it would at a desk (`kotodoc serve` on a loopback port, its LibreOffice lanes
-warm); Debian's chromium, headless, is driven by Selenium through chromedriver. One browser and
-one service for the module, so that the whole file stays within a minute.
+The service runs as it would at a desk (`kotodoc serve` on a loopback port, one LibreOffice lane
+warming while the browser starts); Debian's chromium, headless, is driven by Selenium through
+chromedriver. One browser and one service for the module, so that the whole file stays within a
+minute.
 
 Set `KOTODOC_SCREENSHOT_DIR` to keep screenshots of the page (1280×900): the documentation's
 pictures are taken this way; without it nothing is written outside pytest's temporary folders.
@@ -73,7 +74,7 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             except OSError:
                 pass
             assert process.poll() is None, log.read_text(errors="replace")
-            assert time.monotonic() < deadline, "the service did not get ready within 60 s"
+            assert time.monotonic() < deadline, "the service did not answer within 60 s"
             time.sleep(0.2)
         yield url
     finally:
