@@ -14,7 +14,7 @@ from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -46,13 +46,28 @@ def add_page(app: Starlette) -> None:
         app: the service's application; the page's routes are left out of its OpenAPI description.
     """
     page = (STATIC / "index.html").read_bytes()
+    names = kind_names()
 
     async def index(request: Request) -> Response:
         """The page itself: the same for everyone, its language chosen in the browser."""
         return Response(page, media_type="text/html; charset=utf-8", headers=HEADERS)
 
+    async def kinds(request: Request) -> Response:
+        """The kinds' names in fi, sv and en, for the page's choice of an empty case."""
+        return JSONResponse(names, headers=HEADERS)
+
     app.add_route("/", index, methods=["GET", "HEAD"], include_in_schema=False)
+    app.add_route(f"{STATIC_PREFIX}/kinds.json", kinds, methods=["GET"], include_in_schema=False)
     app.mount(STATIC_PREFIX, _Headers(StaticFiles(directory=STATIC)), name="page-static")
+
+
+def kind_names() -> dict[str, dict[str, str]]:
+    """Each kind of case by its name in fi, sv and en, from the term catalogue (their one home)."""
+    from kotodoc._data import terms
+    from kotodoc.authoring import KINDS
+
+    catalogue = terms()["terms"]
+    return {kind: {lang: catalogue[kind][lang] for lang in ("fi", "sv", "en")} for kind in KINDS if kind in catalogue}
 
 
 class _Headers:

@@ -20,6 +20,7 @@
   const state = {
     lang: pickLanguage(),
     kinds: KINDS,
+    kindNames: {}, // kind -> {fi, sv, en}: the service's names (its term catalogue)
     report: null, // the last findings shown: {errors, warnings}
     checkedText: null, // the text they belong to
     pdf: null, // {key, blob, name, url}: the PDF made last, reused while the text is unchanged
@@ -61,13 +62,17 @@
     if (state.status) say(...state.status);
   }
 
+  function kindName(kind) {
+    return (state.kindNames[kind] || {})[state.lang] || kind;
+  }
+
   function fillKinds() {
     const select = $("kind");
     const chosen = select.value;
     select.replaceChildren(...state.kinds.map((kind) => {
       const option = document.createElement("option");
       option.value = kind;
-      option.textContent = t("kinds")[kind] || kind;
+      option.textContent = kindName(kind);
       return option;
     }));
     if (chosen) select.value = chosen;
@@ -555,22 +560,24 @@
       return;
     }
     setText(await response.text());
-    say("skeletonLoaded", t("kinds")[kind] || kind, t("languages")[lang] || lang);
+    say("skeletonLoaded", kindName(kind), t("languages")[lang] || lang);
     editor.focus();
     editor.setSelectionRange(0, 0);
   }
 
+  // The kinds the service makes, and their names; until they come (or if they do not), the
+  // built-in list by its ids.
   async function loadKinds() {
     try {
-      const response = await fetch("/v1/kinds", {cache: "no-store"});
-      if (!response.ok) return;
-      const data = await response.json();
-      const items = Array.isArray(data) ? data : data.kinds || [];
-      const kinds = items.map((k) => (typeof k === "string" ? k : k.kind || k.name || k.id)).filter(Boolean);
-      if (kinds.length) {
-        state.kinds = kinds;
-        fillKinds();
-      }
+      const [kinds, names] = await Promise.all([
+        fetch("/v1/kinds", {cache: "no-store"}).then((r) => (r.ok ? r.json() : null)),
+        fetch("/static/kinds.json", {cache: "no-store"}).then((r) => (r.ok ? r.json() : null)),
+      ]);
+      const items = kinds ? (Array.isArray(kinds) ? kinds : kinds.kinds || []) : [];
+      const ids = items.map((k) => (typeof k === "string" ? k : k.kind || k.name || k.id)).filter(Boolean);
+      if (ids.length) state.kinds = ids;
+      if (names) state.kindNames = names;
+      fillKinds();
     } catch (error) {
       // The built-in list stays.
     }
