@@ -17,15 +17,16 @@ import io
 import sys
 from pathlib import Path
 
-from babel.messages.catalog import Catalog
+from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from kotodoc._i18n import LOCALE_DIR, MESSAGES  # noqa: E402
+from kotodoc._i18n import LOCALE_DIR, MESSAGES, TERMS  # noqa: E402
 from kotodoc._languages import LANGUAGES  # noqa: E402
+from kotodoc._vocabulary import NEEDS_CONFIRMING as NEEDS_CONFIRMING_NOTE  # noqa: E402
 
 # Keywords that mark a message in the code: `_` and `N_` (kotodoc._i18n), and `translate`.
 KEYWORDS = {"_": None, "N_": None, "translate": None, "pgettext": ((1, "c"), 2)}
@@ -135,18 +136,115 @@ def check() -> list[str]:
     return problems
 
 
+# ---------------------------------------------------------------------------------------------
+# The vocabulary (domain `terms`): terms and enumeration labels of the documents. Its template is
+# not extracted from `_()` calls: the enumerations' codes come from the model
+# (`kotodoc.context.enumerations`), the terms from the English catalogue (add a term there, run
+# `update`, translate it in fi and sv). Message ids are codes, so English needs its labels too.
+
+# Labels marked `# needs confirming: …` in a catalogue: used as they are, but a translator should
+# confirm them. Each is listed here and in the README's translation section; the check fails on a
+# marked label not listed (or a listed one no longer marked), so the list cannot drift.
+NEEDS_CONFIRMING: set[tuple[str, str]] = {
+    ("term", "mother-tongue-teaching"),
+    ("term", "interpretation-claim"),
+    ("term", "no-show-fee-notice"),
+    ("service_type", "mother-tongue-teaching"),
+    ("service_type", "preparatory-education"),
+    ("residence_basis", "exclusion-clause-permit"),
+    ("residence_basis", "removal-prevented"),
+    ("residence_basis", "family-member-of-protected"),
+    ("literacy", "literate-other-script"),
+    ("exclusion_reason", "no-show"),
+    ("exclusion_reason", "not-eligible"),
+    ("exclusion_reason", "purpose"),
+    ("exclusion_reason", "too-old"),
+    ("exclusion_reason", "cost-missing"),
+    ("related_plan", "after-care-plan"),
+}
+
+
+def vocabulary_template() -> Catalog:
+    """The vocabulary's messages: the English catalogue's terms and every enumeration code of the model."""
+    from kotodoc._vocabulary import TERM
+    from kotodoc.context import enumerations
+
+    catalog = Catalog(project="kotodoc", domain=TERMS, charset="utf-8")
+    source = read(po_path(SOURCE, TERMS), SOURCE)
+    for message in source:
+        if message.id and message.context == TERM:
+            catalog.add(message.id, None, context=TERM)
+    for name, codes in enumerations().items():
+        for code in codes:
+            catalog.add(code, None, context=name)
+    return catalog
+
+
+def update_vocabulary() -> None:
+    template = vocabulary_template()
+    for lang in LANGUAGES:
+        path = po_path(lang, TERMS)
+        catalog = read(path, lang) if path.exists() else Catalog(locale=lang, domain=TERMS, project="kotodoc")
+        catalog.update(template, no_fuzzy_matching=True, update_header_comment=False)
+        catalog.obsolete.clear()  # a code gone from the model is gone from the catalogue
+        write(path, _fixed(catalog))
+        print(f"updated {path.relative_to(ROOT)}: {len(catalog)} labels")
+
+
+def _marked(message: Message) -> bool:
+    return any(c.startswith(NEEDS_CONFIRMING_NOTE) for c in message.user_comments)
+
+
+def check_vocabulary() -> list[str]:
+    """Every term and code labelled in fi, sv and en, nothing fuzzy or extra, the marked labels listed."""
+    problems: list[str] = []
+    template = vocabulary_template()
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for lang in LANGUAGES:
+        path = po_path(lang, TERMS)
+        if not path.exists():
+            problems.append(f"{path.relative_to(ROOT)} is missing: run tools/catalogues.py update")
+            continue
+        rel = path.relative_to(ROOT)
+        catalog = read(path, lang)
+        for message in template:
+            if not message.id:
+                continue
+            have = catalog.get(message.id, context=message.context)
+            if have is None:
+                problems.append(f"{lang}: {message.context} / {message.id} has no label in {rel}: run update")
+            elif have.fuzzy or not have.string:
+                state = "fuzzy (fuzzy labels are left out of the compiled file)" if have.fuzzy else "unlabelled"
+                problems.append(f"{lang}: {message.context} / {message.id} is {state} in {rel}")
+        for message in catalog:
+            if message.id and template.get(message.id, context=message.context) is None:
+                problems.append(f"{lang}: {message.context} / {message.id} in {rel} is neither a term of "
+                                f"{po_path(SOURCE, TERMS).name} ({SOURCE}) nor a code of the model: run update")
+            key = (str(message.context), str(message.id))
+            if message.id and _marked(message) != (key in NEEDS_CONFIRMING):
+                problems.append(f"{lang}: {key[0]} / {key[1]} in {rel}: "
+                                + ("marked 'needs confirming' but not listed in NEEDS_CONFIRMING (tools/catalogues.py)"
+                                   if _marked(message) else "listed in NEEDS_CONFIRMING but not marked: "
+                                   "remove it from the list (and the README) once confirmed"))
+    for context, code in sorted(NEEDS_CONFIRMING):
+        if f"`{context} / {code}`" not in readme:
+            problems.append(f"README.md does not list `{context} / {code}` among the labels to confirm")
+    return problems
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("command", choices=["update", "compile", "check"])
     args = parser.parse_args()
     if args.command == "update":
         update()
+        update_vocabulary()
         compile_all()
         return 0
     if args.command == "compile":
         compile_all()
         return 0
-    problems = check()
+    problems = check() + check_vocabulary()
     for problem in problems:
         print(problem, file=sys.stderr)
     return 1 if problems else 0
