@@ -72,12 +72,23 @@ class Overlay:
 def read_overlay(path: Path, lang: str) -> Overlay:
     """Read and check a municipality's `.po` laid over the built-in vocabulary of `lang`.
 
+    Read once per process while the file is unchanged (a batch renders many cases with it).
+
     Raises:
         UsageError: the file cannot be read or is too large (VOCAB-READ), is not a `.po` file in
             UTF-8 (VOCAB-PARSE, with its line), or names a label the built-in vocabulary lacks
             (VOCAB-UNKNOWN) or gives one that is not a line of plain text (VOCAB-TEXT), located by
             file and line.
     """
+    try:
+        st = path.stat()
+    except OSError as e:
+        raise UsageError(f"{path}: VOCAB-READ: cannot read the vocabulary: {e.strerror}") from None
+    return _read_overlay(path, lang, st.st_mtime_ns, st.st_size)
+
+
+@cache
+def _read_overlay(path: Path, lang: str, mtime_ns: int, size: int) -> Overlay:
     import hashlib
 
     from babel.messages.pofile import PoFileError, read_po
