@@ -498,21 +498,29 @@ SchemaName = Literal["case", "case-with-profile", "claimant", "profile"]  # koto
 
 @app.command("schema", cls=_Command, short_help="Print a JSON Schema for editors.", epilog=_examples(
     "kotodoc schema -o case.schema.json", "kotodoc schema --for claimant -o claimant.schema.json",
-    "kotodoc schema --for case-with-profile"))
+    "kotodoc schema --for case-with-profile", "kotodoc schema --lang fi -o kotodoc-case.schema.json"))
 def schema_command(
     name: Annotated[SchemaName, typer.Option("--for", help="Which file the schema describes: a case, a case "
                                              "whose authority comes from a profile, a claimant file or a "
                                              "profile.")] = "case",
     out: Annotated[Path | None, typer.Option("--out", "-o", metavar="FILE", show_default=False,
                                              help="Write the schema to this file instead of stdout.")] = None,
+    lang: Annotated[str | None, typer.Option("--lang", metavar="fi|sv|en", show_default=False,
+                                             help="The language of the descriptions an editor shows "
+                                             "(default: the interface language).")] = None,
     quiet: Quiet = False,
     verbose: Verbose = False,
 ) -> None:
     """Print the JSON Schema of case files, claimant files or profiles (for editors: VS Code's YAML extension)."""
+    from kotodoc._i18n import ui_language
+    from kotodoc._languages import LANGUAGES
     from kotodoc.authoring import schema_for
 
     _level(quiet, verbose)
-    text = json.dumps(_guard(lambda: schema_for(name)), ensure_ascii=False, indent=2) + "\n"
+    chosen = lang or ui_language()
+    if chosen not in LANGUAGES:
+        _die(f"unknown language {chosen!r} for the schema: choose from {', '.join(LANGUAGES)}", ExitCode.USAGE)
+    text = json.dumps(_guard(lambda: schema_for(name, chosen)), ensure_ascii=False, indent=2) + "\n"
     if out is None or str(out) == "-":
         typer.echo(text, nl=False)
     else:

@@ -1,16 +1,21 @@
-"""The documents' vocabulary comes from the `terms` catalogues, and a municipality can lay its own over them.
+"""The vocabulary and the field texts come from the catalogues; a municipality can lay its own labels over them.
 
 A municipality's `.po` (`TEMPLATES/locale/<lang>/terms.po`, or named in its profile) changes a
 label in the rendered documents, in that language only, in worker processes too; it is untrusted
 input: refused with a located VOCAB-… code when it is too large, not a `.po` file, names a label
 kotodoc does not have, or gives one that is not a line of text; its labels are escaped like any
-value.
+value. The schema's field descriptions are in fi, sv and en (the `fields` catalogues), for every field.
 """
 
 from __future__ import annotations
 
+import json
 import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -18,6 +23,7 @@ from typer.testing import CliRunner
 from kotodoc._cli import app
 from tests.conftest import ROOT, docx_text, norm, pdf_text
 
+SCHEMAS = ROOT / "schemas"
 MUNICIPALITY = ROOT / "samples" / "municipality"
 CASE = MUNICIPALITY / "cases" / "esimerkkila-fi-sv.yaml"  # fi+sv, with civic orientation among its services
 OLD_SV = "Flerspråkig samhällsorientering"
@@ -132,3 +138,85 @@ def test_an_empty_or_fuzzy_entry_keeps_the_built_in_label(tmp_path: Path) -> Non
     [doc] = render(own, tmp_path / "out", "--format", "docx")
     shown = docx_text(doc)
     assert OLD_SV in shown and "Luddig" not in shown
+
+
+# ---------------------------------------------------------------------------------------------
+# The case format's field texts in fi, sv and en (the `fields` catalogues)
+
+
+def _descriptions(node: Any, path: str = "") -> Iterator[tuple[str, str]]:
+    """Every description of a schema, by its JSON path."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "description" and isinstance(value, str):
+                yield path, value
+            else:
+                yield from _descriptions(value, f"{path}/{key}")
+    elif isinstance(node, list):
+        for n, item in enumerate(node):
+            yield from _descriptions(item, f"{path}/{n}")
+
+
+# Texts that read the same in English and Finnish (a Finnish word the English description quotes).
+SAME_IN_FI = {"henkilötunnus (ID-HETU)"}
+
+
+@pytest.mark.parametrize("name", ["case", "case-with-profile", "claimant", "profile"])
+def test_every_field_has_its_description_in_fi_sv_and_en(name: str) -> None:
+    """This test ensures that every property of every schema (cases, claimant files, profiles) has a
+    description, and that the committed Finnish and Swedish schemas describe each one in their language."""
+    english = json.loads((SCHEMAS / f"{name}.schema.json").read_text(encoding="utf-8"))
+    described = dict(_descriptions(english))
+    properties = [path for path, _ in _properties(english)]
+    assert len(properties) > 10
+    assert [p for p in properties if p not in described] == []
+    for lang in ("fi", "sv"):
+        other = dict(_descriptions(json.loads((SCHEMAS / lang / f"{name}.schema.json").read_text(encoding="utf-8"))))
+        assert other.keys() == described.keys()
+        same = [text for path, text in described.items() if other[path] == text and text not in SAME_IN_FI]
+        assert same == [], f"untranslated in schemas/{lang}/{name}.schema.json"
+
+
+def _properties(node: Any, path: str = "") -> Iterator[tuple[str, Any]]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "properties" and isinstance(value, dict):
+                for prop, schema in value.items():
+                    yield f"{path}/properties/{prop}", schema
+                    yield from _properties(schema, f"{path}/properties/{prop}")
+            else:
+                yield from _properties(value, f"{path}/{key}")
+    elif isinstance(node, list):
+        for n, item in enumerate(node):
+            yield from _properties(item, f"{path}/{n}")
+
+
+def test_kotodoc_schema_speaks_the_language_asked_for() -> None:
+    """This test ensures that `kotodoc schema --lang` gives the hover texts in Finnish or Swedish, the same
+    schema otherwise, and that the committed schemas are what it prints."""
+    printed = {}
+    for lang in ("fi", "sv", "en"):
+        result = CliRunner().invoke(app, ["schema", "--lang", lang])
+        assert result.exit_code == 0, result.output
+        printed[lang] = json.loads(result.stdout)
+    assert printed["fi"]["definitions"]["Person"]["properties"]["family_name"]["description"] == "henkilön sukunimi"
+    assert printed["sv"]["definitions"]["Person"]["properties"]["family_name"]["description"] == "personens efternamn"
+    assert printed["en"] == json.loads((SCHEMAS / "case.schema.json").read_text(encoding="utf-8"))
+    assert printed["fi"] == json.loads((SCHEMAS / "fi" / "case.schema.json").read_text(encoding="utf-8"))
+
+    def shape(node: Any) -> Any:  # the schema without its texts
+        if isinstance(node, dict):
+            return {k: shape(v) for k, v in node.items() if k not in ("description", "title")}
+        return [shape(x) for x in node] if isinstance(node, list) else node
+
+    assert shape(printed["fi"]) == shape(printed["sv"]) == shape(printed["en"])
+    refused = CliRunner().invoke(app, ["schema", "--lang", "de"])
+    assert refused.exit_code == 2
+
+
+def test_translation_catalogues_are_complete_and_compiled() -> None:
+    """This test ensures that the vocabulary labels every code of the model in fi, sv and en, that every
+    field text is translated in fi and sv keeping its `$name`s, and that the compiled files are current."""
+    run = subprocess.run([sys.executable, str(ROOT / "tools" / "catalogues.py"), "check"], capture_output=True,
+                         text=True, cwd=ROOT, check=False)
+    assert run.returncode == 0, run.stderr

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import re
 import sys
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from kotodoc._i18n import LOCALE_DIR, MESSAGES, TERMS  # noqa: E402
+from kotodoc._i18n import FIELDS, LOCALE_DIR, MESSAGES, TERMS  # noqa: E402
 from kotodoc._languages import LANGUAGES  # noqa: E402
 from kotodoc._vocabulary import NEEDS_CONFIRMING as NEEDS_CONFIRMING_NOTE  # noqa: E402
 
@@ -232,6 +233,69 @@ def check_vocabulary() -> list[str]:
     return problems
 
 
+# ---------------------------------------------------------------------------------------------
+# The case format's field texts (domain `fields`): the schema's descriptions and the skeletons'
+# wording, written in English in the model and in kotodoc/data/skeleton.yaml. The template is
+# `kotodoc.authoring.field_texts()`; as with messages, an empty English entry means the id itself.
+
+
+def fields_template() -> Catalog:
+    from kotodoc.authoring import field_texts
+
+    catalog = Catalog(project="kotodoc", domain=FIELDS, charset="utf-8")
+    for (context, text), places in field_texts().items():
+        catalog.add(text, None, auto_comments=places, context=context or None)
+    return catalog
+
+
+def update_fields() -> None:
+    template = fields_template()
+    for lang in LANGUAGES:
+        path = po_path(lang, FIELDS)
+        catalog = read(path, lang) if path.exists() else Catalog(locale=lang, domain=FIELDS, project="kotodoc")
+        catalog.update(template, no_fuzzy_matching=True, update_header_comment=False)
+        catalog.obsolete.clear()  # a description gone from the model is gone from the catalogue
+        write(path, _fixed(catalog))
+        print(f"updated {path.relative_to(ROOT)}: {len(catalog)} texts")
+
+
+def _field_text_problems(lang: str, text: str, translation: str, context: str | None, rel: Path) -> list[str]:
+    """A translation keeps the `$name`s the code fills in; a placeholder word stays a YAML flow key."""
+    problems = []
+    names = sorted(re.findall(r"\$\w+", text))
+    if names != sorted(re.findall(r"\$\w+", translation)):
+        problems.append(f"{lang}: {text!r} in {rel}: the translation must keep {', '.join(names)}")
+    if context == "placeholder" and set(translation) & set(",:[]{}#"):
+        problems.append(f"{lang}: placeholder {text!r} in {rel}: no , : [ ] {{ }} # in a placeholder word")
+    return problems
+
+
+def check_fields() -> list[str]:
+    """Every field text translated in fi and sv (English may keep the id), nothing fuzzy, nothing stale."""
+    problems: list[str] = []
+    template = fields_template()
+    for lang in LANGUAGES:
+        path = po_path(lang, FIELDS)
+        if not path.exists():
+            problems.append(f"{path.relative_to(ROOT)} is missing: run tools/catalogues.py update")
+            continue
+        rel = path.relative_to(ROOT)
+        catalog = read(path, lang)
+        for message in template:
+            if not message.id:
+                continue
+            have = catalog.get(message.id, context=message.context)
+            if have is None:
+                problems.append(f"{lang}: {message.id!r} is not in {rel}: run tools/catalogues.py update")
+            elif have.fuzzy or (not have.string and lang != SOURCE):
+                problems.append(f"{lang}: {message.id!r} is {'fuzzy' if have.fuzzy else 'untranslated'} in {rel}")
+            elif have.string:
+                problems += _field_text_problems(lang, str(message.id), str(have.string), message.context, rel)
+        stale = [m.id for m in catalog if m.id and template.get(m.id, context=m.context) is None]
+        problems += [f"{lang}: {text!r} in {rel} is no longer used: run tools/catalogues.py update" for text in stale]
+    return problems
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("command", choices=["update", "compile", "check"])
@@ -239,12 +303,13 @@ def main() -> int:
     if args.command == "update":
         update()
         update_vocabulary()
+        update_fields()
         compile_all()
         return 0
     if args.command == "compile":
         compile_all()
         return 0
-    problems = check() + check_vocabulary()
+    problems = check() + check_vocabulary() + check_fields()
     for problem in problems:
         print(problem, file=sys.stderr)
     return 1 if problems else 0

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     )
     from kotodoc.authoring._skeleton import LANGUAGE_CHOICES, skeleton
     from kotodoc.authoring._template_check import TemplateProblem, check_templates
+    from kotodoc.authoring._texts import field_texts
 
 _HOMES = {
     "DRAFT": "kotodoc.authoring._schema",
@@ -36,6 +37,7 @@ _HOMES = {
     "profile_schema": "kotodoc.authoring._schema",
     "schema_for": "kotodoc.authoring._schema",
     "check_templates": "kotodoc.authoring._template_check",
+    "field_texts": "kotodoc.authoring._texts",
     "skeleton": "kotodoc.authoring._skeleton",
 }
 __all__ = [
@@ -48,6 +50,7 @@ __all__ = [
     "case_schema",
     "check_templates",
     "claimant_schema",
+    "field_texts",
     "profile_schema",
     "schema_for",
     "skeleton",
