@@ -592,21 +592,30 @@ def templates_check_command(
                                                      "(LANG/KIND.docx); default: the built-in templates.",
                                                      show_default=False)] = None,
     json_out: Json = False,
+    against_builtin: Annotated[bool, typer.Option(
+        "--against-builtin", help="Also list, paragraph by paragraph, where the directory's templates differ "
+        "from the built-in wording (to take upstream fixes); differences do not fail the check.")] = False,
     quiet: Quiet = False,
     verbose: Verbose = False,
 ) -> None:
     """Check templates: Jinja syntax, unknown variables, split tags, fi/sv/en differences, and unsafe
     constructs (external links, macros, fields that load files, unsafe Jinja)."""
-    from kotodoc.authoring import check_templates
+    from kotodoc.authoring import check_templates, wording_differences
 
     _level(quiet, verbose)
     problems = _guard(lambda: check_templates(directory))
+    differences = _guard(lambda: wording_differences(directory)) if against_builtin and directory else []
     if json_out:
-        typer.echo(json.dumps([p.as_dict() for p in problems], ensure_ascii=False, indent=2))
+        typer.echo(json.dumps([p.as_dict() for p in [*problems, *differences]], ensure_ascii=False, indent=2))
     for problem in problems:
         _say(str(problem), style="red", level=-1)
+    for difference in differences:
+        _say(str(difference))
     if not json_out:
         _say(f"{len(problems)} problem(s)" if problems else "templates ok")
+        if against_builtin:
+            _say(f"{len(differences)} paragraph(s) differ from the built-in wording" if differences
+                 else "the wording is the built-in templates'")
     if problems:
         raise typer.Exit(int(ExitCode.FAILED))
 

@@ -220,3 +220,51 @@ def test_translation_catalogues_are_complete_and_compiled() -> None:
     run = subprocess.run([sys.executable, str(ROOT / "tools" / "catalogues.py"), "check"], capture_output=True,
                          text=True, cwd=ROOT, check=False)
     assert run.returncode == 0, run.stderr
+
+
+# ---------------------------------------------------------------------------------------------
+# Document wording: the built-in templates are built from their text; a municipality's copy is told
+# where it differs from it
+
+
+def test_built_in_templates_are_what_their_sources_build(tmp_path: Path) -> None:
+    """This test ensures that the committed templates/*.docx are exactly what tools/build_templates.py builds
+    from tools/template-text.yaml: a wording fix is one text edit and one command, never a hand-edited DOCX."""
+    shutil.copytree(ROOT / "tools", tmp_path / "tools")
+    run = subprocess.run([sys.executable, str(tmp_path / "tools" / "build_templates.py")], capture_output=True,
+                         text=True, cwd=tmp_path, check=False)
+    assert run.returncode == 0, run.stderr
+    built = sorted(p.relative_to(tmp_path / "templates") for p in (tmp_path / "templates").rglob("*.docx"))
+    committed = sorted(p.relative_to(ROOT / "templates") for p in (ROOT / "templates").rglob("*.docx"))
+    assert built == committed
+    stale = [str(p) for p in built
+             if (tmp_path / "templates" / p).read_bytes() != (ROOT / "templates" / p).read_bytes()]
+    assert stale == [], "templates/ is not what tools/template-text.yaml builds: run tools/build_templates.py"
+
+
+def test_a_municipal_template_is_told_where_its_wording_differs(tmp_path: Path) -> None:
+    """This test ensures that `kotodoc templates check --against-builtin` names, paragraph by paragraph, the
+    municipality's own paragraphs and those whose wording differs from the built-in template (quoting the
+    built-in text to take over), and that a difference does not fail the check."""
+    from docx import Document
+
+    own = tmp_path / "own"
+    (own / "fi").mkdir(parents=True)
+    doc = Document(str(MUNICIPALITY / "fi" / "integration-plan.docx"))
+    changed = next(p for p in doc.paragraphs
+                   if len(p.text) > 30 and "{" not in p.text and len(p.runs) == 1 and "Esimerkkilä" not in p.text)
+    upstream = changed.text
+    changed.runs[0].text = upstream.replace(" ", "  ", 1) + " (vanha sanamuoto)"
+    doc.save(str(own / "fi" / "integration-plan.docx"))
+    result = CliRunner().invoke(app, ["templates", "check", str(own), "--against-builtin", "--json"])
+    assert result.exit_code == 0, result.output
+    found = [d for d in json.loads(result.stdout) if d["code"] == "wording-difference"]
+    assert len(found) == 2, found
+    city, stale = sorted(found, key=lambda d: d["paragraph"])
+    assert "own paragraph" in city["message"] and "Esimerkkilän kaupunki" in city["message"]
+    assert upstream in stale["message"] and "(vanha sanamuoto)" in stale["message"]
+    assert stale["part"] == "word/document.xml"
+
+    plain = CliRunner().invoke(app, ["templates", "check", str(MUNICIPALITY), "--against-builtin"])
+    assert plain.exit_code == 0, plain.output
+    assert "1 paragraph(s) differ from the built-in wording" in norm(plain.output)

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
         schema_for,
     )
     from kotodoc.authoring._skeleton import LANGUAGE_CHOICES, skeleton
-    from kotodoc.authoring._template_check import TemplateProblem, check_templates
+    from kotodoc.authoring._template_check import TemplateProblem, check_templates, wording_differences
     from kotodoc.authoring._texts import field_texts
 
 _HOMES = {
@@ -39,6 +39,7 @@ _HOMES = {
     "check_templates": "kotodoc.authoring._template_check",
     "field_texts": "kotodoc.authoring._texts",
     "skeleton": "kotodoc.authoring._skeleton",
+    "wording_differences": "kotodoc.authoring._template_check",
 }
 __all__ = [
     "DRAFT",
@@ -54,6 +55,7 @@ __all__ = [
     "profile_schema",
     "schema_for",
     "skeleton",
+    "wording_differences",
 ]
 
 __getattr__, __dir__ = face(__name__, globals(), _HOMES)
