@@ -1,7 +1,8 @@
 """kotodoc's translation catalogues: extract, update, compile and check, in one command.
 
     uv run python tools/catalogues.py update    # extract messages from the code, merge into every .po
-    uv run python tools/catalogues.py compile   # .po -> .mo (committed beside the .po)
+    uv run python tools/catalogues.py compile   # .po -> .mo (committed beside the .po), and the
+                                                # files made from them (schemas/fi, schemas/sv)
     uv run python tools/catalogues.py check     # CI: every message translated, nothing fuzzy
                                                 # (unless listed in ALLOWED_UNTRANSLATED), .mo current,
                                                 # every message id used in code present
@@ -296,6 +297,13 @@ def check_fields() -> list[str]:
     return problems
 
 
+def regenerate() -> None:
+    """Rewrite the files made from the catalogues (schemas/fi, schemas/sv), so a translator runs one command."""
+    import gen_docs  # tools/gen_docs.py, beside this file
+
+    gen_docs.main([])
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("command", choices=["update", "compile", "check"])
@@ -305,9 +313,11 @@ def main() -> int:
         update_vocabulary()
         update_fields()
         compile_all()
+        regenerate()
         return 0
     if args.command == "compile":
         compile_all()
+        regenerate()
         return 0
     problems = check() + check_vocabulary() + check_fields()
     for problem in problems:
