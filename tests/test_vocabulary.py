@@ -95,6 +95,24 @@ def test_the_overlay_applies_in_batch_workers_and_a_profile_can_name_it(tmp_path
         assert "Egen orientering" in text and OLD_SV not in text
 
 
+def test_a_batch_rerun_notices_a_changed_vocabulary(tmp_path: Path) -> None:
+    """This test ensures that a batch's manifest counts the municipality's vocabulary among its inputs:
+    after the .po changes, a rerun renders the documents again instead of keeping the old labels."""
+    own = municipality(tmp_path, po(("service_type", "civic-orientation", "första lydelsen")))
+    cases = tmp_path / "cases"
+    cases.mkdir()
+    shutil.copy(CASE, cases / "case.yaml")
+    args = ["batch", str(cases), "--templates", str(own), "-o", str(tmp_path / "out"), "--format", "docx"]
+    assert CliRunner().invoke(app, args).exit_code == 0
+    (own / "locale" / "sv" / "terms.po").write_text(po(("service_type", "civic-orientation", "andra lydelsen")),
+                                                     encoding="utf-8")
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    [doc] = sorted((tmp_path / "out").rglob("*.integration-plan.*.docx"))
+    text = docx_text(doc)
+    assert "Andra lydelsen" in text and "Första lydelsen" not in text
+
+
 def test_a_label_is_escaped_like_any_value(tmp_path: Path) -> None:
     """This test ensures that a municipality's label is text, never markup: XML and template syntax in it
     are printed as written."""
