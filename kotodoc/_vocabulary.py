@@ -116,8 +116,8 @@ def _read_overlay(path: Path, lang: str, mtime_ns: int, size: int) -> Overlay:
         where = f"{path}:{message.lineno}" if message.lineno else str(path)
         context = str(message.context or "")
         if not isinstance(message.id, str) or (context, message.id) not in known:
-            shown = message.id if isinstance(message.id, str) else message.id[0]
-            raise UsageError(f"{where}: VOCAB-UNKNOWN: {context or '(no msgctxt)'} / {shown!r} is not in "
+            shown = (message.id if isinstance(message.id, str) else message.id[0])[:60]
+            raise UsageError(f"{where}: VOCAB-UNKNOWN: {context[:60] or '(no msgctxt)'} / {shown!r} is not in "
                              f"kotodoc's vocabulary; an overlay can only change a built-in label "
                              f"(see kotodoc/locale/{lang}/LC_MESSAGES/{TERMS}.po)")
         if message.fuzzy or not message.string:

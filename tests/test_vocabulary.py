@@ -286,3 +286,17 @@ def test_a_municipal_template_is_told_where_its_wording_differs(tmp_path: Path) 
     plain = CliRunner().invoke(app, ["templates", "check", str(MUNICIPALITY), "--against-builtin"])
     assert plain.exit_code == 0, plain.output
     assert "1 paragraph(s) differ from the built-in wording" in norm(plain.output)
+
+
+def test_templates_check_checks_the_municipal_vocabulary(tmp_path: Path) -> None:
+    """This test ensures that `kotodoc templates check DIR`, which a municipality runs in CI, reports a broken
+    `locale/<lang>/terms.po` with its line and code, as rendering would, and passes a good one."""
+    bad = municipality(tmp_path / "bad", po(("service_type", "no-such-service", "x")))
+    result = CliRunner().invoke(app, ["templates", "check", str(bad), "--json"])
+    assert result.exit_code == 1, result.output
+    [problem] = json.loads(result.stdout)
+    assert problem["code"] == "vocabulary"
+    assert problem["template"].endswith("terms.po")
+    assert problem["message"].startswith("line 6: VOCAB-UNKNOWN")
+    good = municipality(tmp_path / "good", po(("service_type", "civic-orientation", "egen orientering")))
+    assert CliRunner().invoke(app, ["templates", "check", str(good)]).exit_code == 0

@@ -63,6 +63,7 @@ from jinja2 import nodes
 from lxml import etree
 
 from kotodoc._languages import LANGUAGES
+from kotodoc._vocabulary import read_overlay
 from kotodoc.docx import TemplateSet, jinja_env, scan_template
 from kotodoc.errors import CaseError, Severity, TemplateRenderError, UsageError
 from kotodoc.load import Logo, load_case
@@ -75,7 +76,7 @@ __all__ = ["ProblemCode", "TemplateProblem", "check_templates", "wording_differe
 ProblemCode = Literal[
     "syntax", "unknown-variable", "split-tag", "language-difference", "unknown-template", "unreadable",
     "TEMPLATE-EXTERNAL", "TEMPLATE-MACRO", "TEMPLATE-FIELD", "TEMPLATE-JINJA", "TEMPLATE-TOO-LARGE",
-    "wording-difference",
+    "wording-difference", "vocabulary",
 ]
 
 
@@ -126,7 +127,8 @@ def check_templates(directory: Path | None) -> list[TemplateProblem]:
     if not root.is_dir():
         raise UsageError(f"{root}: no such directory")
     files = _template_files(root)
-    if not files:
+    vocabulary = _vocabulary_problems(root) if directory is not None else []
+    if not files and not (root / "locale").is_dir():
         raise UsageError(f"{root}: no templates found; expected <lang>/<kind>.docx with lang "
                          f"{', '.join(LANGUAGES)} (such as fi/integration-plan.docx)")
     shapes = context_shapes()
@@ -152,7 +154,23 @@ def check_templates(directory: Path | None) -> list[TemplateProblem]:
             elif (fallback := look.path(kind, lang)).is_file():
                 versions[lang] = (_analyse(fallback, kind), False)
         problems.extend(_language_differences(versions))
-    return problems
+    return problems + vocabulary
+
+
+def _vocabulary_problems(root: Path) -> list[TemplateProblem]:
+    """The directory's own labels (`locale/<lang>/terms.po`), checked as the renderer checks them."""
+    found = []
+    for lang in LANGUAGES:
+        po = root / "locale" / lang / "terms.po"
+        if po.is_file():
+            try:
+                read_overlay(po, lang)
+            except UsageError as e:
+                # `FILE:LINE: CODE: ...` as the renderer says it; the template path is printed already.
+                rest = re.match(r":(?:(\d+):)? ?(.*)", str(e).removeprefix(str(po)), re.DOTALL)
+                message = f"line {rest[1]}: {rest[2]}" if rest and rest[1] else (rest[2] if rest else str(e))
+                found.append(TemplateProblem(po, None, None, "vocabulary", message))
+    return found
 
 
 # ---------------------------------------------------------------------------------------------
