@@ -28,17 +28,14 @@ class TemplateSet:
     overlay: Path | None = None
     builtin: Path = field(default_factory=lambda: builtin_root())
     profile: Profile | None = None
-    own_vocabulary: tuple[Overlay, ...] = ()  # the template directory's `locale/<lang>/terms.po`
+    # The municipality's labels over the built-in vocabulary: the directory's `locale/<lang>/terms.po`,
+    # then the profile's `vocabulary` (the last one of a language wins).
+    vocabulary: tuple[Overlay, ...] = ()
 
     @property
     def logo(self) -> Logo | None:
         """The profile's logo, if any."""
         return self.profile.logo if self.profile else None
-
-    @property
-    def vocabulary(self) -> tuple[Overlay, ...]:
-        """The municipality's labels over the built-in vocabulary: the directory's, then the profile's (which win)."""
-        return self.own_vocabulary + (self.profile.vocabulary if self.profile else ())
 
     def path(self, kind: str, lang: str) -> Path:
         """The template for `kind` in `lang`: the overlay's own if it has one, else the built-in."""
@@ -98,6 +95,10 @@ def template_set(templates: Path | None = None, profile: Path | None = None) -> 
         raise UsageError(f"template directory {templates} does not exist")
     if profile is None and templates is not None and (templates / PROFILE_NAME).is_file():
         profile = templates / PROFILE_NAME
+    loaded = load_profile(profile) if profile is not None else None
     own = tuple(read_overlay(po, lang) for lang in LANGUAGES
                 if templates is not None and (po := templates / "locale" / lang / f"{TERMS}.po").is_file())
-    return TemplateSet(templates, builtin_root(), load_profile(profile) if profile is not None else None, own)
+    # The profile's files read again (cached while unchanged): a profile is cached per process while
+    # its own file is unchanged, and a long-running process must still see a changed .po.
+    named = tuple(read_overlay(o.file, o.lang) for o in loaded.vocabulary) if loaded else ()
+    return TemplateSet(templates, builtin_root(), loaded, own + named)
