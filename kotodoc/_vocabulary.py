@@ -23,6 +23,7 @@ labels with them applied.
 from __future__ import annotations
 
 import io
+import struct
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -46,17 +47,28 @@ Key = tuple[str, str]  # (context, message id)
 @cache
 def builtin_labels(lang: str) -> dict[Key, str]:
     """Every built-in label of `lang`, by (context, code), from the compiled catalogue."""
-    from babel.messages.mofile import read_mo
-
     path = LOCALE_DIR / lang / "LC_MESSAGES" / f"{TERMS}.mo"
-    with path.open("rb") as fp:
-        catalog = read_mo(fp)
-    return {(_text(m.context), _text(m.id)): _text(m.string) for m in catalog if m.id and m.string}
+    return {key: label for key, label in _read_mo(path.read_bytes()).items() if key[1] and label}
 
 
-def _text(value: object) -> str:
-    # Babel's read_mo gives a message's context as bytes (it decodes ids and strings only).
-    return value.decode("utf-8") if isinstance(value, bytes) else str(value or "")
+def _read_mo(data: bytes) -> dict[Key, str]:
+    """The messages of a compiled catalogue (GNU .mo), by (context, id).
+
+    Read here rather than with Babel's `read_mo`, which builds a whole Catalog and loads the CLDR
+    data of its locale: a third of a second per language, for a table of 150 strings. Our .mo files
+    are written by Babel (`tools/catalogues.py`), UTF-8, without plural forms in this domain.
+    """
+    magic = struct.unpack("<I", data[:4])[0]
+    order = "<" if magic == 0x950412DE else ">"
+    _, count, originals, translations = struct.unpack(f"{order}4I", data[4:20])
+    out: dict[Key, str] = {}
+    for n in range(count):
+        olen, ooff = struct.unpack(f"{order}2I", data[originals + 8 * n:originals + 8 * n + 8])
+        tlen, toff = struct.unpack(f"{order}2I", data[translations + 8 * n:translations + 8 * n + 8])
+        original = data[ooff:ooff + olen].decode("utf-8")
+        context, _, msgid = original.rpartition("\x04")  # gettext writes a context as `context EOT id`
+        out[(context, msgid.split("\x00")[0])] = data[toff:toff + tlen].decode("utf-8").split("\x00")[0]
+    return out
 
 
 @dataclass(frozen=True)
