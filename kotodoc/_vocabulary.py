@@ -17,7 +17,9 @@ A municipality may lay its own `.po` over the built-in vocabulary, per language
 `read_overlay` reads it within a size limit, locates a parse error by line, and accepts only
 labels the built-in vocabulary has, as plain text (the templates escape every value). The overlays
 of a render are in effect inside `overlays_in_effect(...)`; `labels(lang)` gives the built-in
-labels with them applied.
+labels with them applied. (`kotodoc._i18n.using` lays a `.po` over the interface's messages as it
+is; the documents' labels go through this module instead, which checks the file first and keeps
+the checked labels, so what is rendered is what was checked.)
 """
 
 from __future__ import annotations
