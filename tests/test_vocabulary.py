@@ -300,3 +300,19 @@ def test_templates_check_checks_the_municipal_vocabulary(tmp_path: Path) -> None
     assert problem["message"].startswith("line 6: VOCAB-UNKNOWN")
     good = municipality(tmp_path / "good", po(("service_type", "civic-orientation", "egen orientering")))
     assert CliRunner().invoke(app, ["templates", "check", str(good)]).exit_code == 0
+
+
+@pytest.mark.parametrize(("entry", "expected"), [
+    ("vocabulary:\n  de: de.po\n", "profile.yaml:14:3: vocabulary.de: unknown language"),
+    ("vocabulary:\n  sv: missing.po\n", "missing.po: VOCAB-READ"),
+    ("vocabulary: sv.po\n", "profile.yaml:13:1: vocabulary: must map a language"),
+], ids=["unknown-language", "missing-file", "not-a-mapping"])
+def test_a_profile_names_its_vocabulary_per_language(tmp_path: Path, entry: str, expected: str) -> None:
+    """This test ensures that a profile's `vocabulary` is checked: a language kotodoc lacks, a missing file or a
+    value that is not a mapping stop the run with a located message."""
+    own = municipality(tmp_path, None)
+    profile = own / "profile.yaml"
+    profile.write_text(profile.read_text(encoding="utf-8") + entry, encoding="utf-8")
+    result = CliRunner().invoke(app, ["validate", str(CASE), "--templates", str(own)])
+    assert result.exit_code == 2, result.output
+    assert expected in norm(result.output)
