@@ -498,21 +498,29 @@ SchemaName = Literal["case", "case-with-profile", "claimant", "profile"]  # koto
 
 @app.command("schema", cls=_Command, short_help="Print a JSON Schema for editors.", epilog=_examples(
     "kotodoc schema -o case.schema.json", "kotodoc schema --for claimant -o claimant.schema.json",
-    "kotodoc schema --for case-with-profile"))
+    "kotodoc schema --for case-with-profile", "kotodoc schema --lang fi -o kotodoc-case.schema.json"))
 def schema_command(
     name: Annotated[SchemaName, typer.Option("--for", help="Which file the schema describes: a case, a case "
                                              "whose authority comes from a profile, a claimant file or a "
                                              "profile.")] = "case",
     out: Annotated[Path | None, typer.Option("--out", "-o", metavar="FILE", show_default=False,
                                              help="Write the schema to this file instead of stdout.")] = None,
+    lang: Annotated[str | None, typer.Option("--lang", metavar="fi|sv|en", show_default=False,
+                                             help="The language of the descriptions an editor shows "
+                                             "(default: the interface language).")] = None,
     quiet: Quiet = False,
     verbose: Verbose = False,
 ) -> None:
     """Print the JSON Schema of case files, claimant files or profiles (for editors: VS Code's YAML extension)."""
+    from kotodoc._i18n import ui_language
+    from kotodoc._languages import LANGUAGES
     from kotodoc.authoring import schema_for
 
     _level(quiet, verbose)
-    text = json.dumps(_guard(lambda: schema_for(name)), ensure_ascii=False, indent=2) + "\n"
+    chosen = lang or ui_language()
+    if chosen not in LANGUAGES:
+        _die(f"unknown language {chosen!r} for the schema: choose from {', '.join(LANGUAGES)}", ExitCode.USAGE)
+    text = json.dumps(_guard(lambda: schema_for(name, chosen)), ensure_ascii=False, indent=2) + "\n"
     if out is None or str(out) == "-":
         typer.echo(text, nl=False)
     else:
@@ -611,21 +619,30 @@ def templates_check_command(
                                                      "(LANG/KIND.docx); default: the built-in templates.",
                                                      show_default=False)] = None,
     json_out: Json = False,
+    against_builtin: Annotated[bool, typer.Option(
+        "--against-builtin", help="Also list, paragraph by paragraph, where the directory's templates differ "
+        "from the built-in wording (to take upstream fixes); differences do not fail the check.")] = False,
     quiet: Quiet = False,
     verbose: Verbose = False,
 ) -> None:
     """Check templates: Jinja syntax, unknown variables, split tags, fi/sv/en differences, and unsafe
     constructs (external links, macros, fields that load files, unsafe Jinja)."""
-    from kotodoc.authoring import check_templates
+    from kotodoc.authoring import check_templates, wording_differences
 
     _level(quiet, verbose)
     problems = _guard(lambda: check_templates(directory))
+    differences = _guard(lambda: wording_differences(directory)) if against_builtin and directory else []
     if json_out:
-        typer.echo(json.dumps([p.as_dict() for p in problems], ensure_ascii=False, indent=2))
+        typer.echo(json.dumps([p.as_dict() for p in [*problems, *differences]], ensure_ascii=False, indent=2))
     for problem in problems:
         _say(str(problem), style="red", level=-1)
+    for difference in differences:
+        _say(str(difference))
     if not json_out:
         _say(f"{len(problems)} problem(s)" if problems else "templates ok")
+        if against_builtin:
+            _say(f"{len(differences)} paragraph(s) differ from the built-in wording" if differences
+                 else "the wording is the built-in templates'")
     if problems:
         raise typer.Exit(int(ExitCode.FAILED))
 

@@ -1,4 +1,4 @@
-"""Data files shipped with kotodoc: rule parameters, the term catalogue, language aliases.
+"""Data files shipped with kotodoc: rule parameters, language aliases, and the vocabulary by language.
 
 They are read once per process (cached), since a batch renders many cases with the same data.
 """
@@ -48,9 +48,22 @@ def act_for(day: dt.date, data: dict[str, Any] | None = None) -> str:
     return str(next((name for since, name in started if since <= day), started[-1][1]))
 
 
+@cache
 def terms() -> dict[str, Any]:
-    """The term catalogue: `terms` and `enums`, each entry with fi, sv and en."""
-    result: dict[str, Any] = _read("terms.yaml")
+    """The built-in vocabulary by language: `terms` and `enums`, each entry with fi, sv and en.
+
+    Read from the `terms` catalogues (`kotodoc._vocabulary`); the documents use
+    `kotodoc._vocabulary.labels`, which applies a municipality's overlay.
+    """
+    from kotodoc._languages import LANGUAGES
+    from kotodoc._vocabulary import TERM, builtin_labels
+
+    result: dict[str, Any] = {"terms": {}, "enums": {}}
+    for lang in LANGUAGES:
+        for (context, code), label in builtin_labels(lang).items():
+            entry = result["terms"].setdefault(code, {}) if context == TERM else \
+                result["enums"].setdefault(context, {}).setdefault(code, {})
+            entry[lang] = label
     return result
 
 

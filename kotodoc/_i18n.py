@@ -36,7 +36,10 @@ if TYPE_CHECKING:
 
 LOCALE_DIR = Path(__file__).parent / "locale"
 MESSAGES = "kotodoc"  # the domain of everything kotodoc says
-DOMAINS = (MESSAGES,)  # every domain kotodoc ships (other changes add theirs here)
+# The vocabulary of the documents (terms and enumeration labels, `kotodoc._vocabulary`) and the
+# case format's field descriptions (the schema and the skeletons, `kotodoc.authoring`).
+TERMS, FIELDS = "terms", "fields"
+DOMAINS = (MESSAGES, TERMS, FIELDS)  # every domain kotodoc ships
 DEFAULT: Language = "en"
 ENV = "KOTODOC_UI_LANG"
 

@@ -16,7 +16,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "kotodoc"
 # From the ground floor up; a module may import from its own layer's other units only where the
 # list says so (a package's own modules always may import each other).
 LAYERS: list[set[str]] = [
-    {"errors", "_version", "_languages", "_data", "_files", "_lazy", "_i18n"},
+    {"errors", "_version", "_languages", "_data", "_files", "_lazy", "_i18n", "_vocabulary"},
     {"load"},
     {"model"},
     {"rules"},

@@ -3,7 +3,8 @@
 The committed .docx files are the templates: a municipality opens and edits them in Word or
 LibreOffice. This script is how we, the maintainers, keep the three languages in step: the fixed
 wording is in `tools/template-text.yaml`, domain terms and enumeration labels are Jinja variables
-(`t.*`, and already localized values) that come from `kotodoc/data/terms.yaml` at render time.
+(`t.*`, and already localized values) that come from the vocabulary (`kotodoc/locale/<lang>/LC_MESSAGES/terms.po`)
+at render time.
 
 Each Jinja tag is written as one run of one paragraph, so Word's run splitting cannot break it.
 

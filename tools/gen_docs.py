@@ -11,7 +11,9 @@ Generated, never edited by hand:
 - docs/reference/rules.md: every rule of the registry (`RULES` in kotodoc/rules/_legal.py): its id, the
   kinds it applies to, what it checks (the rule's docstring), whether it reports errors or
   warnings, and its parameters with their values and sources per Act (kotodoc/data/rules.yaml);
-- schemas/case.schema.json, schemas/claimant.schema.json, schemas/profile.schema.json.
+- schemas/case.schema.json, schemas/claimant.schema.json, schemas/profile.schema.json (and
+  case-with-profile), with English descriptions, and the same in schemas/fi/ and schemas/sv/ with
+  Finnish and Swedish descriptions from the `fields` catalogues.
 
 Severity and parameters are read from the rules' source with `ast`: a rule's findings are
 `Finding(_ERROR | _WARNING, ..., rule=ID)` calls, and its parameters are `params["name"]` in the
@@ -365,6 +367,10 @@ def generated() -> dict[Path, str]:
     for name in SCHEMA_NAMES:
         text = json.dumps(schema_for(name), ensure_ascii=False, indent=2) + "\n"
         files[ROOT / "schemas" / f"{name}.schema.json"] = text
+        # The same schemas with Finnish and Swedish hover texts (the `fields` catalogues).
+        for lang in ("fi", "sv"):
+            text = json.dumps(schema_for(name, lang), ensure_ascii=False, indent=2) + "\n"
+            files[ROOT / "schemas" / lang / f"{name}.schema.json"] = text
     return files
 
 

@@ -22,7 +22,8 @@ if TYPE_CHECKING:
         schema_for,
     )
     from kotodoc.authoring._skeleton import KINDS, LANGUAGE_CHOICES, skeleton
-    from kotodoc.authoring._template_check import TemplateProblem, check_templates
+    from kotodoc.authoring._template_check import TemplateProblem, check_templates, wording_differences
+    from kotodoc.authoring._texts import field_texts
 
 _HOMES = {
     "DRAFT": "kotodoc.authoring._schema",
@@ -37,7 +38,9 @@ _HOMES = {
     "profile_schema": "kotodoc.authoring._schema",
     "schema_for": "kotodoc.authoring._schema",
     "check_templates": "kotodoc.authoring._template_check",
+    "field_texts": "kotodoc.authoring._texts",
     "skeleton": "kotodoc.authoring._skeleton",
+    "wording_differences": "kotodoc.authoring._template_check",
 }
 __all__ = [
     "DRAFT",
@@ -50,9 +53,11 @@ __all__ = [
     "case_schema",
     "check_templates",
     "claimant_schema",
+    "field_texts",
     "profile_schema",
     "schema_for",
     "skeleton",
+    "wording_differences",
 ]
 
 __getattr__, __dir__ = face(__name__, globals(), _HOMES)

@@ -16,7 +16,9 @@ are translated:
   each kind's `kind` already selects the branch, and a strict meta-validator (AJV) would reject it.
 
 Every property carries the description of its field in the model (`Field(description=...)`): the
-text an editor shows on hover, so every field of the model has one, checked by a test.
+text an editor shows on hover, so every field of the model has one, checked by a test. The
+descriptions are written in English in the model and translated through the `fields` catalogues
+(`schema_for(name, lang)`, `kotodoc schema --lang fi`).
 
 Types come out as pydantic's "validation" mode has them: dates are strings of format `date`,
 money is a number or a string (`cost: "132.50"`, as in the case format). The schema checks the
@@ -34,6 +36,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, TypeAdapter
 
+from kotodoc._languages import LANGUAGES
 from kotodoc.model import FORMAT_VERSION, AnyCase, Authority, ClaimantFile
 
 DRAFT = "http://json-schema.org/draft-07/schema#"
@@ -60,19 +63,30 @@ _CLAIMANT_DESCRIPTION = (
 _PROFILE_DESCRIPTION = (
     "A municipality's profile (`--profile FILE`, or profile.yaml in a template directory): the `authority` "
     "details merged into every case (the case's own values win) and a `logo` (PNG or JPEG, relative to "
-    "the profile). Every key of `authority` is optional here: a case or the profile may give it."
+    "the profile), and its own `vocabulary` (labels per language). Every key of `authority` is optional here: "
+    "a case or the profile may give it."
 )
 
 
-def schema_for(name: str) -> dict[str, Any]:
-    """The JSON Schema (draft-07) of one kind of file: `case`, `claimant` or `profile`.
+def schema_for(name: str, lang: str = "en") -> dict[str, Any]:
+    """The JSON Schema (draft-07) of one kind of file: `case`, `case-with-profile`, `claimant` or `profile`.
+
+    Args:
+        name: one of `SCHEMA_NAMES`.
+        lang: the language of its title and descriptions (the editor's hover texts): fi, sv or en,
+            from the `fields` catalogues (`kotodoc.authoring._fields`).
 
     Raises:
         KeyError: the name is not one of `SCHEMA_NAMES`.
     """
     makers = {"case": case_schema, "case-with-profile": profiled_case_schema, "claimant": claimant_schema,
               "profile": profile_schema}
-    return makers[name]()
+    schema = makers[name]()
+    if lang == "en":
+        return schema
+    from kotodoc.authoring._fields import translated
+
+    return translated(schema, lang)
 
 
 def profiled_case_schema() -> dict[str, Any]:
@@ -137,6 +151,14 @@ def profile_schema() -> dict[str, Any]:
                 "type": "string",
                 "minLength": 1,
                 "description": "the logo, a PNG or JPEG file relative to the profile; shown in every page's header",
+            },
+            "vocabulary": {
+                "type": "object",
+                "description": "the municipality's own labels: a .po file per language (fi, sv, en), relative to "
+                               "the profile, laid over kotodoc's vocabulary",
+                "additionalProperties": False,
+                "properties": {lang: {"type": "string", "minLength": 1,
+                                      "description": "a .po file of labels in this language"} for lang in LANGUAGES},
             },
         },
         **({"definitions": definitions} if definitions else {}),

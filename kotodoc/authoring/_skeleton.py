@@ -5,8 +5,8 @@ keys, what is required, nested mappings and lists, placeholder words by type, an
 values of a `Literal`, so a field added to the model appears in `kotodoc new` without a change
 here. What the model cannot say is a few tables below: the case format's order where the model's
 differs, which optional blocks are written commented out, which optional fields a case needs all
-the same, values written as is. The comments come from `data/skeleton.yaml` (fi, sv, en), by the
-key's YAML path.
+the same, values written as is. The comments come from `data/skeleton.yaml` (in English), by the
+key's YAML path, translated through the `fields` catalogues (`kotodoc.authoring._fields`).
 
 Every value the official must write is a placeholder in braces, such as `{teksti}` or
 `{VVVV-KK-PP}`. YAML reads `{...}` as a mapping, which no field of the format accepts, so an
@@ -37,7 +37,9 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import AfterValidator, BaseModel, BeforeValidator
 from pydantic.fields import FieldInfo
 
-from kotodoc._data import _read, act_params, terms
+from kotodoc._data import _read, act_params
+from kotodoc._vocabulary import TERM, builtin_labels
+from kotodoc.authoring._fields import PLACEHOLDER, describe
 from kotodoc.authoring._schema import SCHEMA_FILE
 from kotodoc.errors import UsageError
 from kotodoc.model import (
@@ -347,12 +349,14 @@ class _Writer:
             node = node.get(part) if isinstance(node, dict) else None
         if isinstance(node, dict) and "_" in node:
             node = node["_"]
-        text = node.get(self.lang) if isinstance(node, dict) else None
-        return Template(text).substitute(self.values) if isinstance(text, str) else None
+        if not isinstance(node, str):
+            return None
+        return Template(describe(node, self.lang)).substitute(self.values)
 
     def word(self, section: str, name: str) -> str:
-        """A word of `placeholders` or `text`."""
-        return Template(_wording()[section][name][self.lang]).substitute(self.values)
+        """A word of `placeholders` or `text`, in the skeleton's language."""
+        context = PLACEHOLDER if section == "placeholders" else None
+        return Template(describe(_wording()[section][name], self.lang, context)).substitute(self.values)
 
     def nodes(self, nodes: Sequence[_Node], indent: int, hash_at: int | None = None) -> None:
         """Add the lines of `nodes`, their keys at `indent`; `hash_at` when they are commented out."""
@@ -491,8 +495,8 @@ def _values(lang: Lang) -> dict[str, str]:
     return {
         "schema_file": SCHEMA_FILE,
         "version": str(FORMAT_VERSION),
-        "text": wording["placeholders"]["text"][lang],
-        "date": wording["placeholders"]["date"][lang],
+        "text": describe(wording["placeholders"]["text"], lang, PLACEHOLDER),
+        "date": describe(wording["placeholders"]["date"], lang, PLACEHOLDER),
         "review_months": str((params["review_max_months"] or {}).get("municipality")),
         "opportunities": str(params["job_search_opportunities_per_month"]),
         "reach_back": str(params["claim_reach_back_years"]),
@@ -501,7 +505,7 @@ def _values(lang: Lang) -> dict[str, str]:
 
 
 def _header(kind: str, writer: _Writer) -> str:
-    title = terms()["terms"][kind][writer.lang]
+    title = builtin_labels(writer.lang)[(TERM, kind)]
     lines = [f"# yaml-language-server: $schema={SCHEMA_FILE}",
              f"# {title[0].upper()}{title[1:]}: {writer.word('text', 'file')} (kind: {kind})"]
     parts = ["schema", "fill"] + (["claim"] if kind == "interpretation-claim" else [])

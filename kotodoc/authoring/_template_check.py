@@ -63,6 +63,7 @@ from jinja2 import nodes
 from lxml import etree
 
 from kotodoc._languages import LANGUAGES
+from kotodoc._vocabulary import read_overlay
 from kotodoc.docx import TemplateSet, jinja_env, scan_template
 from kotodoc.errors import CaseError, Severity, TemplateRenderError, UsageError
 from kotodoc.load import Logo, load_case
@@ -70,11 +71,12 @@ from kotodoc.model import build_case
 from kotodoc.rules import check_case
 from kotodoc.run import documents, templates_root
 
-__all__ = ["ProblemCode", "TemplateProblem", "check_templates"]
+__all__ = ["ProblemCode", "TemplateProblem", "check_templates", "wording_differences"]
 
 ProblemCode = Literal[
     "syntax", "unknown-variable", "split-tag", "language-difference", "unknown-template", "unreadable",
     "TEMPLATE-EXTERNAL", "TEMPLATE-MACRO", "TEMPLATE-FIELD", "TEMPLATE-JINJA", "TEMPLATE-TOO-LARGE",
+    "wording-difference", "vocabulary",
 ]
 
 
@@ -125,7 +127,8 @@ def check_templates(directory: Path | None) -> list[TemplateProblem]:
     if not root.is_dir():
         raise UsageError(f"{root}: no such directory")
     files = _template_files(root)
-    if not files:
+    vocabulary = _vocabulary_problems(root) if directory is not None else []
+    if not files and not (root / "locale").is_dir():
         raise UsageError(f"{root}: no templates found; expected <lang>/<kind>.docx with lang "
                          f"{', '.join(LANGUAGES)} (such as fi/integration-plan.docx)")
     shapes = context_shapes()
@@ -151,7 +154,95 @@ def check_templates(directory: Path | None) -> list[TemplateProblem]:
             elif (fallback := look.path(kind, lang)).is_file():
                 versions[lang] = (_analyse(fallback, kind), False)
         problems.extend(_language_differences(versions))
-    return problems
+    return problems + vocabulary
+
+
+def _vocabulary_problems(root: Path) -> list[TemplateProblem]:
+    """The directory's own labels (`locale/<lang>/terms.po`), checked as the renderer checks them."""
+    found = []
+    for lang in LANGUAGES:
+        po = root / "locale" / lang / "terms.po"
+        if po.is_file():
+            try:
+                read_overlay(po, lang)
+            except UsageError as e:
+                # `FILE:LINE: CODE: ...` as the renderer says it; the template path is printed already.
+                rest = re.match(r":(?:(\d+):)? ?(.*)", str(e).removeprefix(str(po)), re.DOTALL)
+                message = f"line {rest[1]}: {rest[2]}" if rest and rest[1] else (rest[2] if rest else str(e))
+                found.append(TemplateProblem(po, None, None, "vocabulary", message))
+    return found
+
+
+# ---------------------------------------------------------------------------------------------
+# Wording: a municipality's copy of a template against the built-in one
+
+
+def wording_differences(directory: Path) -> list[TemplateProblem]:
+    """Where a municipality's own templates differ from the built-in wording, paragraph by paragraph.
+
+    A municipality's template starts as a copy of a built-in one; when kotodoc's wording is fixed
+    later, the copy keeps the old text. For each `<lang>/<kind>.docx` of `directory` this compares
+    the text of its paragraphs (Jinja tags included, formatting ignored) with the built-in template
+    of the same kind and language, part by part (body, and headers and footers of the same name),
+    and reports each paragraph that differs with both texts, each built-in paragraph the copy lacks,
+    and each paragraph of the copy's own, as `wording-difference`. Empty paragraphs are left out.
+    Differences are not errors: a municipality's own wording is its right; the list shows where
+    to take an upstream fix.
+
+    Raises:
+        UsageError: the directory does not exist.
+    """
+    if not directory.is_dir():
+        raise UsageError(f"{directory}: no such directory")
+    builtin = templates_root()
+    found: list[TemplateProblem] = []
+    for lang, kind, path in _template_files(directory):
+        base = builtin / lang / f"{kind}.docx"
+        if not base.is_file():
+            continue  # not a template kotodoc uses: check_templates reports it
+        try:
+            own, upstream = _wording(path), _wording(base)
+        except (OSError, PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, etree.XMLSyntaxError):
+            continue  # check_templates reports an unreadable file
+        for part, theirs in upstream.items():
+            if part in own:
+                found += _compare(path, part, theirs, own[part])
+    return found
+
+
+def _wording(path: Path) -> dict[str, list[tuple[int, str]]]:
+    """The non-empty paragraphs of each part, as `(paragraph number, text)`."""
+    tpl = DocxTemplate(str(path))
+    tpl.render_init()
+    out: dict[str, list[tuple[int, str]]] = {}
+    for name, element, _ in _parts(tpl):
+        texts = ("".join(t for _, t in _paragraph_text(p)).strip() for p in element.iter(_W_P))
+        out[name] = [(n, text) for n, text in enumerate(texts, 1) if text]
+    return out
+
+
+def _compare(path: Path, part: str, theirs: list[tuple[int, str]], own: list[tuple[int, str]]) -> list[TemplateProblem]:
+    found: list[TemplateProblem] = []
+    matcher = difflib.SequenceMatcher(a=[t for _, t in theirs], b=[t for _, t in own], autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        pairs = list(zip(range(i1, i2), range(j1, j2), strict=False)) if tag == "replace" else []
+        for i, j in pairs:
+            found.append(TemplateProblem(
+                path, part, own[j][0], "wording-difference",
+                f"differs from the built-in template's paragraph {theirs[i][0]}: "
+                f"built-in “{_short(theirs[i][1], 240)}”, here “{_short(own[j][1], 240)}”"))
+        for i in range(i1 + len(pairs), i2):
+            at = own[j1][0] if j1 < len(own) else None
+            found.append(TemplateProblem(
+                path, part, at, "wording-difference",
+                f"the built-in template's paragraph {theirs[i][0]} “{_short(theirs[i][1], 240)}” is not in this "
+                f"template{' (it would come before this paragraph)' if at else ''}"))
+        found.extend(TemplateProblem(path, part, own[j][0], "wording-difference",
+                                     f"this template's own paragraph “{_short(own[j][1], 240)}”")
+                     for j in range(j1 + len(pairs), j2))
+    return found
 
 
 def _template_files(root: Path) -> list[tuple[str, str, Path]]:

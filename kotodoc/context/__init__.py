@@ -13,6 +13,7 @@ from kotodoc._lazy import face
 if TYPE_CHECKING:
     from kotodoc.context._build import Formatter, build_context, claim_context, notice_context, upfirst
     from kotodoc.context._claim_csv import claim_csv, claim_files, csv_cell
+    from kotodoc.context._labels import enumerations
 
 _HOMES = {
     "Formatter": "kotodoc.context._build",
@@ -21,6 +22,7 @@ _HOMES = {
     "claim_csv": "kotodoc.context._claim_csv",
     "claim_files": "kotodoc.context._claim_csv",
     "csv_cell": "kotodoc.context._claim_csv",
+    "enumerations": "kotodoc.context._labels",
     "notice_context": "kotodoc.context._build",
     "upfirst": "kotodoc.context._build",
 }
@@ -31,6 +33,7 @@ __all__ = [
     "claim_csv",
     "claim_files",
     "csv_cell",
+    "enumerations",
     "notice_context",
     "upfirst",
 ]

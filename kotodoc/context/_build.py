@@ -1,8 +1,9 @@
 """Stage 4: the template context: every value of a case localized and formatted as text.
 
 Templates only print; all decisions about how a date, an amount, a country or a service type reads
-in Finnish, Swedish or English are made here, once, with Babel's CLDR data and the term
-catalogue. Finnish conventions (domain brief): dates `5.5.2025` in fi and sv (CLDR's sv_FI short
+in Finnish, Swedish or English are made here, once, with Babel's CLDR data and the vocabulary
+(the `terms` catalogues, with a municipality's overlay when one is in effect: `kotodoc._vocabulary`).
+Finnish conventions (domain brief): dates `5.5.2025` in fi and sv (CLDR's sv_FI short
 date is ISO, so the pattern is ours), `5 May 2025` in en; money `1 234,50 €` in every language, so
 that a bilingual document shows the same figures twice; times `14.30`.
 """
@@ -19,7 +20,8 @@ from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal
 
-from kotodoc._data import language_aliases, terms
+from kotodoc._data import language_aliases
+from kotodoc._vocabulary import TERM, Overlay, labels, overlay_for
 from kotodoc.model import (
     EXCLUSION_RULES,
     Case,
@@ -42,15 +44,18 @@ _LOCALE = {"fi": "fi_FI", "sv": "sv_FI", "en": "en_FI"}
 class Formatter:
     """Formats values for one document language."""
 
-    def __init__(self, lang: str):
-        """Prepare Babel locales and the term catalogue for `lang` (fi, sv or en)."""
+    def __init__(self, lang: str, overlay: Overlay | None = None):
+        """Prepare Babel locales and the vocabulary for `lang` (fi, sv or en), `overlay` laid over it."""
         self.lang = lang
         self.locale = Locale.parse(_LOCALE[lang])
-        catalogue = terms()
-        self.terms = {k.replace("-", "_"): v[lang] for k, v in catalogue["terms"].items()}
-        self.enums: dict[str, dict[str, str]] = {
-            name: {k: v[lang] for k, v in values.items()} for name, values in catalogue["enums"].items()
-        }
+        # Terms by their key with `_` for `-`, as the templates name them (`t.job_search_obligation`).
+        self.terms: dict[str, str] = {}
+        self.enums: dict[str, dict[str, str]] = {}
+        for (context, code), label in labels(lang, overlay).items():
+            if context == TERM:
+                self.terms[code.replace("-", "_")] = label
+            else:
+                self.enums.setdefault(context, {})[code] = label
 
     def date(self, value: dt.date | None) -> str:
         """`5.5.2025` (fi, sv) or `5 May 2025` (en)."""
@@ -375,9 +380,14 @@ def member_context(m: FamilyMember, f: Formatter, birth: dt.date | None) -> dict
     }
 
 
-@cache
 def _formatter(lang: str) -> Formatter:
-    return Formatter(lang)
+    """The formatter of `lang` with the municipality's vocabulary in effect, if any (one per process and overlay)."""
+    return _formatter_with(lang, overlay_for(lang))
+
+
+@cache
+def _formatter_with(lang: str, overlay: Overlay | None) -> Formatter:
+    return Formatter(lang, overlay)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""An authority's profile: the details every case of that authority would otherwise repeat, and its logo.
+"""An authority's profile: the details every case of that authority would otherwise repeat, its logo and labels.
 
 A profile file (`--profile FILE`, or `profile.yaml` in a municipality's template directory):
 
@@ -9,6 +9,8 @@ A profile file (`--profile FILE`, or `profile.yaml` in a municipality's template
       address: PL 1, 99999 Esimerkkilä
       business_id: 1234567-1
     logo: logo.png             # PNG or JPEG, relative to the profile file; shown in every header
+    vocabulary:                # the municipality's own labels, per language, over the built-in ones
+      sv: locale/sv/terms.po   # a .po file relative to the profile (see kotodoc._vocabulary)
 
 Merging a profile into a case is part of loading it (`Profile.apply`, before the model): values
 taken from the profile keep their place, so an error in them names the profile's file, line and
@@ -24,6 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from kotodoc._files import read_user_file
+from kotodoc._languages import LANGUAGES
+from kotodoc._vocabulary import Overlay, read_overlay
 from kotodoc.errors import CaseError, UsageError
 from kotodoc.load._careful import load_case
 from kotodoc.load._positions import LoadedCase, Positions
@@ -38,7 +42,7 @@ LOGO_MAX_WIDTH = 5 * _EMU_PER_CM
 LOGO_MAX_PIXELS = 16_000_000
 LOGO_MAX_SIDE = 8000
 _LOGO_TYPES = {"image/png": "png", "image/jpeg": "jpeg"}
-_PROFILE_KEYS = ("authority", "logo")
+_PROFILE_KEYS = ("authority", "logo", "vocabulary")
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,7 @@ class Profile:
     authority: dict[str, Any] = field(default_factory=dict)
     positions: Positions = field(default_factory=Positions)
     logo: Logo | None = None
+    vocabulary: tuple[Overlay, ...] = ()  # the municipality's labels laid over the built-in vocabulary
 
     def apply(self, loaded: LoadedCase) -> LoadedCase:
         """The case with the profile's authority details filled in where the case has none.
@@ -141,7 +146,17 @@ def _read_profile(path: Path) -> Profile:
         if not isinstance(name, str) or not name:
             raise fail(("logo",), "must be the image file's name, relative to the profile")
         logo = _read_logo(path.parent / name, lambda message: fail(("logo",), message))
-    return Profile(path, authority, loaded.positions, logo)
+    vocabulary = loaded.data.get("vocabulary") or {}
+    if not isinstance(vocabulary, dict):
+        raise fail(("vocabulary",), "must map a language (fi, sv, en) to a .po file relative to the profile")
+    overlays: list[Overlay] = []
+    for lang, name in vocabulary.items():
+        if lang not in LANGUAGES:
+            raise fail(("vocabulary", lang), f"unknown language; choose from {', '.join(LANGUAGES)}")
+        if not isinstance(name, str) or not name:
+            raise fail(("vocabulary", lang), "must be a .po file's name, relative to the profile")
+        overlays.append(read_overlay(path.parent / name, lang))
+    return Profile(path, authority, loaded.positions, logo, tuple(overlays))
 
 
 def _read_logo(path: Path, fail: Any) -> Logo:

@@ -682,7 +682,8 @@ class ClaimantFile(_Model):
 
     kotodoc: Literal[1] = Field(description=_VERSION)
     claimant: Claimant = Field(description="the authority that claims the costs and is reimbursed")
-    languages: Annotated[list[DocLang], Field(min_length=1, max_length=2), AfterValidator(_distinct)] = ["fi"]
+    languages: Annotated[list[DocLang], Field(min_length=1, max_length=2), AfterValidator(_distinct)] = Field(
+        ["fi"], description="the languages of the claims built from this file (fi, sv, en); two for a bilingual claim")
     case_id_prefix: CaseId | None = Field(None, description="the built claim's case_id starts with it")
 
 

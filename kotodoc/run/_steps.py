@@ -20,6 +20,7 @@ from typing import Any
 from kotodoc._data import act_params
 from kotodoc._files import atomic_write
 from kotodoc._languages import BCP47, Edition, edition_name, parse_editions
+from kotodoc._vocabulary import overlays_in_effect
 from kotodoc.context import build_context, claim_context, claim_files, notice_context
 from kotodoc.docx import RenderLimits, TemplateSet, builtin_root, compiled, document_limits
 from kotodoc.errors import KotodocError
@@ -126,7 +127,9 @@ def render_document(
     for lang in doc.langs:
         # A deep copy: the context builders share cached dicts (the terms), and no document may
         # see what a template did with another's values.
-        context = copy.deepcopy(doc.context(lang))
+        # The municipality's own labels, if it has any, for this document only.
+        with overlays_in_effect(look.vocabulary):
+            context = copy.deepcopy(doc.context(lang))
         context["logo"] = logo.context() if logo else None
         contexts.append(context)
     title = " / ".join(str(c["title"]) for c in contexts)
