@@ -34,6 +34,8 @@ from kotodoc._languages import LANGUAGES, Language
 if TYPE_CHECKING:
     from babel.support import NullTranslations
 
+    from kotodoc.errors import Finding
+
 LOCALE_DIR = Path(__file__).parent / "locale"
 MESSAGES = "kotodoc"  # the domain of everything kotodoc says
 DOMAINS = (MESSAGES,)  # every domain kotodoc ships (other changes add theirs here)
@@ -162,3 +164,39 @@ def _(message: str, /, **params: Any) -> str:
 def N_(message: str, /) -> str:
     """Mark `message` for extraction only; it is translated later, where it is shown."""
     return message
+
+
+# ---------------------------------------------------------------------------------------------
+# Findings and messages, rendered in the reader's language
+
+
+def message_text(msgid: str, params: Mapping[str, object] | None = None, lang: str | None = None) -> str:
+    """A message id in `lang` (default: the interface language), its parameters filled in.
+
+    A parameter that is itself a `Message` (a reason inside a sentence) is translated first.
+    """
+    from kotodoc.errors import Message
+
+    values = {k: message_text(v.msgid, v.params, lang) if isinstance(v, Message) else v
+              for k, v in (params or {}).items()}
+    return translate(msgid, lang, **values)
+
+
+def finding_text(finding: Finding, lang: str | None = None) -> str:
+    """A finding's message in `lang` (default: the interface language)."""
+    return message_text(finding.msgid, finding.params, lang)
+
+
+def finding_line(finding: Finding, lang: str | None = None) -> str:
+    """A finding as the command line prints it: `FILE:LINE:COL: PATH: [warning: ]CODE: message`."""
+    from kotodoc.errors import Severity
+
+    head = f"{finding.where()}: {finding.path or translate('(document)', lang)}: "
+    if finding.severity is Severity.WARNING:
+        head += translate("warning", lang) + ": "
+    return f"{head}{finding.code}: {finding_text(finding, lang)}"
+
+
+def finding_dict(finding: Finding, lang: str | None = None) -> dict[str, object]:
+    """A finding as JSON: its code and its message in `lang` (default: the interface language)."""
+    return finding.as_dict(finding_text(finding, lang))
