@@ -179,7 +179,8 @@ def message_text(msgid: str, params: Mapping[str, object] | None = None, lang: s
 
     values = {k: message_text(v.msgid, v.params, lang) if isinstance(v, Message) else v
               for k, v in (params or {}).items()}
-    return translate(msgid, lang, **values)
+    text = str(catalogue(lang, MESSAGES).gettext(msgid))
+    return text.format(**values) if values else text
 
 
 def finding_text(finding: Finding, lang: str | None = None) -> str:

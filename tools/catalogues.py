@@ -27,8 +27,9 @@ sys.path.insert(0, str(ROOT))
 from kotodoc._i18n import LOCALE_DIR, MESSAGES  # noqa: E402
 from kotodoc._languages import LANGUAGES  # noqa: E402
 
-# Keywords that mark a message in the code: `_` and `N_` (kotodoc._i18n), and `translate`.
-KEYWORDS = {"_": None, "N_": None, "translate": None, "pgettext": ((1, "c"), 2)}
+# Keywords that mark a message in the code: `_` and `N_` (kotodoc._i18n), `translate`, and the command
+# line's `_t` (a line of its own, translated where printed).
+KEYWORDS = {"_": None, "N_": None, "_t": None, "translate": None, "pgettext": ((1, "c"), 2)}
 # Messages allowed to stay untranslated or fuzzy for now, per language: (domain, msgid) pairs,
 # each also listed in the README's translation section for a translator to finish.
 # The messages are written in English in the code: an empty English entry means the id itself

@@ -36,7 +36,8 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 from kotodoc._data import act_for, act_params
 from kotodoc._data import rule_data as shipped_rule_data
 from kotodoc._files import atomic_write
-from kotodoc.errors import CaseError, Finding, Severity, UsageError
+from kotodoc._i18n import N_, message_text
+from kotodoc.errors import CaseError, Finding, Message, Severity, UsageError
 from kotodoc.load import LoadedCase, load_case
 from kotodoc.model import (
     EXCLUSION_RULES,
@@ -125,17 +126,28 @@ class Exclusion:
     date: dt.date
     reason: str
     rule: str
-    message: str
+    why: Message  # translated where shown
+
+    @property
+    def message(self) -> str:
+        """Why, in English."""
+        return str(self.why)
+
+    def text(self, lang: str | None = None) -> str:
+        """The line the command prints, in `lang` (default: the interface language)."""
+        where = self.file + (f":{self.line}:{self.column}" if self.line is not None else "")
+        return message_text(N_("{where}: {path}: {rule}: not claimed ({date}): {why}"),
+                            {"where": where, "path": self.path, "rule": self.rule, "date": self.date.isoformat(),
+                             "why": self.why}, lang)
 
     def __str__(self) -> str:
-        where = self.file + (f":{self.line}:{self.column}" if self.line is not None else "")
-        return f"{where}: {self.path}: {self.rule}: not claimed ({self.date.isoformat()}): {self.message}"
+        return self.text("en")
 
-    def as_dict(self) -> dict[str, Any]:
-        """A JSON-ready mapping (no personal data)."""
+    def as_dict(self, lang: str | None = None) -> dict[str, Any]:
+        """A JSON-ready mapping (no personal data); the message in `lang` (default: the interface language)."""
         return {"file": self.file, "line": self.line, "column": self.column, "path": self.path,
                 "case_id": self.case_id, "date": self.date.isoformat(), "reason": self.reason, "rule": self.rule,
-                "message": self.message}
+                "code": self.rule, "message": message_text(self.why.msgid, self.why.params, lang)}
 
 
 ClaimStatus = Literal["done", "built", "invalid", "failed"]
@@ -169,19 +181,28 @@ class ClaimReport:
         rendered = list(self.render.outputs) if self.render is not None else []
         return ([self.claim_file] if self.claim_file else []) + rendered
 
-    def summary(self) -> list[str]:
-        """Plain lines for a person: what was read, claimed and not claimed, and the total."""
-        read = f"read {self.read} appointment(s) from {self.files} case file(s)"
-        lines = [f"{read}: {self.in_period} in the period, {self.outside_period} outside it"]
+    def summary(self, lang: str | None = None) -> list[str]:
+        """Plain lines for a person, in `lang` (default: the interface language): what was read, claimed and
+        not claimed, and the total."""
+        def say(msgid: str, **params: object) -> str:
+            return message_text(msgid, params, lang)
+
+        lines = [say(N_("read {read} appointment(s) from {files} case file(s): {inside} in the period, {outside} "
+                        "outside it"), read=self.read, files=self.files, inside=self.in_period,
+                     outside=self.outside_period)]
         if self.totals is not None:
-            vat = "included" if self.totals.vat_claimed else "not claimed"
-            lines.append(f"claimed {self.claimed} row(s): {cents(self.totals.total)} euros (cost "
-                         f"{cents(self.totals.cost)}; VAT {cents(self.totals.vat)}, {vat})")
+            vat = Message(N_("included") if self.totals.vat_claimed else N_("not claimed"))
+            lines.append(say(N_("claimed {rows} row(s): {total} euros (cost {cost}; VAT {vat}, {claimed})"),
+                             rows=self.claimed, total=cents(self.totals.total), cost=cents(self.totals.cost),
+                             vat=cents(self.totals.vat), claimed=vat))
         by_reason = ", ".join(f"{reason} {n} ({EXCLUSION_RULES[reason]})" for reason, n in self.excluded.items())
-        lines.append(f"not claimed {sum(self.excluded.values())} row(s)" + (f": {by_reason}" if by_reason else ""))
+        count = sum(self.excluded.values())
+        lines.append(say(N_("not claimed {count} row(s): {reasons}"), count=count, reasons=by_reason) if by_reason
+                     else say(N_("not claimed {count} row(s)"), count=count))
         if self.claim_file is not None:
-            lines.append(f"claim file {self.claim_file}" + (f", {len(self.outputs) - 1} more file(s) written"
-                                                             if self.render is not None else ""))
+            lines.append(say(N_("claim file {file}, {count} more file(s) written"), file=str(self.claim_file),
+                             count=len(self.outputs) - 1) if self.render is not None
+                         else say(N_("claim file {file}"), file=str(self.claim_file)))
         return lines
 
     def as_dict(self) -> dict[str, Any]:
@@ -350,7 +371,8 @@ def _read_plans(paths: Iterable[Path], report: ClaimReport, data: dict[str, Any]
             continue
         if isinstance(case, InterpretationClaimCase):
             report.inputs.append(_invalid(path, [loaded.place(Finding(
-                Severity.ERROR, "kind", "a claim is built from plans; this file is a claim itself"))]))
+                Severity.ERROR, "kind", N_("a claim is built from plans; this file is a claim itself"),
+                code="FORMAT-INPUT"))]))
             continue
         errors = [f for f in check_case(case, loaded, data) if f.severity is Severity.ERROR]
         if errors:
@@ -359,7 +381,8 @@ def _read_plans(paths: Iterable[Path], report: ClaimReport, data: dict[str, Any]
         if case.case_id in seen:
             # The same case twice would claim its appointments twice.
             report.inputs.append(_invalid(path, [loaded.place(Finding(
-                Severity.ERROR, "case_id", f"case_id {case.case_id} is also used by {seen[case.case_id]}"))]))
+                Severity.ERROR, "case_id", N_("case_id {case_id} is also used by {file}"), code="FORMAT-INPUT",
+                params={"case_id": case.case_id, "file": str(seen[case.case_id])}))]))
             continue
         seen[case.case_id] = path
         plans.append((case, loaded))
@@ -431,7 +454,7 @@ def _route(
             where = {"no-show": f"interpretation.{i}.attended", "purpose": f"interpretation.{i}.purpose",
                      "cost-missing": f"interpretation.{i}.cost",
                      "not-eligible": f"{person_path}.residence.basis"}.get(reason, f"interpretation.{i}.date")
-            placed = loaded.place(Finding(Severity.WARNING, where, message, rule=rule))
+            placed = loaded.place(Finding(Severity.WARNING, where, message.msgid, rule=rule, params=message.params))
             report.exclusions.append(Exclusion(str(loaded.file), placed.line, placed.column, where, case.case_id,
                                                a.date, reason, rule, message))
     report.claimed = len(rows)

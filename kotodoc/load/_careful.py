@@ -278,14 +278,14 @@ def load_case(file: Path, text: str | None = None) -> LoadedCase:
     except MarkedYAMLError as e:
         # ruamel's words for the problem are English; the common ones are said in ours, and a hint added.
         problem_text = (e.problem or "invalid YAML").strip()
-        problem: object = _YAML_PROBLEMS.get(problem_text) or problem_text
+        said: object = _YAML_PROBLEMS.get(problem_text) or problem_text
         if "\t" in text and "tab" in problem_text.lower() or "'\\t'" in problem_text:
-            problem = Message(N_("{problem} (tabs cannot indent YAML; use spaces)"), {"problem": problem})
+            said = Message(N_("{problem} (tabs cannot indent YAML; use spaces)"), {"problem": said})
         elif problem_text == "mapping values are not allowed here":
-            problem = Message(N_("{problem} (check the indentation, a quote left open above, or ': ' in an unquoted "
-                                 "value)"), {"problem": problem})
+            said = Message(N_("{problem} (check the indentation, a quote left open above, or ': ' in an unquoted "
+                              "value)"), {"problem": said})
         raise fail(N_("YAML syntax error: {problem}"), *_mark(e.problem_mark or e.context_mark), code="FORMAT-YAML",
-                   problem=problem) from None
+                   problem=said) from None
     except (YAMLError, RecursionError, ValueError, TypeError, LookupError) as e:
         # Not expected after the checks above; still a message, never a traceback.
         raise fail(N_("YAML error: {error}"), code="FORMAT-YAML", error=type(e).__name__) from None
