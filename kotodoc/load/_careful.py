@@ -486,7 +486,7 @@ def _valid_timestamp(value: str) -> bool:
 # ruamel.yaml's most common problems, in words the catalogue translates; others are shown as ruamel says them.
 _YAML_PROBLEMS = {
     "mapping values are not allowed here": Message(N_("mapping values are not allowed here")),
-    "could not find expected ':'": Message(N_("could not find the expected ':'")),
+    "could not find expected ':'": Message(N_("could not find expected ':'")),
     "found character '\\t' that cannot start any token": Message(N_("found a tab that cannot start any token")),
     "expected <block end>, but found '<block mapping start>'": Message(N_("the indentation does not match the lines "
                                                                          "above")),

@@ -819,7 +819,7 @@ _PYDANTIC: dict[str, tuple[str, str]] = {
     "less_than": ("FORMAT-RANGE", N_("the value should be less than {lt}")),
     "string_too_long": ("FORMAT-LENGTH", N_("the text should have at most {max_length} characters")),
     "too_short": ("FORMAT-LENGTH", N_("the list should have at least {min_length} item(s)")),
-    "too_long": ("FORMAT-LENGTH", N_("the list should have at most {max_length} item(s)")),
+    "too_long": ("FORMAT-LENGTH", N_("the list should have at most {max_length} items")),
     "string_pattern_mismatch": ("FORMAT-PATTERN", N_("the value does not have the required form")),
     "literal_error": ("FORMAT-CHOICE", N_("this value is not allowed; expected one of: {options}")),
     "enum": ("FORMAT-CHOICE", N_("this value is not allowed; expected one of: {options}")),
