@@ -192,7 +192,8 @@ def finding_line(finding: Finding, lang: str | None = None) -> str:
     """A finding as the command line prints it: `FILE:LINE:COL: PATH: [warning: ]CODE: message`."""
     from kotodoc.errors import Severity
 
-    head = f"{finding.where()}: {finding.path or translate('(document)', lang)}: "
+    path = finding.path or translate("(document)", lang)
+    head = f"{finding.where()}: {path}: "
     if finding.severity is Severity.WARNING:
         head += translate("warning", lang) + ": "
     return f"{head}{finding.code}: {finding_text(finding, lang)}"
