@@ -278,7 +278,7 @@ def load_case(file: Path, text: str | None = None) -> LoadedCase:
     except MarkedYAMLError as e:
         # ruamel's words for the problem are English; the common ones are said in ours, and a hint added.
         problem_text = (e.problem or "invalid YAML").strip()
-        said: object = _YAML_PROBLEMS.get(problem_text) or problem_text
+        said: object = _yaml_problem(problem_text)
         if "\t" in text and "tab" in problem_text.lower() or "'\\t'" in problem_text:
             said = Message(N_("{problem} (tabs cannot indent YAML; use spaces)"), {"problem": said})
         elif problem_text == "mapping values are not allowed here":
@@ -493,6 +493,38 @@ _YAML_PROBLEMS = {
     "expected <block end>, but found '-'": Message(N_("a list item where a key was expected: check the indentation")),
     "found unexpected end of stream": Message(N_("the file ends in the middle of a value (a quote left open?)")),
 }
+
+
+# ruamel's problems that quote a token, as (pattern, message id with the token as {token}).
+_YAML_PATTERNS = (
+    (re.compile(r"expected <block end>, but found '(.{1,40})'"),
+     N_("{token} where a line should end: check the indentation and the brackets")),
+    (re.compile(r"expected ',' or '(.)', but got '.{1,40}'"),
+     N_("brackets left open: expected ',' or {token}")),
+    (re.compile(r"found unknown escape character '(.{1,4})'"),
+     N_("unknown escape character {token} in a text in double quotes: write \\\\ for a backslash")),
+    (re.compile(r"expected a mapping for merging, but found (\w+)"),
+     N_("expected a mapping for merging (<<), not a single value or a list")),
+    (re.compile(r"found undefined alias '(.{1,60})'"), N_("undefined alias {token}: its anchor (&) is missing")),
+    (re.compile(r"expected '<document start>', but found (.{1,60})"),
+     N_("the file does not begin as a YAML document")),
+    (re.compile(r"found incompatible YAML document \(version (.{1,10}) is required\)"),
+     N_("the YAML version directive is not supported (version {token} is required)")),
+    (re.compile(r"but found (another document)"),
+     N_("the file holds another document after ---: a case file is one document")),
+)
+
+
+def _yaml_problem(problem: str) -> object:
+    """ruamel's problem in the catalogue's words where kotodoc knows it, else as ruamel says it."""
+    if problem in _YAML_PROBLEMS:
+        return _YAML_PROBLEMS[problem]
+    for pattern, msgid in _YAML_PATTERNS:
+        if m := pattern.fullmatch(problem):
+            token = m.group(1)
+            quoted = "'" in pattern.pattern.split("(")[0] or "'(" in pattern.pattern
+            return Message(msgid, {"token": repr(token) if quoted else token})
+    return problem
 
 
 def _utf16_without_bom(raw: bytes) -> bool:
