@@ -25,7 +25,7 @@ import io
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -86,9 +86,17 @@ def ui_language() -> Language:
     return _ui_lang.get()
 
 
-def set_ui_language(lang: Language) -> None:
-    """Make `lang` the interface language of this context (the command line sets it once)."""
-    _ui_lang.set(lang)
+def set_ui_language(lang: Language) -> Token[Language]:
+    """Make `lang` the interface language of this context (the command line sets it once).
+
+    Returns the token that `reset_ui_language` takes to restore the language before.
+    """
+    return _ui_lang.set(lang)
+
+
+def reset_ui_language(token: Token[Language]) -> None:
+    """Restore the interface language that was in effect before `set_ui_language` gave `token`."""
+    _ui_lang.reset(token)
 
 
 @contextmanager
