@@ -36,7 +36,7 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 from kotodoc._data import act_for, act_params
 from kotodoc._data import rule_data as shipped_rule_data
 from kotodoc._files import atomic_write
-from kotodoc._i18n import N_, message_text
+from kotodoc._i18n import N_, _, message_text
 from kotodoc.errors import CaseError, Finding, Message, Severity, UsageError
 from kotodoc.load import LoadedCase, load_case
 from kotodoc.model import (
@@ -83,7 +83,8 @@ def parse_date(text: str | dt.date, what: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text.strip())
     except ValueError:
-        raise UsageError(f"{what} {text!r} is not a date written as YYYY-MM-DD") from None
+        raise UsageError(_("{what} {text} is not a date written as YYYY-MM-DD", what=_(what),
+                           text=repr(text))) from None
 
 
 def parse_period(text: str | tuple[dt.date, dt.date]) -> tuple[dt.date, dt.date]:
@@ -97,10 +98,10 @@ def parse_period(text: str | tuple[dt.date, dt.date]) -> tuple[dt.date, dt.date]
     else:
         parts = text.split("..")
         if len(parts) != 2:
-            raise UsageError(f"the period {text!r} is not START..END, such as 2025-01-01..2025-06-30")
-        start, end = parse_date(parts[0], "the period's start"), parse_date(parts[1], "the period's end")
+            raise UsageError(_("the period {text} is not START..END, such as 2025-01-01..2025-06-30", text=repr(text)))
+        start, end = parse_date(parts[0], N_("the period's start")), parse_date(parts[1], N_("the period's end"))
     if end < start:
-        raise UsageError(f"the period ends ({end}) before it starts ({start})")
+        raise UsageError(_("the period ends ({end}) before it starts ({start})", end=end, start=start))
     return start, end
 
 
@@ -268,11 +269,11 @@ def build_claim(
             period (CLAIM-PERIOD), or the claim file exists without `force`.
     """
     start, end = parse_period(period)
-    day = parse_date(submitted, "the submission date") if submitted is not None else dt.date.today()
+    day = parse_date(submitted, N_("the submission date")) if submitted is not None else dt.date.today()
     if day < end:
         # CLAIM-PERIOD: no claimed row may be dated after the submission, so the period is over first.
-        raise UsageError(f"CLAIM-PERIOD: the submission date {day.isoformat()} is before the end of the period "
-                         f"{end.isoformat()}: claim a period that has ended")
+        raise UsageError(_("CLAIM-PERIOD: the submission date {day} is before the end of the period {end}: claim a "
+                           "period that has ended", day=day.isoformat(), end=end.isoformat()))
     data = rule_data or shipped_rule_data()
     report = ClaimReport("invalid", files=len(cases))
 
@@ -283,17 +284,18 @@ def build_claim(
     if case_id is None:
         claim_id += f"KEHA-{start:%Y%m%d}-{end:%Y%m%d}"
     if not _CASE_ID.fullmatch(claim_id):
-        raise UsageError("the case id may hold only letters, digits, '.', '_' and '-' (at most 64)")
+        raise UsageError(_("the case id may hold only letters, digits, '.', '_' and '-' (at most 64)"))
     if HETU_SHAPE.search(claim_id):  # it names the files and goes into the report
-        raise UsageError("the case id looks like a personal identity code; use the authority's own reference")
+        raise UsageError(_("the case id looks like a personal identity code; use the authority's own reference"))
     for lang in languages or ():
         if lang not in ("fi", "sv", "en"):
-            raise UsageError(f"unknown language {lang!r}: choose from fi, sv, en")
+            raise UsageError(_("unknown language {lang}: choose from fi, sv, en", lang=repr(lang)))
     if languages is not None and not 1 <= len(set(languages)) == len(languages) <= 2:
-        raise UsageError("a claim has one language, or two different ones (fi,sv)")
+        raise UsageError(_("a claim has one language, or two different ones (fi,sv)"))
     target = out_dir / f"{claim_id}.{KIND}.yaml"
     if target.exists() and not force:
-        raise UsageError(f"{target} exists (an official may have edited it); use --force to replace it")
+        raise UsageError(_("{target} exists (an official may have edited it); use --force to replace it",
+                           target=str(target)))
     report.case_id = claim_id
 
     plans = _read_plans(cases, report, data)
