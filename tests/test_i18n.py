@@ -173,6 +173,10 @@ def test_suggestions_never_echo_a_date_of_birth_or_free_text(runner: CliRunner, 
         assert {m["path"] for m in findings(err)} >= {"person.date_of_birth", "person.residence.basis"}, err
         assert "1991" not in err and "Yaser" not in err and "sairastui" not in err, err
         assert "YYYY-MM-DD" in err or "VVVV-KK-PP" in err or "ÅÅÅÅ-MM-DD" in err
+    impossible = mistaken(tmp_path, "date_of_birth: 1991-03-14", "date_of_birth: 1991-02-30")
+    _, _, err = run(runner, ["--ui-lang", "fi", "validate", str(impossible)])
+    [hit] = findings(err)
+    assert (hit["path"], hit["code"]) == ("person.date_of_birth", "FORMAT-DATE") and "1991" not in err, err
 
 
 # ---------------------------------------------------------------------------------------------

@@ -454,7 +454,8 @@ def _check_nodes(root: Node | None, yaml: YAML) -> Problem | None:
         if isinstance(node, ScalarNode):
             if node.tag == _TIMESTAMP and not _valid_timestamp(node.value):
                 # Echo the value only when it looks like a date: a tagged text may be personal data.
-                if re.fullmatch(r"[0-9: .T+-]{1,40}", node.value):
+                # Never a date of birth: with the file's other details it identifies a person.
+                if re.fullmatch(r"[0-9: .T+-]{1,40}", node.value) and "date_of_birth" not in path:
                     return "FORMAT-DATE", Message(N_("{value} is not a valid date"), {"value": node.value}), path, \
                         line, column
                 return "FORMAT-DATE", Message(N_("the value is not a valid date")), path, line, column
