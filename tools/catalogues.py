@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import string
 import sys
 from pathlib import Path
 
@@ -112,6 +113,11 @@ def compile_all(*, check_only: bool = False) -> list[str]:
     return problems
 
 
+def _placeholders(text: str) -> set[str]:
+    """The `{name}` fields a message fills (`{{` is a brace, not a field)."""
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+
+
 def check() -> list[str]:
     problems = compile_all(check_only=True)
     template = extracted()
@@ -128,6 +134,10 @@ def check() -> list[str]:
             have = catalog.get(message.id, context=message.context)
             if have is None:
                 problems.append(f"{lang}: {message.id!r} (used in code) is not in {path.name}: run update")
+            elif have.string and _placeholders(str(have.string)) != _placeholders(str(message.id)):
+                # A translation must fill the same `{name}`s (a typo would fail when the message is shown).
+                problems.append(f"{lang}: {message.id!r} is translated with other placeholders than its id: "
+                                f"{sorted(_placeholders(str(have.string)))}")
             elif have.fuzzy or (not have.string and lang != SOURCE):
                 if (MESSAGES, str(message.id)) in allowed:
                     continue
