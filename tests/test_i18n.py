@@ -8,6 +8,7 @@ suggestion; findings come in the order of the file; every code is documented.
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import subprocess
@@ -326,3 +327,17 @@ def test_the_catalogues_are_complete_and_compiled() -> None:
     done = subprocess.run([sys.executable, str(ROOT / "tools" / "catalogues.py"), "check"], capture_output=True,
                           text=True, cwd=ROOT, check=False)
     assert done.returncode == 0, done.stderr
+
+
+def test_no_finding_is_made_from_an_f_string() -> None:
+    """A finding's message is an id of the catalogue with parameters: an f-string would be English only."""
+    found = []
+    for path in sorted((ROOT / "kotodoc").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            name = getattr(node.func, "id", None) if isinstance(node, ast.Call) else None
+            if name in ("Finding", "Message"):
+                assert isinstance(node, ast.Call)
+                message = node.args[2:3] if name == "Finding" else node.args[:1]
+                if any(isinstance(t, ast.JoinedStr) for t in message):
+                    found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert not found, found
