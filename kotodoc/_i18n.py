@@ -208,5 +208,12 @@ def finding_line(finding: Finding, lang: str | None = None) -> str:
 
 
 def finding_dict(finding: Finding, lang: str | None = None) -> dict[str, object]:
-    """A finding as JSON: its code and its message in `lang` (default: the interface language)."""
-    return finding.as_dict(finding_text(finding, lang))
+    """A finding as JSON: its code, its message in `lang` (default: the interface language) and the
+    parameters of the message (a system may word its own message by code and parameters; none is
+    personal data)."""
+    from kotodoc.errors import Message
+
+    data = finding.as_dict(finding_text(finding, lang))
+    data["params"] = {k: message_text(v.msgid, v.params, lang) if isinstance(v, Message)
+                      else v if isinstance(v, (int, str)) else str(v) for k, v in finding.params.items()}
+    return data

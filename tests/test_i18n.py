@@ -231,6 +231,7 @@ def test_json_carries_a_code_for_every_finding_in_the_files_order(runner: CliRun
     assert seen > 40
     first = reports[2]["errors"][0]
     assert first["code"] == "FORMAT-CHOICE" and "menade du 'asylum'?" in first["message"], first
+    assert first["params"]["suggestion"] == "menade du 'asylum'?", first
 
 
 # ---------------------------------------------------------------------------------------------
