@@ -63,8 +63,10 @@ def read(path: Path, lang: str) -> Catalog:
 
 def write(path: Path, catalog: Catalog) -> None:
     buffer = io.BytesIO()
-    # No creation date, no line wrapping: a catalogue changes only where a message does.
-    write_po(buffer, catalog, width=0, omit_header=False, sort_output=False, include_previous=False)
+    # No creation date, no line wrapping, files without line numbers: a catalogue changes only where a
+    # message does (a line number would change with every edit of the code above the message).
+    write_po(buffer, catalog, width=0, omit_header=False, sort_output=False, include_previous=False,
+             include_lineno=False)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(buffer.getvalue())
 
