@@ -4,6 +4,10 @@ Every problem kotodoc reports about a case is a `Finding`: a severity, an option
 the domain brief, the YAML path of the field and, once the loader has placed it, the file, line
 and column. Findings are collected, never raised one by one; a stage that finds errors raises a
 `CaseError` carrying all of them. Messages never hold an identity code in full or health text.
+
+A finding keeps its message as an English message id with parameters and a stable code (the rule
+id, or a FORMAT-* code): it is put into words in the reader's language where it is shown
+(`kotodoc._i18n.finding_text`), since this module, at the bottom of kotodoc, imports nothing of it.
 """
 
 from __future__ import annotations
