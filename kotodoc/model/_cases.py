@@ -834,6 +834,8 @@ def _findings(loaded: LoadedCase, model: type[BaseModel], error: ValidationError
         f = _finding(loaded, model, err)
         if f.path in merged:
             first = merged[f.path]
+            if (first.msgid, first.params) == (f.msgid, f.params):
+                continue  # both members of a union say the same: an unfilled placeholder
             if "what" in first.params and "what" in f.params:
                 # "expected a valid string or a valid integer"
                 params = {"what": first.params["what"], "other": f.params["what"]}
