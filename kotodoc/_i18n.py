@@ -165,8 +165,11 @@ def translate(message: str, lang: str | None = None, domain: str = MESSAGES, con
 
 
 def _(message: str, /, **params: Any) -> str:
-    """Translate `message` into the interface language now (mark for extraction)."""
-    return translate(message, **params)
+    """Translate `message` into the interface language now (mark for extraction).
+
+    Any parameter name may be used (`message`, `lang`...): they are not `translate`'s arguments.
+    """
+    return message_text(message, params)
 
 
 def N_(message: str, /) -> str:

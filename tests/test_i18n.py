@@ -344,3 +344,18 @@ def test_no_finding_is_made_from_an_f_string() -> None:
                 if any(isinstance(t, ast.JoinedStr) for t in message):
                     found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert not found, found
+
+
+def test_a_warning_of_the_command_is_in_the_readers_language(runner: CliRunner, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command's own lines (here: a configuration others can write, passed over) speak the language too."""
+    (tmp_path / ".git").mkdir()  # the search for a configuration stops here
+    (tmp_path / "kotodoc.toml").write_text('format = "docx"\n', encoding="utf-8")
+    tmp_path.chmod(0o777)
+    monkeypatch.chdir(tmp_path)
+    try:
+        code, _, err = run(runner, ["--ui-lang", "fi", "validate", str(SAMPLE)])
+    finally:
+        tmp_path.chmod(0o700)
+    assert code == 0, err
+    assert "varoitus: " in err and "Kunnossa 1/1 tapausta" in err, err
