@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from kotodoc._lazy import face
 
 if TYPE_CHECKING:
+    from kotodoc._i18n import finding_text
     from kotodoc._version import __version__
     from kotodoc.claim import ClaimReport, build_claim
     from kotodoc.run import (
@@ -50,6 +51,7 @@ _LAZY = {
     "check_file": "kotodoc.run._check",
     "validate": "kotodoc.run._check",
     "__version__": "kotodoc._version",
+    "finding_text": "kotodoc._i18n",
 }
 
 __all__ = [
@@ -62,6 +64,7 @@ __all__ = [
     "batch",
     "build_claim",
     "check_file",
+    "finding_text",
     "render",
     "render_case",
     "validate",

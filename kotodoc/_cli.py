@@ -31,7 +31,7 @@ from typer.core import TyperCommand, TyperGroup
 
 from kotodoc._config import default_map, find_config, load_config, settings_in_effect
 from kotodoc._files import atomic_write, check_output_file, private_dir, read_user_file, write_user_file
-from kotodoc._i18n import _
+from kotodoc._i18n import _, finding_line, reset_ui_language, resolve_ui_language, set_ui_language
 from kotodoc._languages import parse_editions, single_edition
 from kotodoc.errors import ExitCode, KotodocError
 from kotodoc.run import PASSWORD_ENV, Format
@@ -46,6 +46,7 @@ if TYPE_CHECKING:
 
 _CONFIG = "kotodoc.config"  # ctx.meta: (path, settings) of the configuration in effect
 _CONFIG_FLAG = "kotodoc.config-flag"  # ctx.meta: --config (or KOTODOC_CONFIG) given before the command
+_UI_LANG_FLAG = "kotodoc.ui-lang-flag"  # ctx.meta: --ui-lang, for the command's configuration to defer to
 STDIN = "-"  # as a case: read it from standard input; as -o: write the document to standard output
 STDIN_NAME = "<stdin>"  # how findings name a case read from standard input
 
@@ -165,9 +166,11 @@ def _use_config(ctx: typer.Context, value: Path | None) -> Path | None:
         ignored: list[str] = []
         path = _guard(lambda: find_config(Path.cwd(), ignored))
         for message in ignored:
-            _say(f"warning: {message}", style="yellow")
+            _say(_("warning: {message}", message=message), style="yellow")
     settings = _guard(lambda: load_config(path)) if path is not None else {}
     ctx.meta[_CONFIG] = (path, settings)
+    # --ui-lang, then KOTODOC_UI_LANG, then the file's ui_lang, then the locale.
+    set_ui_language(_guard(lambda: resolve_ui_language(ctx.meta.get(_UI_LANG_FLAG), settings.get("ui_lang"))))
     if settings and ctx.info_name is not None:
         ctx.default_map = {**(ctx.default_map or {}), **default_map(settings).get(ctx.info_name, {})}
     return value
@@ -260,8 +263,18 @@ def _root(
              "[tool.kotodoc]). May also follow the command.")] = None,
     quiet: Quiet = False,
     verbose: Verbose = False,
+    ui_lang: Annotated[str | None, typer.Option(
+        "--ui-lang", metavar="LANG", show_default=False,
+        help="The language of kotodoc's messages: fi, sv or en (default: $KOTODOC_UI_LANG, ui_lang in the "
+             "configuration, the locale, else en).")] = None,
 ) -> None:
     """Finnish integration plans from YAML case files to DOCX and PDF/A."""
+    # The interface language, said at once (flag, environment, locale) so that reading the configuration
+    # speaks it, and again with the file's ui_lang when the command reads it (`_use_config`); the
+    # language before is restored when the command ends (a program or a test may run several).
+    token = set_ui_language(_guard(lambda: resolve_ui_language(ui_lang, None)))
+    ctx.call_on_close(lambda: reset_ui_language(token))
+    ctx.meta[_UI_LANG_FLAG] = ui_lang
     _Shown.level = 0  # one process may run several command lines (tests, a shell)
     _level(quiet, verbose)
     # Read by the command's own --config (eager), which reads the file: `--config` may follow the command.
@@ -411,7 +424,7 @@ def batch_command(
         except OSError as e:  # a full disk, a symlink: say so, the documents written stand
             _die(f"cannot write the report {report}: {e.strerror}", ExitCode.FAILED)
     for warning in result.warnings:
-        _say(f"warning: {warning}", style="yellow")
+        _say(_("warning: {message}", message=warning), style="yellow")
     _print_skipped(result.skipped)
     _print_findings(result.cases)
     _print_cases(result.cases, list_files=False)
@@ -420,17 +433,18 @@ def batch_command(
         typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:
         summary = data["summary"]
-        line = (f"{summary['cases']} case(s): {summary['done']} done ({summary['reused']} unchanged), "
-                f"{summary['invalid']} invalid, {summary['failed']} failed; {summary['documents']} file(s) "
-                f"in {summary['seconds']:.1f} s")
+        line = _("{cases} case(s): {done} done ({reused} unchanged), {invalid} invalid, {failed} failed; "
+                 "{documents} file(s) in {seconds} s", cases=summary["cases"], done=summary["done"],
+                 reused=summary["reused"], invalid=summary["invalid"], failed=summary["failed"],
+                 documents=summary["documents"], seconds=f"{summary['seconds']:.1f}")
         if result.skipped:
             line += _(", {count} file(s) skipped", count=len(result.skipped))
         _say(line)
         for case in bad:
             if case.status == "failed":
-                _say(f"failed: {case.file}", level=-1)
+                _say(_("failed: {file}", file=str(case.file)), level=-1)
         if result.bundle:
-            _say(f"bundle: {_shown(result.bundle)}")
+            _say(_("bundle: {file}", file=_shown(result.bundle)))
     _nothing_left(result.cases, result.skipped)
     if bad:
         raise typer.Exit(int(ExitCode.FAILED))
@@ -481,7 +495,7 @@ def claim_command(
     ))
     _print_findings(result.inputs)
     for exclusion in result.exclusions:  # the annex, located in the case files
-        _say(str(exclusion), style="dim")
+        _say(exclusion.text(), style="dim")
     if result.render is not None:
         _print_findings([result.render])
     if json_out:
@@ -830,7 +844,8 @@ def _guard(call: Callable[[], T]) -> T:
 
 
 def _die(message: str, code: ExitCode) -> NoReturn:
-    err.print(f"[red]error:[/red] {_escape(message)}", markup=True)  # a message may quote `[/x]` typed by the user
+    head = _("error:")
+    err.print(f"[red]{_escape(head)}[/red] {_escape(message)}", markup=True)  # a message may quote `[/x]`
     raise typer.Exit(int(code))
 
 
@@ -839,12 +854,13 @@ def _print_findings(reports: Sequence[CaseReport]) -> None:
         for finding in report.findings:
             _print_finding(finding)
         for failure in report.failures:
-            _say(f"{report.file}: failed: {failure}", style="red", level=-1)
+            _say(_("{file}: failed: {failure}", file=str(report.file), failure=failure), style="red", level=-1)
 
 
 def _print_finding(finding: Any) -> None:
     error = finding.severity.value == "error"
-    _say(str(finding), style="red" if error else "yellow", level=-1 if error else 0)  # --quiet: errors only
+    # In the reader's language, with its code; --quiet: errors only.
+    _say(finding_line(finding), style="red" if error else "yellow", level=-1 if error else 0)
 
 
 def _print_skipped(skipped: Sequence[Skipped]) -> None:
@@ -881,9 +897,12 @@ def _finish(reports: Sequence[CaseReport], skipped: Sequence[Skipped], json_out:
     else:
         outputs = sum(len(r.outputs) for r in reports)
         ok = len(reports) - len(bad)
-        summary = f"{ok} of {len(reports)} case(s) {verb}"
+        if verb == "valid":
+            summary = _("{ok} of {count} case(s) valid", ok=ok, count=len(reports))
+        else:
+            summary = _("{ok} of {count} case(s) rendered", ok=ok, count=len(reports))
         if outputs:
-            summary += f", {outputs} file(s) written"
+            summary = _("{summary}, {outputs} file(s) written", summary=summary, outputs=outputs)
         if skipped:
             summary += _(", {count} file(s) skipped", count=len(skipped))
         if _Shown.level > 0:

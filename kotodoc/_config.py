@@ -7,9 +7,10 @@
     profile = "templates-espoo/profile.yaml"
     out = "out"
     jobs = 4                  # batch workers
+    ui_lang = "fi"            # the language of kotodoc's messages: fi, sv or en
 
 Precedence is the command line's, then the environment's (`KOTODOC_LANG`, `KOTODOC_FORMAT`,
-`KOTODOC_TEMPLATES`, `KOTODOC_PROFILE`, `KOTODOC_OUT`, `KOTODOC_JOBS`), then the file's, then
+`KOTODOC_TEMPLATES`, `KOTODOC_PROFILE`, `KOTODOC_OUT`, `KOTODOC_JOBS`, `KOTODOC_UI_LANG`), then the file's, then
 kotodoc's own defaults. click implements exactly that order for a context's `default_map`, so the
 file becomes one. The file is found by `KOTODOC_CONFIG` or `--config`, else by looking in the
 working directory and its parents, up to the project root (`.git`) or the home directory, for the
@@ -38,6 +39,7 @@ KEYS: dict[str, tuple[type, bool]] = {
     "profile": (str, True),
     "out": (str, True),
     "jobs": (int, False),
+    "ui_lang": (str, False),  # the language of kotodoc's messages (fi, sv, en); global, not a command's
 }
 # Which settings each command takes (by its parameter name).
 COMMANDS: dict[str, tuple[str, ...]] = {
@@ -117,7 +119,8 @@ def settings_in_effect(path: Path | None, settings: dict[str, Any],
 
 # What each setting is when neither a flag, the environment nor a file sets it.
 DEFAULTS = {"lang": "the case's own languages", "format": "both", "templates": "the built-in templates",
-            "profile": "profile.yaml in the templates, if any", "out": "out", "jobs": "the number of CPUs"}
+            "profile": "profile.yaml in the templates, if any", "out": "out", "jobs": "the number of CPUs",
+            "ui_lang": "the locale's language, else en"}
 
 
 def _home() -> Path | None:

@@ -25,7 +25,7 @@ import io
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +33,8 @@ from kotodoc._languages import LANGUAGES, Language
 
 if TYPE_CHECKING:
     from babel.support import NullTranslations
+
+    from kotodoc.errors import Finding
 
 LOCALE_DIR = Path(__file__).parent / "locale"
 MESSAGES = "kotodoc"  # the domain of everything kotodoc says
@@ -87,9 +89,17 @@ def ui_language() -> Language:
     return _ui_lang.get()
 
 
-def set_ui_language(lang: Language) -> None:
-    """Make `lang` the interface language of this context (the command line sets it once)."""
-    _ui_lang.set(lang)
+def set_ui_language(lang: Language) -> Token[Language]:
+    """Make `lang` the interface language of this context (the command line sets it once).
+
+    Returns the token that `reset_ui_language` takes to restore the language before.
+    """
+    return _ui_lang.set(lang)
+
+
+def reset_ui_language(token: Token[Language]) -> None:
+    """Restore the interface language that was in effect before `set_ui_language` gave `token`."""
+    _ui_lang.reset(token)
 
 
 @contextmanager
@@ -158,10 +168,58 @@ def translate(message: str, lang: str | None = None, domain: str = MESSAGES, con
 
 
 def _(message: str, /, **params: Any) -> str:
-    """Translate `message` into the interface language now (mark for extraction)."""
-    return translate(message, **params)
+    """Translate `message` into the interface language now (mark for extraction).
+
+    Any parameter name may be used (`message`, `lang`...): they are not `translate`'s arguments.
+    """
+    return message_text(message, params)
 
 
 def N_(message: str, /) -> str:
     """Mark `message` for extraction only; it is translated later, where it is shown."""
     return message
+
+
+# ---------------------------------------------------------------------------------------------
+# Findings and messages, rendered in the reader's language
+
+
+def message_text(msgid: str, params: Mapping[str, object] | None = None, lang: str | None = None) -> str:
+    """A message id in `lang` (default: the interface language), its parameters filled in.
+
+    A parameter that is itself a `Message` (a reason inside a sentence) is translated first.
+    """
+    from kotodoc.errors import Message
+
+    values = {k: message_text(v.msgid, v.params, lang) if isinstance(v, Message) else v
+              for k, v in (params or {}).items()}
+    text = str(catalogue(lang, MESSAGES).gettext(msgid))
+    return text.format(**values) if values else text
+
+
+def finding_text(finding: Finding, lang: str | None = None) -> str:
+    """A finding's message in `lang` (default: the interface language)."""
+    return message_text(finding.msgid, finding.params, lang)
+
+
+def finding_line(finding: Finding, lang: str | None = None) -> str:
+    """A finding as the command line prints it: `FILE:LINE:COL: PATH: [warning: ]CODE: message`."""
+    from kotodoc.errors import Severity
+
+    path = finding.path or translate("(document)", lang)
+    head = f"{finding.where()}: {path}: "
+    if finding.severity is Severity.WARNING:
+        head += translate("warning", lang) + ": "
+    return f"{head}{finding.code}: {finding_text(finding, lang)}"
+
+
+def finding_dict(finding: Finding, lang: str | None = None) -> dict[str, object]:
+    """A finding as JSON: its code, its message in `lang` (default: the interface language) and the
+    parameters of the message (a system may word its own message by code and parameters; none is
+    personal data)."""
+    from kotodoc.errors import Message
+
+    data = finding.as_dict(finding_text(finding, lang))
+    data["params"] = {k: message_text(v.msgid, v.params, lang) if isinstance(v, Message)
+                      else v if isinstance(v, (int, str)) else str(v) for k, v in finding.params.items()}
+    return data

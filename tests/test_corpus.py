@@ -168,7 +168,10 @@ def printed_errors(stderr: str, file: Path) -> tuple[list[Printed], list[str]]:
         if m is None:
             unlocated.append(text)
         elif not m["warning"]:
-            errors.append(Printed(int(m["line"]), int(m["column"]), m["path"], m["rule"], m["message"]))
+            # Every finding prints its code: a rule id, or a FORMAT-* code for the format's own errors.
+            assert m["rule"] is not None, f"no code: {text}"
+            rule = None if m["rule"].startswith("FORMAT-") else m["rule"]
+            errors.append(Printed(int(m["line"]), int(m["column"]), m["path"], rule, m["message"]))
     return errors, unlocated
 
 
@@ -417,7 +420,7 @@ def test_a_finding_on_line_100_is_printed_with_its_number(runner: CliRunner, tmp
     path = tmp_path / "case.yaml"
     path.write_text("\n" * 99 + "kotodoc: 2\n", encoding="utf-8")
     result = runner.invoke(app, ["validate", str(path)])
-    assert f"{path}:100:10: kotodoc: unsupported format version" in result.stderr
+    assert f"{path}:100:10: kotodoc: FORMAT-VERSION: unsupported format version" in result.stderr
 
 
 # An amount has an upper bound: `cost: "1e30"` once validated, then crashed rendering the claim.

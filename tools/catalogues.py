@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import io
 import re
+import string
 import sys
 from pathlib import Path
 
@@ -30,8 +31,9 @@ from kotodoc._i18n import FIELDS, LOCALE_DIR, MESSAGES, TERMS  # noqa: E402
 from kotodoc._languages import LANGUAGES  # noqa: E402
 from kotodoc._vocabulary import NEEDS_CONFIRMING as NEEDS_CONFIRMING_NOTE  # noqa: E402
 
-# Keywords that mark a message in the code: `_` and `N_` (kotodoc._i18n), and `translate`.
-KEYWORDS = {"_": None, "N_": None, "translate": None, "pgettext": ((1, "c"), 2)}
+# Keywords that mark a message in the code: `_` and `N_` (kotodoc._i18n), `translate`, and the command
+# line's `_t` (a line of its own, translated where printed).
+KEYWORDS = {"_": None, "N_": None, "_t": None, "translate": None, "pgettext": ((1, "c"), 2)}
 # Messages allowed to stay untranslated or fuzzy for now, per language: (domain, msgid) pairs,
 # each also listed in the README's translation section for a translator to finish.
 # The messages are written in English in the code: an empty English entry means the id itself
@@ -64,8 +66,10 @@ def read(path: Path, lang: str) -> Catalog:
 
 def write(path: Path, catalog: Catalog) -> None:
     buffer = io.BytesIO()
-    # No creation date, no line wrapping: a catalogue changes only where a message does.
-    write_po(buffer, catalog, width=0, omit_header=False, sort_output=False, include_previous=False)
+    # No creation date, no line wrapping, files without line numbers: a catalogue changes only where a
+    # message does (a line number would change with every edit of the code above the message).
+    write_po(buffer, catalog, width=0, omit_header=False, sort_output=False, include_previous=False,
+             include_lineno=False)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(buffer.getvalue())
 
@@ -114,6 +118,11 @@ def compile_all(*, check_only: bool = False) -> list[str]:
     return problems
 
 
+def _placeholders(text: str) -> set[str]:
+    """The `{name}` fields a message fills (`{{` is a brace, not a field)."""
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+
+
 def check() -> list[str]:
     problems = compile_all(check_only=True)
     template = extracted()
@@ -130,6 +139,10 @@ def check() -> list[str]:
             have = catalog.get(message.id, context=message.context)
             if have is None:
                 problems.append(f"{lang}: {message.id!r} (used in code) is not in {path.name}: run update")
+            elif have.string and _placeholders(str(have.string)) != _placeholders(str(message.id)):
+                # A translation must fill the same `{name}`s (a typo would fail when the message is shown).
+                problems.append(f"{lang}: {message.id!r} is translated with other placeholders than its id: "
+                                f"{sorted(_placeholders(str(have.string)))}")
             elif have.fuzzy or (not have.string and lang != SOURCE):
                 if (MESSAGES, str(message.id)) in allowed:
                     continue

@@ -8,6 +8,8 @@ Generated, never edited by hand:
 - docs/reference/case-fields.md: every kind and every field of the case format, the claimant file
   and the profile, from the JSON Schemas (which pydantic derives from the case model, with each
   field's description), and an example of each kind from `kotodoc new KIND --lang en`;
+- docs/reference/codes.md: every code a finding can have (the FORMAT-* codes with their meaning, and the
+  rule ids);
 - docs/reference/rules.md: every rule of the registry (`RULES` in kotodoc/rules/_legal.py): its id, the
   kinds it applies to, what it checks (the rule's docstring), whether it reports errors or
   warnings, and its parameters with their values and sources per Act (kotodoc/data/rules.yaml);
@@ -37,6 +39,7 @@ sys.path.insert(0, str(ROOT))
 
 from kotodoc._data import rule_data  # noqa: E402
 from kotodoc.authoring import SCHEMA_NAMES, schema_for, skeleton  # noqa: E402
+from kotodoc.errors import FORMAT_CODES  # noqa: E402
 from kotodoc.model import CASE_MODELS, EXCLUSION_RULES  # noqa: E402
 
 # The registry is private to the rules package; this tool documents it, so it reads it (and its
@@ -355,6 +358,24 @@ def rules() -> str:
     return "\n".join(out).rstrip("\n") + "\n"
 
 
+def codes() -> str:
+    """Every code a finding can have: the FORMAT-* codes of `kotodoc.errors.FORMAT_CODES`, then the rule ids."""
+    out = [BANNER, "# Codes of findings", "",
+           ("Every finding kotodoc prints has a stable code, in the text (`case.yaml:12:10: case_id: "
+            "FORMAT-PLACEHOLDER: ...`) and in `--json` (`\"code\"`), whatever the language of the message "
+            "(`--ui-lang`, see [translations](../translations.md)). A case system can count findings or show its own "
+            "text by these codes. A code is never renamed; new ones may be added."), "",
+           "## Format", "",
+           "The case file cannot be read as the case format: its YAML, its keys, its values.", "",
+           "| code | meaning |", "|---|---|"]
+    out += [f"| `{code}` | {_cell(meaning)} |" for code, meaning in FORMAT_CODES.items()]
+    out += ["", "## Rules", "",
+            "A finding of a legal rule has the rule's id as its code; each is described in [rules](rules.md).", "",
+            "| code | kinds |", "|---|---|"]
+    out += [f"| [`{rid}`](rules.md#{rid.lower()}) | {', '.join(kinds)} |" for rid, (kinds, _fn) in RULES.items()]
+    return "\n".join(out) + "\n"
+
+
 # ---------------------------------------------------------------------------------------------
 
 
@@ -363,6 +384,7 @@ def generated() -> dict[Path, str]:
     files = {
         ROOT / "docs" / "reference" / "case-fields.md": case_fields(),
         ROOT / "docs" / "reference" / "rules.md": rules(),
+        ROOT / "docs" / "reference" / "codes.md": codes(),
     }
     for name in SCHEMA_NAMES:
         text = json.dumps(schema_for(name), ensure_ascii=False, indent=2) + "\n"

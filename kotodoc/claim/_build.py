@@ -36,7 +36,8 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 from kotodoc._data import act_for, act_params
 from kotodoc._data import rule_data as shipped_rule_data
 from kotodoc._files import atomic_write
-from kotodoc.errors import CaseError, Finding, Severity, UsageError
+from kotodoc._i18n import N_, _, message_text
+from kotodoc.errors import CaseError, Finding, Message, Severity, UsageError
 from kotodoc.load import LoadedCase, load_case
 from kotodoc.model import (
     EXCLUSION_RULES,
@@ -85,7 +86,8 @@ def parse_date(text: str | dt.date, what: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text.strip())
     except ValueError:
-        raise UsageError(f"{what} {text!r} is not a date written as YYYY-MM-DD") from None
+        raise UsageError(_("{what} {text} is not a date written as YYYY-MM-DD", what=_(what),
+                           text=repr(text))) from None
 
 
 def parse_period(text: str | tuple[dt.date, dt.date]) -> tuple[dt.date, dt.date]:
@@ -99,10 +101,10 @@ def parse_period(text: str | tuple[dt.date, dt.date]) -> tuple[dt.date, dt.date]
     else:
         parts = text.split("..")
         if len(parts) != 2:
-            raise UsageError(f"the period {text!r} is not START..END, such as 2025-01-01..2025-06-30")
-        start, end = parse_date(parts[0], "the period's start"), parse_date(parts[1], "the period's end")
+            raise UsageError(_("the period {text} is not START..END, such as 2025-01-01..2025-06-30", text=repr(text)))
+        start, end = parse_date(parts[0], N_("the period's start")), parse_date(parts[1], N_("the period's end"))
     if end < start:
-        raise UsageError(f"the period ends ({end}) before it starts ({start})")
+        raise UsageError(_("the period ends ({end}) before it starts ({start})", end=end, start=start))
     return start, end
 
 
@@ -128,17 +130,28 @@ class Exclusion:
     date: dt.date
     reason: str
     rule: str
-    message: str
+    why: Message  # translated where shown
+
+    @property
+    def message(self) -> str:
+        """Why, in English."""
+        return str(self.why)
+
+    def text(self, lang: str | None = None) -> str:
+        """The line the command prints, in `lang` (default: the interface language)."""
+        where = self.file + (f":{self.line}:{self.column}" if self.line is not None else "")
+        return message_text(N_("{where}: {path}: {rule}: not claimed ({date}): {why}"),
+                            {"where": where, "path": self.path, "rule": self.rule, "date": self.date.isoformat(),
+                             "why": self.why}, lang)
 
     def __str__(self) -> str:
-        where = self.file + (f":{self.line}:{self.column}" if self.line is not None else "")
-        return f"{where}: {self.path}: {self.rule}: not claimed ({self.date.isoformat()}): {self.message}"
+        return self.text("en")
 
-    def as_dict(self) -> dict[str, Any]:
-        """A JSON-ready mapping (no personal data)."""
+    def as_dict(self, lang: str | None = None) -> dict[str, Any]:
+        """A JSON-ready mapping (no personal data); the message in `lang` (default: the interface language)."""
         return {"file": self.file, "line": self.line, "column": self.column, "path": self.path,
                 "case_id": self.case_id, "date": self.date.isoformat(), "reason": self.reason, "rule": self.rule,
-                "message": self.message}
+                "code": self.rule, "message": message_text(self.why.msgid, self.why.params, lang)}
 
 
 ClaimStatus = Literal["done", "built", "invalid", "failed"]
@@ -172,19 +185,28 @@ class ClaimReport:
         rendered = list(self.render.outputs) if self.render is not None else []
         return ([self.claim_file] if self.claim_file else []) + rendered
 
-    def summary(self) -> list[str]:
-        """Plain lines for a person: what was read, claimed and not claimed, and the total."""
-        read = f"read {self.read} appointment(s) from {self.files} case file(s)"
-        lines = [f"{read}: {self.in_period} in the period, {self.outside_period} outside it"]
+    def summary(self, lang: str | None = None) -> list[str]:
+        """Plain lines for a person, in `lang` (default: the interface language): what was read, claimed and
+        not claimed, and the total."""
+        def say(msgid: str, **params: object) -> str:
+            return message_text(msgid, params, lang)
+
+        lines = [say(N_("read {read} appointment(s) from {files} case file(s): {inside} in the period, {outside} "
+                        "outside it"), read=self.read, files=self.files, inside=self.in_period,
+                     outside=self.outside_period)]
         if self.totals is not None:
-            vat = "included" if self.totals.vat_claimed else "not claimed"
-            lines.append(f"claimed {self.claimed} row(s): {cents(self.totals.total)} euros (cost "
-                         f"{cents(self.totals.cost)}; VAT {cents(self.totals.vat)}, {vat})")
+            vat = Message(N_("included") if self.totals.vat_claimed else N_("not claimed"))
+            lines.append(say(N_("claimed {rows} row(s): {total} euros (cost {cost}; VAT {vat}, {claimed})"),
+                             rows=self.claimed, total=cents(self.totals.total), cost=cents(self.totals.cost),
+                             vat=cents(self.totals.vat), claimed=vat))
         by_reason = ", ".join(f"{reason} {n} ({EXCLUSION_RULES[reason]})" for reason, n in self.excluded.items())
-        lines.append(f"not claimed {sum(self.excluded.values())} row(s)" + (f": {by_reason}" if by_reason else ""))
+        count = sum(self.excluded.values())
+        lines.append(say(N_("not claimed {count} row(s): {reasons}"), count=count, reasons=by_reason) if by_reason
+                     else say(N_("not claimed {count} row(s)"), count=count))
         if self.claim_file is not None:
-            lines.append(f"claim file {self.claim_file}" + (f", {len(self.outputs) - 1} more file(s) written"
-                                                             if self.render is not None else ""))
+            lines.append(say(N_("claim file {file}, {count} more file(s) written"), file=str(self.claim_file),
+                             count=len(self.outputs) - 1) if self.render is not None
+                         else say(N_("claim file {file}"), file=str(self.claim_file)))
         return lines
 
     def as_dict(self) -> dict[str, Any]:
@@ -252,11 +274,11 @@ def build_claim(
             period (CLAIM-PERIOD), or the claim file exists without `force`.
     """
     start, end = parse_period(period)
-    day = parse_date(submitted, "the submission date") if submitted is not None else dt.date.today()
+    day = parse_date(submitted, N_("the submission date")) if submitted is not None else dt.date.today()
     if day < end:
         # CLAIM-PERIOD: no claimed row may be dated after the submission, so the period is over first.
-        raise UsageError(f"CLAIM-PERIOD: the submission date {day.isoformat()} is before the end of the period "
-                         f"{end.isoformat()}: claim a period that has ended")
+        raise UsageError(_("CLAIM-PERIOD: the submission date {day} is before the end of the period {end}: claim a "
+                           "period that has ended", day=day.isoformat(), end=end.isoformat()))
     data = rule_data or shipped_rule_data()
     report = ClaimReport("invalid", files=len(cases))
 
@@ -267,17 +289,18 @@ def build_claim(
     if case_id is None:
         claim_id += f"KEHA-{start:%Y%m%d}-{end:%Y%m%d}"
     if not _CASE_ID.fullmatch(claim_id):
-        raise UsageError("the case id may hold only letters, digits, '.', '_' and '-' (at most 64)")
+        raise UsageError(_("the case id may hold only letters, digits, '.', '_' and '-' (at most 64)"))
     if HETU_SHAPE.search(claim_id):  # it names the files and goes into the report
-        raise UsageError("the case id looks like a personal identity code; use the authority's own reference")
+        raise UsageError(_("the case id looks like a personal identity code; use the authority's own reference"))
     for lang in languages or ():
         if lang not in ("fi", "sv", "en"):
-            raise UsageError(f"unknown language {lang!r}: choose from fi, sv, en")
+            raise UsageError(_("unknown language {lang}: choose from fi, sv, en", lang=repr(lang)))
     if languages is not None and not 1 <= len(set(languages)) == len(languages) <= 2:
-        raise UsageError("a claim has one language, or two different ones (fi,sv)")
+        raise UsageError(_("a claim has one language, or two different ones (fi,sv)"))
     target = out_dir / f"{claim_id}.{KIND}.yaml"
     if target.exists() and not force:
-        raise UsageError(f"{target} exists (an official may have edited it); use --force to replace it")
+        raise UsageError(_("{target} exists (an official may have edited it); use --force to replace it",
+                           target=str(target)))
     report.case_id = claim_id
 
     plans = _read_plans(cases, report, data)
@@ -355,7 +378,8 @@ def _read_plans(paths: Iterable[Path], report: ClaimReport, data: dict[str, Any]
             continue
         if isinstance(case, InterpretationClaimCase):
             report.inputs.append(_invalid(path, [loaded.place(Finding(
-                Severity.ERROR, "kind", "a claim is built from plans; this file is a claim itself"))]))
+                Severity.ERROR, "kind", N_("a claim is built from plans; this file is a claim itself"),
+                code="FORMAT-INPUT"))]))
             continue
         errors = [f for f in check_case(case, loaded, data) if f.severity is Severity.ERROR]
         if errors:
@@ -364,7 +388,8 @@ def _read_plans(paths: Iterable[Path], report: ClaimReport, data: dict[str, Any]
         if case.case_id in seen:
             # The same case twice would claim its appointments twice.
             report.inputs.append(_invalid(path, [loaded.place(Finding(
-                Severity.ERROR, "case_id", f"case_id {case.case_id} is also used by {seen[case.case_id]}"))]))
+                Severity.ERROR, "case_id", N_("case_id {case_id} is also used by {file}"), code="FORMAT-INPUT",
+                params={"case_id": case.case_id, "file": str(seen[case.case_id])}))]))
             continue
         seen[case.case_id] = path
         plans.append((case, loaded))
@@ -436,7 +461,7 @@ def _route(
             where = {"no-show": f"interpretation.{i}.attended", "purpose": f"interpretation.{i}.purpose",
                      "cost-missing": f"interpretation.{i}.cost",
                      "not-eligible": f"{person_path}.residence.basis"}.get(reason, f"interpretation.{i}.date")
-            placed = loaded.place(Finding(Severity.WARNING, where, message, rule=rule))
+            placed = loaded.place(Finding(Severity.WARNING, where, message.msgid, rule=rule, params=message.params))
             report.exclusions.append(Exclusion(str(loaded.file), placed.line, placed.column, where, case.case_id,
                                                a.date, reason, rule, message))
     report.claimed = len(rows)

@@ -40,7 +40,8 @@ from ruamel.yaml.scalarfloat import ScalarFloat
 from ruamel.yaml.timestamp import TimeStamp
 
 from kotodoc._files import read_user_file
-from kotodoc.errors import CaseError, Finding, Severity
+from kotodoc._i18n import N_
+from kotodoc.errors import CaseError, Finding, Message, Severity
 from kotodoc.load import _positions as limits
 from kotodoc.load._fast import fast_load
 from kotodoc.load._positions import XML_INVALID, LoadedCase, PathKey, Positions, dotted
@@ -59,9 +60,11 @@ class _Converter:
         if isinstance(node, (CommentedMap, CommentedSeq)) and (tag or isinstance(node, CommentedOrderedMap)):
             # `!!python/object/apply:...`, `!!omap`, `!custom` on a mapping or list: not part of the format.
             pos = self.positions.values.get(path, (None, None))
-            shown = tag if tag and re.fullmatch(r"[!\w:/.,-]{1,60}", tag) else "!!omap" if not tag else "this tag"
-            self.findings.append(Finding(Severity.ERROR, dotted(path), f"unsupported YAML value with tag {shown}",
-                                         line=pos[0], column=pos[1]))
+            shown = tag if tag and re.fullmatch(r"[!\w:/.,-]{1,60}", tag) else "!!omap" if not tag else None
+            message = (Message(N_("unsupported YAML value with tag {tag}"), {"tag": shown}) if shown
+                       else Message(N_("unsupported YAML value with this tag")))
+            self.findings.append(Finding(Severity.ERROR, dotted(path), message.msgid, params=message.params,
+                                         code="FORMAT-YAML", line=pos[0], column=pos[1]))
             return None
         if isinstance(node, CommentedMap):
             return self._mapping(node, path, depth)
@@ -76,7 +79,8 @@ class _Converter:
             line, col = _position(node, key, "key")
             if not isinstance(key, str):
                 # Keys of the format are names; a number or date as a key is a typo.
-                self._error(path, line, col, f"a key must be text, not {_kind_of(key)}")
+                self._error(path, line, col, Message(N_("a key must be text, not {kind}"), {"kind": _kind_of(key)}),
+                            "FORMAT-STRUCTURE")
                 continue
             child = (*path, key)
             self.positions.keys[child] = (line + 1, col + 1)
@@ -108,8 +112,10 @@ class _Converter:
                     Finding(
                         Severity.ERROR,
                         dotted(path),
-                        f"{_char_kind(bad.group())} U+{ord(bad.group()):04X} at offset {bad.start()} "
-                        "cannot go into a document",
+                        N_("{what} U+{code} at offset {offset} cannot go into a document"),
+                        params={"what": _char_kind(bad.group()), "code": f"{ord(bad.group()):04X}",
+                                "offset": bad.start()},
+                        code="FORMAT-CHARACTER",
                         line=pos[0],
                         column=pos[1],
                     )
@@ -118,7 +124,8 @@ class _Converter:
         if isinstance(node, float):
             # `.inf` and `.nan` (ScalarFloat keeps only finite numbers): no amount or count is infinite.
             pos = self.positions.values.get(path, (None, None))
-            self.findings.append(Finding(Severity.ERROR, dotted(path), "expected a finite number, not .inf or .nan",
+            self.findings.append(Finding(Severity.ERROR, dotted(path),
+                                         N_("expected a finite number, not .inf or .nan"), code="FORMAT-DECIMAL",
                                          line=pos[0], column=pos[1]))
             return None
         # Tagged scalars (!python/object, !!binary...) are not part of the format.
@@ -127,32 +134,40 @@ class _Converter:
             Finding(
                 Severity.ERROR,
                 dotted(path),
-                f"unsupported YAML value {_kind_of(node)}",
+                N_("unsupported YAML value {kind}"),
+                params={"kind": _kind_of(node)},
+                code="FORMAT-YAML",
                 line=pos[0],
                 column=pos[1],
             )
         )
         return None
 
-    def _error(self, path: PathKey, line: int, col: int, message: str) -> None:
-        self.findings.append(Finding(Severity.ERROR, dotted(path), message, line=line + 1, column=col + 1))
+    def _error(self, path: PathKey, line: int, col: int, message: Message, code: str) -> None:
+        self.findings.append(Finding(Severity.ERROR, dotted(path), message.msgid, params=message.params, code=code,
+                                     line=line + 1, column=col + 1))
 
 
-_KINDS = {"int": "a number", "float": "a number", "bool": "true or false", "NoneType": "null",
-          "CommentedKeySeq": "a list", "CommentedKeyMap": "a mapping", "bytes": "with tag !!binary",
-          "CommentedSet": "with tag !!set"}
+_KINDS = {"int": N_("a number"), "float": N_("a number"), "bool": N_("true or false"), "NoneType": N_("null"),
+          "CommentedKeySeq": N_("a list"), "CommentedKeyMap": N_("a mapping")}
+_TAGGED = {"bytes": "!!binary", "CommentedSet": "!!set"}
 
 
-def _kind_of(value: Any) -> str:
+def _kind_of(value: Any) -> Message:
     """What a key or value is, in the words of a message (never its content)."""
     tag = getattr(getattr(value, "tag", None), "value", None)
-    if isinstance(tag, str) and re.fullmatch(r"[!\w:/.,-]{1,60}", tag):
-        return f"with tag {tag}"
-    return _KINDS.get(type(value).__name__, f"of type {type(value).__name__}")
+    if not (isinstance(tag, str) and re.fullmatch(r"[!\w:/.,-]{1,60}", tag)):
+        tag = _TAGGED.get(type(value).__name__)
+    if tag:
+        return Message(N_("with tag {tag}"), {"tag": tag})
+    name = type(value).__name__
+    return Message(_KINDS[name]) if name in _KINDS else Message(N_("of type {type}"), {"type": name})
 
 
-def _char_kind(char: str) -> str:
-    return "surrogate" if "\ud800" <= char <= "\udfff" else "non-character" if char > "\ud7ff" else "control character"
+def _char_kind(char: str) -> Message:
+    if "\ud800" <= char <= "\udfff":
+        return Message(N_("surrogate"))
+    return Message(N_("non-character") if char > "\ud7ff" else N_("control character"))
 
 
 def _position(node: CommentedMap, key: Any, which: str) -> tuple[int, int]:
@@ -199,32 +214,34 @@ def load_case(file: Path, text: str | None = None) -> LoadedCase:
     """
     name = str(file)
 
-    def fail(message: str, line: int | None = None, column: int | None = None) -> CaseError:
-        return CaseError(file, [Finding(Severity.ERROR, "", message, file=name, line=line, column=column)])
+    def fail(message: str, line: int | None = None, column: int | None = None, code: str = "FORMAT-FILE",
+             **params: object) -> CaseError:
+        return CaseError(file, [Finding(Severity.ERROR, "", message, file=name, line=line, column=column,
+                                        params=params, code=code)])
 
     if text is None:
         try:
             # A FIFO or a device is refused, and no more than the limit is read (see `read_user_file`).
             raw = read_user_file(file, limit=limits.MAX_BYTES, overflow=True)
         except OSError as e:
-            raise fail(f"cannot read the file: {e.strerror}") from None
+            raise fail(N_("cannot read the file: {reason}"), reason=e.strerror) from None
         if len(raw) > limits.MAX_BYTES:
             # Point at the first character beyond the limit, so the message is located like any other.
             line, column = _byte_position(raw, limits.MAX_BYTES)
-            raise fail(f"the file is larger than {limits.MAX_BYTES} bytes", line, column)
+            raise fail(N_("the file is larger than {limit} bytes"), line, column, limit=limits.MAX_BYTES)
         if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or _utf16_without_bom(raw):
-            raise fail("the file is UTF-16 text; save it as UTF-8", 1, 1)
+            raise fail(N_("the file is UTF-16 text; save it as UTF-8"), 1, 1)
         try:
             text = raw.decode("utf-8-sig")  # a byte-order mark is harmless; drop it
         except UnicodeDecodeError as e:
             line, column = _byte_position(raw, e.start)
-            raise fail("the file is not valid UTF-8 text", line, column) from None
+            raise fail(N_("the file is not valid UTF-8 text"), line, column) from None
     elif len(text) > limits.MAX_BYTES or len(text.encode("utf-8", "surrogatepass")) > limits.MAX_BYTES:
         line, column = _offset_to_line_col(text, len(text.encode("utf-8", "surrogatepass")[:limits.MAX_BYTES].decode(
             "utf-8", "ignore")))
-        raise fail(f"the file is larger than {limits.MAX_BYTES} bytes", line, column)
+        raise fail(N_("the file is larger than {limit} bytes"), line, column, limit=limits.MAX_BYTES)
     if not text.strip():
-        raise fail("the file is empty", 1, 1)
+        raise fail(N_("the file is empty"), 1, 1)
 
     # Most case files are plain YAML: libyaml reads them in a tenth of the time (see `_fast`).
     # Anything unusual, and every error, is left to the careful path below, which places it.
@@ -243,42 +260,51 @@ def load_case(file: Path, text: str | None = None) -> LoadedCase:
         except _LimitError as e:
             root, problem = None, e.problem
         if problem is not None:
-            message, path, line, column = problem
-            raise CaseError(file, [Finding(Severity.ERROR, dotted(path), message, file=name, line=line,
-                                           column=column)])
+            code, message, path, line, column = problem
+            raise CaseError(file, [Finding(Severity.ERROR, dotted(path), message.msgid, file=name, line=line,
+                                           column=column, params=message.params, code=code)])
         doc = yaml.constructor.construct_document(root) if root is not None else None
     except DuplicateKeyError as e:
         # ruamel's own message repeats both values, which may be personal data.
         mark = e.problem_mark
         key = _duplicate_key_name(str(e.problem))
-        raise fail(f"duplicate key {key!r}", *_mark(mark)) from None
+        raise fail(N_("duplicate key {key}"), *_mark(mark), code="FORMAT-YAML", key=repr(key)) from None
     except ReaderError as e:
         line, column = _offset_to_line_col(text, e.position)
-        raise fail(f"character U+{e.character:04X} is not allowed in YAML" if isinstance(e.character, int)
-                   else "a character is not allowed in YAML", line, column) from None
+        if isinstance(e.character, int):
+            raise fail(N_("character U+{code_point} is not allowed in YAML"), line, column, code="FORMAT-CHARACTER",
+                       code_point=f"{e.character:04X}") from None
+        raise fail(N_("a character is not allowed in YAML"), line, column, code="FORMAT-CHARACTER") from None
     except MarkedYAMLError as e:
+        # ruamel's words for the problem are English; the common ones are said in ours, and a hint added.
         problem_text = (e.problem or "invalid YAML").strip()
+        said: object = _yaml_problem(problem_text)
         if "\t" in text and "tab" in problem_text.lower() or "'\\t'" in problem_text:
-            problem_text += " (tabs cannot indent YAML; use spaces)"
+            said = Message(N_("{problem} (tabs cannot indent YAML; use spaces)"), {"problem": said})
         elif problem_text == "mapping values are not allowed here":
-            problem_text += " (check the indentation, a quote left open above, or ': ' in an unquoted value)"
-        raise fail(f"YAML syntax error: {problem_text}", *_mark(e.problem_mark or e.context_mark)) from None
+            said = Message(N_("{problem} (check the indentation, a quote left open above, or ': ' in an unquoted "
+                              "value)"), {"problem": said})
+        raise fail(N_("YAML syntax error: {problem}"), *_mark(e.problem_mark or e.context_mark), code="FORMAT-YAML",
+                   problem=said) from None
     except (YAMLError, RecursionError, ValueError, TypeError, LookupError) as e:
         # Not expected after the checks above; still a message, never a traceback.
-        raise fail(f"YAML error: {type(e).__name__}") from None
+        raise fail(N_("YAML error: {error}"), code="FORMAT-YAML", error=type(e).__name__) from None
 
     if not isinstance(doc, CommentedMap):
         if doc is None or root is None:
-            raise fail("the file holds no data, only comments or an empty document", 1, 1)
-        kind = "a list" if isinstance(doc, CommentedSeq) else f"a {type(doc).__name__}"
-        raise fail(f"a case file must be a mapping of keys to values, not {kind}", *_mark(root.start_mark))
+            raise fail(N_("the file holds no data, only comments or an empty document"), 1, 1, code="FORMAT-STRUCTURE")
+        kind = Message(N_("a list")) if isinstance(doc, CommentedSeq) else Message(N_("a {type}"),
+                                                                                   {"type": type(doc).__name__})
+        raise fail(N_("a case file must be a mapping of keys to values, not {kind}"), *_mark(root.start_mark),
+                   code="FORMAT-STRUCTURE", kind=kind)
 
     conv = _Converter()
     conv.positions.values[()] = (1, 1)
     try:
         data = conv.convert(doc, (), 0)
     except RecursionError:
-        raise fail(f"the document nests deeper than {limits.MAX_DEPTH} levels") from None
+        raise fail(N_("the document nests deeper than {limit} levels"), code="FORMAT-LIMIT",
+                   limit=limits.MAX_DEPTH) from None
     if conv.findings:
         raise CaseError(file, [f.located(name, f.line, f.column) for f in conv.findings])
     return LoadedCase(file, nfc(data), conv.positions)
@@ -299,7 +325,7 @@ def nfc(data: Any) -> Any:
     return data
 
 
-Problem = tuple[str, PathKey, int, int]
+Problem = tuple[str, Message, PathKey, int, int]  # code, message, path, line, column
 
 
 @dataclass
@@ -346,15 +372,17 @@ class _EventCheck:
         if isinstance(event, AliasEvent):
             anchor = str(event.anchor)
             if any(f.anchor == anchor for f in stack):
-                return "a recursive anchor refers to itself", self._path(), *where
+                return "FORMAT-LIMIT", Message(N_("a recursive anchor refers to itself")), self._path(), *where
             nodes, height = self.done.get(anchor, (1, 0))  # an undefined alias is the composer's error
         else:
             nodes, height = 1, 0
         self.count += nodes
         if self.count > limits.MAX_NODES:
-            return f"the document expands to more than {limits.MAX_NODES} nodes (alias bomb?)", self._path(), *where
+            return ("FORMAT-LIMIT", Message(N_("the document expands to more than {limit} nodes (alias bomb?)"),
+                                            {"limit": limits.MAX_NODES}), self._path(), *where)
         if len(stack) + height > limits.MAX_DEPTH:
-            return f"the document nests deeper than {limits.MAX_DEPTH} levels", self._path(), *where
+            return ("FORMAT-LIMIT", Message(N_("the document nests deeper than {limit} levels"),
+                                            {"limit": limits.MAX_DEPTH}), self._path(), *where)
         if isinstance(event, CollectionStartEvent):
             stack.append(_Frame(event.anchor, self.count, isinstance(event, MappingStartEvent)))
             return None
@@ -426,14 +454,18 @@ def _check_nodes(root: Node | None, yaml: YAML) -> Problem | None:
         if isinstance(node, ScalarNode):
             if node.tag == _TIMESTAMP and not _valid_timestamp(node.value):
                 # Echo the value only when it looks like a date: a tagged text may be personal data.
-                shown = node.value if re.fullmatch(r"[0-9: .T+-]{1,40}", node.value) else "the value"
-                return f"{shown} is not a valid date", path, line, column
+                # Never a date of birth: with the file's other details it identifies a person.
+                if re.fullmatch(r"[0-9: .T+-]{1,40}", node.value) and "date_of_birth" not in path:
+                    return "FORMAT-DATE", Message(N_("{value} is not a valid date"), {"value": node.value}), path, \
+                        line, column
+                return "FORMAT-DATE", Message(N_("the value is not a valid date")), path, line, column
             if node.tag in _CHECKED_TAGS:
                 try:
                     constructor.construct_object(node)
                 except (ValueError, TypeError, LookupError, YAMLError):
                     kind = str(node.tag).rsplit(":", 1)[-1]
-                    return f"the value is not a valid YAML {kind}", path, line, column
+                    return ("FORMAT-YAML", Message(N_("the value is not a valid YAML {kind}"), {"kind": kind}), path,
+                            line, column)
         elif isinstance(node, MappingNode):
             for key, value in node.value:
                 name = key.value if isinstance(key, ScalarNode) else "?"
@@ -450,6 +482,50 @@ def _valid_timestamp(value: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+# ruamel.yaml's most common problems, in words the catalogue translates; others are shown as ruamel says them.
+_YAML_PROBLEMS = {
+    "mapping values are not allowed here": Message(N_("mapping values are not allowed here")),
+    "could not find expected ':'": Message(N_("could not find expected ':'")),
+    "found character '\\t' that cannot start any token": Message(N_("found a tab that cannot start any token")),
+    "expected <block end>, but found '<block mapping start>'": Message(N_("the indentation does not match the lines "
+                                                                         "above")),
+    "expected <block end>, but found '-'": Message(N_("a list item where a key was expected: check the indentation")),
+    "found unexpected end of stream": Message(N_("the file ends in the middle of a value (a quote left open?)")),
+}
+
+
+# ruamel's problems that quote a token, as (pattern, message id with the token as {token}).
+_YAML_PATTERNS = (
+    (re.compile(r"expected <block end>, but found '(.{1,40})'"),
+     N_("{token} where a line should end: check the indentation and the brackets")),
+    (re.compile(r"expected ',' or '(.)', but got '.{1,40}'"),
+     N_("brackets left open: expected ',' or {token}")),
+    (re.compile(r"found unknown escape character '(.{1,4})'"),
+     N_("unknown escape character {token} in a text in double quotes: write \\\\ for a backslash")),
+    (re.compile(r"expected a mapping for merging, but found (\w+)"),
+     N_("expected a mapping for merging (<<), not a single value or a list")),
+    (re.compile(r"found undefined alias '(.{1,60})'"), N_("undefined alias {token}: its anchor (&) is missing")),
+    (re.compile(r"expected '<document start>', but found (.{1,60})"),
+     N_("the file does not begin as a YAML document")),
+    (re.compile(r"found incompatible YAML document \(version (.{1,10}) is required\)"),
+     N_("the YAML version directive is not supported (version {token} is required)")),
+    (re.compile(r"but found (another document)"),
+     N_("the file holds another document after ---: a case file is one document")),
+)
+
+
+def _yaml_problem(problem: str) -> object:
+    """ruamel's problem in the catalogue's words where kotodoc knows it, else as ruamel says it."""
+    if problem in _YAML_PROBLEMS:
+        return _YAML_PROBLEMS[problem]
+    for pattern, msgid in _YAML_PATTERNS:
+        if m := pattern.fullmatch(problem):
+            token = m.group(1)
+            quoted = "'" in pattern.pattern.split("(")[0] or "'(" in pattern.pattern
+            return Message(msgid, {"token": repr(token) if quoted else token})
+    return problem
 
 
 def _utf16_without_bom(raw: bytes) -> bool:

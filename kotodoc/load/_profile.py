@@ -28,6 +28,7 @@ from typing import Any
 from kotodoc._files import read_user_file
 from kotodoc._languages import LANGUAGES
 from kotodoc._vocabulary import Overlay, read_overlay
+from kotodoc._i18n import _, finding_line
 from kotodoc.errors import CaseError, UsageError
 from kotodoc.load._careful import load_case
 from kotodoc.load._positions import LoadedCase, Positions
@@ -119,7 +120,7 @@ def load_profile(path: Path) -> Profile:
     try:
         st = path.stat()
     except OSError as e:
-        raise UsageError(f"cannot read the profile {path}: {e.strerror}") from None
+        raise UsageError(_("cannot read the profile {path}: {reason}", path=str(path), reason=e.strerror)) from None
     return _profile_cached(path.resolve(), st.st_mtime_ns)
 
 
@@ -127,24 +128,25 @@ def _read_profile(path: Path) -> Profile:
     try:
         loaded = load_case(path)
     except CaseError as e:
-        raise UsageError("; ".join(str(f) for f in e.findings)) from None
+        raise UsageError("; ".join(finding_line(f) for f in e.findings)) from None
 
     def fail(key: tuple[str | int, ...], message: str) -> UsageError:
         line, column = loaded.positions.locate(key, key=True) or (None, None)
         where = f"{path}:{line}:{column}" if line else str(path)
-        return UsageError(f"{where}: {'.'.join(map(str, key)) or '(profile)'}: {message}")
+        name = ".".join(map(str, key)) or _("(profile)")
+        return UsageError(f"{where}: {name}: {message}")
 
     for key in loaded.data:
         if key not in _PROFILE_KEYS:
-            raise fail((key,), f"unknown key in a profile; a profile holds {' and '.join(_PROFILE_KEYS)}")
+            raise fail((key,), _("unknown key in a profile; a profile holds {keys}", keys=" and ".join(_PROFILE_KEYS)))
     authority = loaded.data.get("authority") or {}
     if not isinstance(authority, dict):
-        raise fail(("authority",), "must be a mapping of the authority's details (kind, name, unit, ...)")
+        raise fail(("authority",), _("must be a mapping of the authority's details (kind, name, unit, ...)"))
     logo = None
     if "logo" in loaded.data:
         name = loaded.data["logo"]
         if not isinstance(name, str) or not name:
-            raise fail(("logo",), "must be the image file's name, relative to the profile")
+            raise fail(("logo",), _("must be the image file's name, relative to the profile"))
         logo = _read_logo(path.parent / name, lambda message: fail(("logo",), message))
     vocabulary = loaded.data.get("vocabulary") or {}
     if not isinstance(vocabulary, dict):
@@ -165,7 +167,7 @@ def _read_logo(path: Path, fail: Any) -> Logo:
         # memory ran out; only a regular file within the limit is read.
         data = read_user_file(path, limit=LOGO_MAX_BYTES)
     except OSError as e:
-        raise fail(f"cannot read the logo {path.name}: {e.strerror}") from None
+        raise fail(_("cannot read the logo {name}: {reason}", name=path.name, reason=e.strerror)) from None
     # python-docx's own header parser (type and pixel size), imported only when there is a logo:
     # validating a case needs no DOCX library.
     from docx.image.exceptions import UnrecognizedImageError
@@ -174,16 +176,17 @@ def _read_logo(path: Path, fail: Any) -> Logo:
     try:
         image = Image.from_blob(data)
     except (UnrecognizedImageError, ValueError, IndexError):
-        raise fail(f"{path.name} is not a PNG or JPEG image") from None
+        raise fail(_("{name} is not a PNG or JPEG image", name=path.name)) from None
     ext = _LOGO_TYPES.get(image.content_type)
     if ext is None or image.px_width <= 0 or image.px_height <= 0:
-        raise fail(f"{path.name} is not a PNG or JPEG image")
+        raise fail(_("{name} is not a PNG or JPEG image", name=path.name))
     # The size comes from the image's header (python-docx reads no pixels), so a huge image is
     # refused before anything decodes it.
     if image.px_width * image.px_height > LOGO_MAX_PIXELS or max(image.px_width, image.px_height) > LOGO_MAX_SIDE:
-        raise fail(f"{path.name} is {image.px_width} × {image.px_height} pixels; a logo may have at most "
-                   f"{LOGO_MAX_PIXELS // 1_000_000} megapixels and {LOGO_MAX_SIDE} pixels a side "
-                   "(a few hundred pixels high is plenty): scale it down")
+        raise fail(_("{name} is {width} × {height} pixels; a logo may have at most {megapixels} megapixels and "
+                     "{side} pixels a side (a few hundred pixels high is plenty): scale it down", name=path.name,
+                     width=image.px_width, height=image.px_height, megapixels=LOGO_MAX_PIXELS // 1_000_000,
+                     side=LOGO_MAX_SIDE))
     cy = LOGO_HEIGHT
     cx = round(cy * image.px_width / image.px_height)
     if cx > LOGO_MAX_WIDTH:  # a wide logo is scaled down to fit, keeping its proportions

@@ -34,7 +34,8 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from kotodoc._data import act_for
-from kotodoc.errors import CaseError, Finding, Severity
+from kotodoc._i18n import N_
+from kotodoc.errors import FORMAT_CODES, CaseError, Finding, Message, Severity, sort_key
 from kotodoc.load import LoadedCase
 
 FORMAT_VERSION = 1
@@ -43,14 +44,22 @@ FORMAT_VERSION = 1
 # Scalar types
 
 
+def _error(code: str, msgid: str, **params: object) -> PydanticCustomError:
+    """A format error of ours: its code as pydantic's error type, its message id and parameters in the context."""
+    return PydanticCustomError(code, msgid, {"msgid": msgid, **params})
+
+
+_AMOUNT = N_("expected an amount in euros, such as \"132.50\"")
+
+
 def _date_only(value: Any) -> Any:
     # pydantic would read an integer as a Unix timestamp: `date_of_birth: 1952` must fail instead.
     if isinstance(value, (bool, int, float)):
-        raise PydanticCustomError("date_type", "expected a date written as YYYY-MM-DD")
+        raise _error("FORMAT-DATE", N_("expected a date written as YYYY-MM-DD"))
     if isinstance(value, dt.datetime):
-        raise PydanticCustomError("date_type", "expected a date (YYYY-MM-DD) without a time of day")
+        raise _error("FORMAT-DATE", N_("expected a date (YYYY-MM-DD) without a time of day"))
     if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
-        raise PydanticCustomError("date_type", "expected a date written as YYYY-MM-DD")
+        raise _error("FORMAT-DATE", N_("expected a date written as YYYY-MM-DD"))
     return value
 
 
@@ -60,24 +69,24 @@ _MONEY_LIMIT = Decimal(1_000_000_000)
 def _money(value: Any) -> Decimal:
     # Money never passes through float: a YAML float keeps its written digits (see _load).
     if isinstance(value, bool):
-        raise PydanticCustomError("money", "expected an amount in euros, such as \"132.50\"")
+        raise _error("FORMAT-DECIMAL", _AMOUNT)
     text = getattr(value, "text", None) or (str(value) if isinstance(value, (int, str, Decimal)) else None)
     if text is None:
-        raise PydanticCustomError("money", "expected an amount in euros, such as \"132.50\"")
+        raise _error("FORMAT-DECIMAL", _AMOUNT)
     try:
         amount = Decimal(text.strip().replace(",", ".") if isinstance(value, str) else text)
     except InvalidOperation:
-        raise PydanticCustomError("money", "expected an amount in euros, such as \"132.50\"") from None
+        raise _error("FORMAT-DECIMAL", _AMOUNT) from None
     if not amount.is_finite():
-        raise PydanticCustomError("money", "expected a finite amount in euros")
+        raise _error("FORMAT-DECIMAL", N_("expected a finite amount in euros"))
     if amount < 0:
-        raise PydanticCustomError("money", "an amount cannot be negative")
+        raise _error("FORMAT-RANGE", N_("an amount cannot be negative"))
     if amount >= _MONEY_LIMIT:
         # No fee, cost or claim comes near; a typo such as `1e30` must not reach the documents.
-        raise PydanticCustomError("money", "an amount must be below 1 000 000 000 euros")
+        raise _error("FORMAT-RANGE", N_("an amount must be below 1 000 000 000 euros"))
     exponent = amount.as_tuple().exponent
     if isinstance(exponent, int) and exponent < -2:
-        raise PydanticCustomError("money", "an amount has at most two decimals (cents)")
+        raise _error("FORMAT-DECIMAL", N_("an amount has at most two decimals (cents)"))
     return amount
 
 
@@ -101,20 +110,16 @@ def _language_codes() -> frozenset[str]:
 def _country(value: str) -> str:
     if value not in _country_codes():
         if not code_shaped(value):
-            raise PydanticCustomError("country", "not an ISO 3166-1 alpha-2 country code, such as SY")
-        hint = f"; did you mean {value.upper()!r}?" if value.upper() in _country_codes() else ""
-        raise PydanticCustomError("country", "unknown ISO 3166-1 alpha-2 country code {value}{hint}",
-                                  {"value": repr(value), "hint": hint})
+            raise _error("FORMAT-COUNTRY", N_("not an ISO 3166-1 alpha-2 country code, such as SY"))
+        raise _error("FORMAT-COUNTRY", N_("unknown ISO 3166-1 alpha-2 country code {value}"), value=repr(value))
     return value
 
 
 def _language(value: str) -> str:
     if value not in _language_codes():
         if not code_shaped(value):
-            raise PydanticCustomError("language", "not an ISO 639 language code, such as ar")
-        hint = f"; did you mean {value.lower()!r}?" if value.lower() in _language_codes() else ""
-        raise PydanticCustomError("language", "unknown ISO 639 language code {value}{hint}",
-                                  {"value": repr(value), "hint": hint})
+            raise _error("FORMAT-LANGUAGE", N_("not an ISO 639 language code, such as ar"))
+        raise _error("FORMAT-LANGUAGE", N_("unknown ISO 639 language code {value}"), value=repr(value))
     return value
 
 
@@ -122,7 +127,7 @@ def _has_letter(value: str) -> str:
     # A name made only of controls, joiners, bidi overrides or digits would print as nothing (or as
     # something else) in an official document.
     if not any(unicodedata.category(c).startswith("L") for c in value):
-        raise PydanticCustomError("name", "a name needs at least one letter")
+        raise _error("FORMAT-VALUE", N_("a name needs at least one letter"))
     return value
 
 
@@ -135,8 +140,8 @@ HETU_SHAPE = re.compile(r"(?<![0-9A-Za-z])(?:0[1-9]|[12]\d|3[01])(?:0[1-9]|1[0-2
 def _not_hetu(value: str) -> str:
     # case_id names the output files and goes into reports and the manifest: never a person's code.
     if HETU_SHAPE.search(value):
-        raise PydanticCustomError("case_id", "case_id looks like a personal identity code; use the "
-                                  "authority's own reference, since file names and reports use it")
+        raise _error("FORMAT-PATTERN", N_("case_id looks like a personal identity code; use the "
+                                          "authority's own reference, since file names and reports use it"))
     return value
 
 
@@ -150,7 +155,7 @@ def code_shaped(value: object) -> bool:
 
 def _distinct(languages: list[str]) -> list[str]:
     if len(set(languages)) != len(languages):
-        raise PydanticCustomError("languages", "the two languages of a bilingual document must differ")
+        raise _error("FORMAT-VALUE", N_("the two languages of a bilingual document must differ"))
     return languages
 
 
@@ -280,7 +285,7 @@ class Person(_Model):
     @model_validator(mode="after")
     def _birth_known(self) -> Person:
         if self.personal_id is None and self.date_of_birth is None:
-            raise PydanticCustomError("birth", "date_of_birth is required when personal_id is absent")
+            raise _error("FORMAT-MISSING", N_("date_of_birth is required when personal_id is absent"))
         return self
 
 
@@ -332,7 +337,7 @@ class Service(_Model):
     @model_validator(mode="after")
     def _other_described(self) -> Service:
         if self.type == "other" and not self.description:
-            raise PydanticCustomError("other", "a service of type 'other' needs a description")
+            raise _error("FORMAT-MISSING", N_("a service of type 'other' needs a description"))
         return self
 
 
@@ -574,8 +579,8 @@ EXCLUSION_RULES: dict[str, str] = {
 def _initials(value: str) -> str:
     # Letters each followed by a dot ("A.A."): a claim must never carry a name (domain brief).
     if not re.fullmatch(r"(?:[^\W\d_]\.){1,6}", value):
-        raise PydanticCustomError("initials", "write initials as letters each followed by a dot, such as "
-                                  "\"A.A.\"; a claim carries no names")
+        raise _error("FORMAT-PATTERN", N_("write initials as letters each followed by a dot, such as "
+                                          "\"A.A.\"; a claim carries no names"))
     return value
 
 
@@ -645,8 +650,8 @@ class ExcludedRow(_ClaimRowBase):
     def _rule_of_reason(self) -> ExcludedRow:
         expected = EXCLUSION_RULES[self.reason]
         if self.rule != expected:
-            raise PydanticCustomError("rule", "the reason {reason} goes with the rule {rule}",
-                                      {"reason": self.reason, "rule": expected})
+            raise _error("FORMAT-CHOICE", N_("the reason {reason} goes with the rule {rule}"),
+                         reason=self.reason, rule=expected)
         return self
 
 
@@ -714,25 +719,32 @@ def build_case(loaded: LoadedCase) -> AnyCase:
         The validated case.
 
     Raises:
-        CaseError: with one located finding per problem, all at once.
+        CaseError: with one located finding per problem, all at once, in the order of the file.
     """
     data = loaded.data
     version = data.get("kotodoc")
     if "kotodoc" not in data:
-        raise _missing_head(loaded, "kotodoc", "the format version is missing: add `kotodoc: 1` at the top")
+        raise _missing_head(loaded, "kotodoc", Message(N_("the format version is missing: add `kotodoc: 1` at the "
+                                                          "top")), "FORMAT-VERSION")
     if type(version) is not int or version != FORMAT_VERSION:
-        raise _fail(loaded, "kotodoc", f"unsupported format version; this kotodoc reads `kotodoc: {FORMAT_VERSION}`")
+        raise _fail(loaded, "kotodoc", Message(N_("unsupported format version; this kotodoc reads `kotodoc: "
+                                                  "{version}`"), {"version": FORMAT_VERSION}), "FORMAT-VERSION")
     kind = data.get("kind")
     if not isinstance(kind, str) or kind not in CASE_MODELS:
         if kind in PLANNED_KINDS:
-            message = f"kind {kind!r} is part of the format but not supported by this version yet"
+            message = Message(N_("kind {kind} is part of the format but not supported by this version yet"),
+                              {"kind": repr(kind)})
         elif isinstance(kind, str):
-            message = f"unknown kind {kind!r}{_did_you_mean(kind, [*CASE_MODELS, *PLANNED_KINDS])}"
+            shown = repr(kind) if code_shaped(kind) else "?"
+            message = Message(N_("unknown kind {kind}"), {"kind": shown})
+            close = _did_you_mean(kind, [*CASE_MODELS, *PLANNED_KINDS])
+            if close:
+                message = Message(N_("{problem}; did you mean {option}?"), {"problem": message, "option": repr(close)})
         else:
-            message = f"`kind` is required: one of {', '.join(CASE_MODELS)}"
+            message = Message(N_("`kind` is required: one of {kinds}"), {"kinds": ", ".join(CASE_MODELS)})
             if "kind" not in data:
-                raise _missing_head(loaded, "kind", message)
-        raise _fail(loaded, "kind", message)
+                raise _missing_head(loaded, "kind", message, "FORMAT-KIND")
+        raise _fail(loaded, "kind", message, "FORMAT-KIND")
     model = CASE_MODELS[kind]
     try:
         return model.model_validate(data)
@@ -752,28 +764,88 @@ def build_claimant(loaded: LoadedCase) -> ClaimantFile:
         raise CaseError(loaded.file, _findings(loaded, ClaimantFile, e)) from None
 
 
-def _fail(loaded: LoadedCase, path: str, message: str, *, key: bool = False) -> CaseError:
-    return CaseError(loaded.file, [loaded.place(Finding(Severity.ERROR, path, message), key=key)])
+def _fail(loaded: LoadedCase, path: str, message: Message, code: str, *, key: bool = False) -> CaseError:
+    finding = Finding(Severity.ERROR, path, message.msgid, params=message.params, code=code)
+    return CaseError(loaded.file, [loaded.place(finding, key=key)])
 
 
-def _missing_head(loaded: LoadedCase, name: str, message: str) -> CaseError:
+def _missing_head(loaded: LoadedCase, name: str, message: Message, code: str) -> CaseError:
     """`kotodoc` or `kind` is missing: point at a misspelt key (`Kind:`) when there is one."""
     close = [k for k in loaded.data if k.lower() == name] or difflib.get_close_matches(name, list(loaded.data), n=1)
     if close:
-        return _fail(loaded, close[0], f"unknown key {close[0]!r}; did you mean {name!r}? ({message})", key=True)
-    return _fail(loaded, name, message)
+        return _fail(loaded, close[0], Message(N_("unknown key {key}; did you mean {name}? ({message})"),
+                                               {"key": repr(close[0]), "name": repr(name), "message": message}),
+                     code, key=True)
+    return _fail(loaded, name, message, code)
+
+
+# What each of pydantic's error types is, in our words: the code and the message (English ids of the
+# catalogue). pydantic's own messages are never shown: they are English only, and some quote the value.
+_TYPE_NOUNS = {
+    "string_type": N_("a valid string"),
+    "int_type": N_("a valid integer"),
+    "bool_type": N_("a valid boolean"),
+    "dict_type": N_("a valid dictionary"),
+    "model_type": N_("a valid dictionary"),
+    "model_attributes_type": N_("a valid dictionary"),
+    "list_type": N_("a valid list"),
+    "decimal_type": N_("a number"),
+    "float_type": N_("a number"),
+    "date_type": N_("a valid date"),
+}
+_TYPE_CODES = {"string_type": "FORMAT-TEXT", "int_type": "FORMAT-NUMBER", "bool_type": "FORMAT-BOOLEAN",
+               "dict_type": "FORMAT-TYPE", "model_type": "FORMAT-TYPE", "model_attributes_type": "FORMAT-TYPE",
+               "list_type": "FORMAT-TYPE", "decimal_type": "FORMAT-DECIMAL", "float_type": "FORMAT-DECIMAL",
+               "date_type": "FORMAT-DATE"}
+_PYDANTIC: dict[str, tuple[str, str]] = {
+    "missing": ("FORMAT-MISSING", N_("this field is required")),
+    "bool_parsing": ("FORMAT-BOOLEAN", N_("expected a valid boolean")),
+    "int_parsing": ("FORMAT-NUMBER", N_("the value should be a valid integer")),
+    "int_from_float": ("FORMAT-NUMBER", N_("the value should be a whole number, not a number with a fractional part")),
+    "int_parsing_size": ("FORMAT-NUMBER", N_("the number is too large")),
+    "decimal_parsing": ("FORMAT-DECIMAL", N_("the value should be a valid decimal number")),
+    "decimal_max_digits": ("FORMAT-DECIMAL", N_("the number has too many digits")),
+    "decimal_max_places": ("FORMAT-DECIMAL", N_("the number has too many decimals")),
+    "decimal_whole_digits": ("FORMAT-DECIMAL", N_("the number has too many digits")),
+    "float_parsing": ("FORMAT-DECIMAL", N_("the value should be a valid decimal number")),
+    "finite_number": ("FORMAT-DECIMAL", N_("the value should be a finite number")),
+    "date_parsing": ("FORMAT-DATE", N_("the value should be a valid date (YYYY-MM-DD)")),
+    "date_from_datetime_parsing": ("FORMAT-DATE", N_("the value should be a valid date (YYYY-MM-DD)")),
+    "date_from_datetime_inexact": ("FORMAT-DATE", N_("expected a date (YYYY-MM-DD) without a time of day")),
+    "date_past": ("FORMAT-DATE", N_("the date should be in the past")),
+    "date_future": ("FORMAT-DATE", N_("the date should be in the future")),
+    "greater_than_equal": ("FORMAT-RANGE", N_("the value should be greater than or equal to {ge}")),
+    "greater_than": ("FORMAT-RANGE", N_("the value should be greater than {gt}")),
+    "less_than_equal": ("FORMAT-RANGE", N_("the value should be less than or equal to {le}")),
+    "less_than": ("FORMAT-RANGE", N_("the value should be less than {lt}")),
+    "string_too_long": ("FORMAT-LENGTH", N_("the text should have at most {max_length} characters")),
+    "too_short": ("FORMAT-LENGTH", N_("the list should have at least {min_length} item(s)")),
+    "too_long": ("FORMAT-LENGTH", N_("the list should have at most {max_length} items")),
+    "string_pattern_mismatch": ("FORMAT-PATTERN", N_("the value does not have the required form")),
+    "literal_error": ("FORMAT-CHOICE", N_("this value is not allowed; expected one of: {options}")),
+    "enum": ("FORMAT-CHOICE", N_("this value is not allowed; expected one of: {options}")),
+}
+_NUMBER_CODES = ("FORMAT-NUMBER", "FORMAT-DECIMAL", "FORMAT-RANGE")
 
 
 def _findings(loaded: LoadedCase, model: type[BaseModel], error: ValidationError) -> list[Finding]:
-    """One finding per field: the failed members of a union (`grade: Line | int`) become one."""
+    """One finding per field, in the order of the file; the failed members of a union (`grade: Line | int`) are one."""
     merged: dict[str, Finding] = {}
     for err in error.errors(include_input=True, include_url=False):
         f = _finding(loaded, model, err)
         if f.path in merged:
             first = merged[f.path]
-            f = replace(first, message=f"{first.message} or {f.message.removeprefix('expected ')}")
+            if (first.msgid, first.params) == (f.msgid, f.params):
+                continue  # both members of a union say the same: an unfilled placeholder
+            if "what" in first.params and "what" in f.params:
+                # "expected a valid string or a valid integer"
+                params = {"what": first.params["what"], "other": f.params["what"]}
+                f = replace(first, msgid=N_("expected {what} or {other}"), params=params)
+            else:
+                f = replace(first, msgid=N_("{first}; {second}"),
+                            params={"first": Message(first.msgid, first.params), "second": Message(f.msgid, f.params)})
         merged[f.path] = f
-    return list(merged.values())
+    return sorted(merged.values(), key=sort_key)
 
 
 def _data_loc(data: Any, loc: tuple[Any, ...], kind: str) -> tuple[Any, ...]:
@@ -797,43 +869,180 @@ def _finding(loaded: LoadedCase, model: type[BaseModel], err: Any) -> Finding:
     kind = err["type"]
     loc = _data_loc(loaded.data, tuple(err["loc"]), kind)
     path = ".".join(str(p) for p in loc)
-    message = err["msg"]
-    key = False
-    if kind == "extra_forbidden":
-        key = True
+    value = err.get("input")
+    ctx = dict(err.get("ctx") or {})
+    key = kind in ("extra_forbidden", "missing")
+    suggestion: Message | None = None
+    params: dict[str, object] = {}
+    if _placeholder(value) and kind not in ("extra_forbidden", "missing"):
+        # `case_id: {teksti}` from `kotodoc new`: YAML reads the braces as a mapping.
+        finding = Finding(Severity.ERROR, path, N_("fill in this placeholder"), code="FORMAT-PLACEHOLDER")
+        return loaded.place(finding)
+    if kind in FORMAT_CODES:  # one of ours (`_error`): its message id and parameters are in the context
+        code, msgid = kind, str(ctx.pop("msgid"))
+        params = ctx
+    elif kind == "extra_forbidden":
         fields = _fields_at(model, loc[:-1])
-        message = f"unknown key {loc[-1]!r}{_did_you_mean(str(loc[-1]), fields)}"
+        code = "FORMAT-UNKNOWN-KEY"
+        shown = repr(loc[-1])
         if fields:
-            message += f" (allowed here: {', '.join(fields)})"
-    elif kind == "missing":
-        message = "this field is required"
-        key = True
-    elif kind == "literal_error":
-        choices = re.findall(r"'([^']*)'|(\d+)", err["ctx"]["expected"])
-        options = [a or b for a, b in choices]
-        value = err.get("input")
+            msgid = N_("unknown key {key} (allowed here: {fields})")
+            params = {"key": shown, "fields": ", ".join(fields)}
+        else:
+            msgid, params = N_("unknown key {key}"), {"key": shown}
+        close = _did_you_mean(str(loc[-1]), fields)
+        if close:
+            suggestion = Message(N_("did you mean {option}?"), {"option": repr(close)})
+    elif kind in _TYPE_NOUNS:
+        code, msgid, params = _TYPE_CODES[kind], N_("expected {what}"), {"what": Message(_TYPE_NOUNS[kind])}
+        if kind == "string_type" and type(value) not in (bool, type(None)) and isinstance(value, (int, float)):
+            # `personal_id: 120409E3718` is a float to YAML; `case_id: 20250217` an integer.
+            suggestion = Message(N_("YAML read the value as a number: put it in quotes"))
+    elif kind == "string_too_short":
+        code = "FORMAT-LENGTH"
+        if ctx.get("min_length") == 1:
+            msgid = N_("the text should have at least 1 character")
+        else:
+            msgid, params = N_("the text should have at least {min_length} characters"), {"min_length": ctx.get(
+                "min_length")}
+    elif kind == "string_pattern_mismatch" and loc == ("case_id",):
+        code = "FORMAT-PATTERN"
+        msgid = N_("case_id may hold only letters, digits, '.', '_' and '-' (at most 64), since file names use it")
+    elif kind in ("literal_error", "enum"):
+        code = "FORMAT-CHOICE"
+        options = [a or b for a, b in re.findall(r"'([^']*)'|(\d+)", str(ctx.get("expected", "")))]
         # Only a code-like value of a field that holds no personal data is quoted back: an
         # absence_reason such as "sairastui, HIV-lääkitys" is health data, whatever its shape.
-        quoted = (code_shaped(value) or type(value) is int) and not _sensitive(loc)
-        shown = f"{value!r} is not allowed" if quoted else "this value is not allowed"
-        hint = _did_you_mean(value, options) if code_shaped(value) else ""
-        message = f"{shown}; expected one of: {', '.join(options)}{hint}"
-    elif kind in ("string_type", "bool_type", "int_type", "list_type", "model_type", "dict_type"):
-        message = re.sub(r" or instance of \w+$", "", message.replace("Input should be", "expected"))
-        if kind == "string_type" and type(err.get("input")) not in (bool, type(None)) and isinstance(
-                err.get("input"), (int, float)):
-            # `personal_id: 120409E3718` is a float to YAML; `case_id: 20250217` an integer.
-            message += " (YAML read the value as a number: put it in quotes)"
-    elif kind.startswith("string_too"):
-        message = message.replace("String should have", "the text should have")
-    elif kind == "string_pattern_mismatch" and loc == ("case_id",):
-        message = "case_id may hold only letters, digits, '.', '_' and '-' (at most 64), since file names use it"
-    elif kind.startswith("too_"):
-        message = message.replace(" after validation", "").replace("List should", "the list should")
-    # pydantic's remaining messages ("Input should be greater than or equal to 0") name no field.
-    message = re.sub(r"^Input should be", "the value should be", message)
-    finding = Finding(Severity.ERROR, path, message)
+        if (code_shaped(value) or type(value) is int) and not _sensitive(loc):
+            msgid, params = N_("{value} is not allowed; expected one of: {options}"), {"value": repr(value)}
+        else:
+            msgid = N_("this value is not allowed; expected one of: {options}")
+        params["options"] = ", ".join(options)
+        suggestion = _choice_suggestion(value, options)
+    elif kind in _PYDANTIC:
+        code, msgid = _PYDANTIC[kind]
+        params = {k: v for k, v in ctx.items() if isinstance(v, (int, float, Decimal, str)) and f"{{{k}}}" in msgid}
+    else:
+        # A check pydantic has and the format does not use today: say so without pydantic's English.
+        code, msgid = "FORMAT-VALUE", N_("this value is not valid here")
+    if suggestion is None:
+        suggestion = _suggestion(code, value, loc)
+    if suggestion is not None:
+        params = {"problem": Message(msgid, params), "suggestion": suggestion}
+        msgid = N_("{problem}; {suggestion}")
+    finding = Finding(Severity.ERROR, path, msgid, params=params, code=code)
     return loaded.place(finding, key=key)
+
+
+# ---------------------------------------------------------------------------------------------
+# Suggestions: what the writer probably meant, in the reader's language. Only what kotodoc makes
+# from the value is shown (a date rewritten, a number with a point, a code), never the value itself
+# when it may be personal data: free text, names, a date of birth.
+
+_FI_DATE = re.compile(r"\s*(\d{1,2})\.(\d{1,2})\.(\d{4})\s*")
+_COMMA_NUMBER = re.compile(r"\s*(-?\d+),(\d+)\s*")
+_TRUE = {"kyllä", "k", "joo", "ja", "yes", "y", "on", "tosi", "sant", "true"}
+_FALSE = {"ei", "e", "nej", "no", "n", "off", "epätosi", "falskt", "false"}
+_NEVER_ECHOED = ("date_of_birth",)  # a date of birth with the file's other details identifies a person
+
+
+def _placeholder(value: object) -> bool:
+    """Whether a value is a skeleton's unfilled `{…}`: a one-key mapping to nothing, or the text `{…}`."""
+    if isinstance(value, dict):
+        return len(value) == 1 and next(iter(value.values())) is None
+    return isinstance(value, str) and re.fullmatch(r"\{[^{}]*\}", value.strip()) is not None
+
+
+def _suggestion(code: str, value: object, loc: tuple[Any, ...]) -> Message | None:
+    if code == "FORMAT-DATE" and isinstance(value, str) and (m := _FI_DATE.fullmatch(value)):
+        try:
+            day = dt.date(int(m[3]), int(m[2]), int(m[1]))
+        except ValueError:
+            return None
+        if any(part in _NEVER_ECHOED for part in loc if isinstance(part, str)):
+            return Message(N_("write the date as year-month-day, YYYY-MM-DD"))
+        return Message(N_("write the date as {date}"), {"date": day.isoformat()})
+    if code in _NUMBER_CODES and isinstance(value, str) and (m := _COMMA_NUMBER.fullmatch(value)):
+        return Message(N_("use a point: {number}"), {"number": f"{m[1]}.{m[2]}"})
+    if code == "FORMAT-BOOLEAN" and isinstance(value, (str, int)) and not isinstance(value, bool):
+        word = str(value).strip().casefold()
+        if word in _TRUE or word == "1":
+            return Message(N_("write {value}"), {"value": "true"})
+        if word in _FALSE or word == "0":
+            return Message(N_("write {value}"), {"value": "false"})
+    if code in ("FORMAT-COUNTRY", "FORMAT-LANGUAGE") and isinstance(value, str):
+        cased = value.upper() if code == "FORMAT-COUNTRY" else value.lower()
+        if code_shaped(value) and cased != value and cased in (
+                _country_codes() if code == "FORMAT-COUNTRY" else _language_codes()):
+            return Message(N_("did you mean {option}?"), {"option": repr(cased)})
+        found = (_country_by_name if code == "FORMAT-COUNTRY" else _language_by_name)(value)
+        if found:
+            return Message(N_("write the code {code}"), {"code": found})
+    return None
+
+
+def _choice_suggestion(value: object, options: list[str]) -> Message | None:
+    """`turvapaikka` or `asyl` for `asylum`: a label in any language names the code to write."""
+    if not isinstance(value, str):
+        return None
+    if code_shaped(value) and (close := _did_you_mean(value, options)):
+        return Message(N_("did you mean {option}?"), {"option": repr(close)})
+    code = _code_by_label(value, tuple(options))
+    return Message(N_("write the code {code}"), {"code": code}) if code else None
+
+
+def _words(text: str) -> str:
+    return " ".join(text.casefold().replace("-", " ").split())
+
+
+@cache
+def _labels() -> dict[str, list[tuple[str, str]]]:
+    """Each enumeration code with its labels and their parts: `asylum` ← `turvapaikka`, `asyl`, ..."""
+    from kotodoc._data import terms
+
+    found: dict[str, list[tuple[str, str]]] = {}
+    for table in terms().get("enums", {}).values():
+        for code, labels in table.items():
+            for lang in ("fi", "sv", "en"):
+                label = labels.get(lang) if isinstance(labels, dict) else None
+                if not isinstance(label, str):
+                    continue
+                parts = {label, *re.findall(r"\(([^()]+)\)", label), re.sub(r"\s*\([^()]*\)", "", label)}
+                found.setdefault(str(code), []).extend((_words(p), str(code)) for p in parts if p.strip())
+    return found
+
+
+@cache
+def _code_by_label(value: str, options: tuple[str, ...]) -> str | None:
+    word = _words(value)
+    if not word:
+        return None
+    candidates = [(label, code) for code in options for label, code in _labels().get(code, [])]
+    exact = {code for label, code in candidates if label == word}
+    if len(exact) == 1:
+        return exact.pop()
+    close = difflib.get_close_matches(word, [label for label, _ in candidates], n=1, cutoff=0.85)
+    return next((code for label, code in candidates if close and label == close[0]), None)
+
+
+@cache
+def _names(kind: str) -> dict[str, str]:
+    """Country (`territories`) or language names in fi, sv and en (CLDR, through Babel) -> the code."""
+    names: dict[str, str] = {}
+    codes = _country_codes() if kind == "territories" else _language_codes()
+    for lang in ("en", "sv", "fi"):
+        for code, name in getattr(Locale(lang), kind).items():
+            if str(code) in codes:
+                names[_words(str(name))] = str(code)
+    return names
+
+
+def _country_by_name(value: str) -> str | None:
+    return _names("territories").get(_words(value))
+
+
+def _language_by_name(value: str) -> str | None:
+    return _names("languages").get(_words(value))
 
 
 # Fields whose values are never quoted in a message, whatever they hold.
@@ -844,11 +1053,11 @@ def _sensitive(loc: tuple[Any, ...]) -> bool:
     return any(isinstance(part, str) and any(s in part for s in _SENSITIVE_PARTS) for part in loc[-1:])
 
 
-def _did_you_mean(value: str, options: Any) -> str:
-    # `FI` for `fi`, `None` for `none`: the case alone is wrong.
+def _did_you_mean(value: str, options: Any) -> str | None:
+    """The option a code-like value was probably meant to be: `FI` for `fi`, `asylm` for `asylum`."""
     close = [o for o in options if isinstance(o, str) and o.lower() == value.lower()]
     close = close or difflib.get_close_matches(value, list(options), n=1, cutoff=0.6)
-    return f"; did you mean {close[0]!r}?" if close else ""
+    return close[0] if close else None
 
 
 def _fields_at(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:

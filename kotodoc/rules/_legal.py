@@ -21,7 +21,8 @@ from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, 
 from stdnum.fi import hetu, ytunnus
 
 from kotodoc._data import act_params
-from kotodoc.errors import Finding, Severity
+from kotodoc._i18n import N_
+from kotodoc.errors import Finding, Message, Severity
 from kotodoc.load import LoadedCase
 from kotodoc.model import (
     EXCLUSION_RULES,
@@ -99,7 +100,7 @@ def add_months(day: dt.date, months: int) -> dt.date:
     return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def mask_hetu(code: str) -> str:
+def mask_hetu(code: str) -> str | Message:
     """Show an identity code only up to its century sign: `131052-****`.
 
     Only what is shaped like a code (six digits and a century sign, then at most five characters)
@@ -107,7 +108,7 @@ def mask_hetu(code: str) -> str:
     """
     if re.fullmatch(r"\d{6}[-+A-FU-Y][0-9A-Z]{0,5}", code.strip(), re.IGNORECASE):
         return code.strip()[:7] + "****"
-    return "the identity code"
+    return Message(N_("the identity code"))
 
 
 _CENTURY = {"+": 1800, **dict.fromkeys("-YXWVU", 1900), **dict.fromkeys("ABCDEF", 2000)}
@@ -197,21 +198,24 @@ def _authority(case: Case, params: Params) -> Iterator[Finding]:
         yield Finding(
             _ERROR,
             "authority.kind",
-            f"a {case.authority.kind} cannot be responsible for a plan; the municipality or the "
-            "employment authority is, and other authorities take part as `participants`",
+            N_("a {kind} cannot be responsible for a plan; the municipality or the employment authority is, and "
+               "other authorities take part as `participants`"),
             rule="PLAN-AUTHORITY",
+            params={"kind": case.authority.kind},
         )
     elif case.kind in ("family-plan", "minor-plan") and case.authority.kind != "municipality":
         # A minor's plan and a family plan are the municipality's (domain brief; case format section 3).
-        what = "a family plan" if case.kind == "family-plan" else "a minor's plan"
-        yield Finding(_ERROR, "authority.kind", f"{what} is drawn up by the municipality; the employment "
-                      "authority can take part as one of the `participants`", rule="PLAN-AUTHORITY")
+        message = (N_("a family plan is drawn up by the municipality; the employment authority can take part as one "
+                      "of the `participants`") if case.kind == "family-plan" else
+                   N_("a minor's plan is drawn up by the municipality; the employment authority can take part as one "
+                      "of the `participants`"))
+        yield Finding(_ERROR, "authority.kind", message, rule="PLAN-AUTHORITY")
     if (isinstance(case, MinorPlanCase) and case.unaccompanied
             and not any(p.kind == "wellbeing-services-county" for p in case.participants)):
         # An unaccompanied minor's plan is drawn up with the county's child welfare taking part.
-        yield Finding(_WARNING, "participants", "an unaccompanied minor's plan is drawn up with the wellbeing "
+        yield Finding(_WARNING, "participants", N_("an unaccompanied minor's plan is drawn up with the wellbeing "
                       "services county's child welfare taking part: add it to `participants` (kind: "
-                      "wellbeing-services-county)", rule="PLAN-AUTHORITY")
+                      "wellbeing-services-county)"), rule="PLAN-AUTHORITY")
 
 
 @_rule("PLAN-BASIS")
@@ -221,9 +225,10 @@ def _legal_basis(case: Case, params: Params) -> Iterator[Finding]:
     keep the old Act."""
     by_date = case.basis_by_date
     if case.legal_basis is not None and case.legal_basis != by_date:
-        yield Finding(_WARNING, "legal_basis", f"the plan was drawn up on {_fmt(case.plan.drawn_up)}, when {by_date} "
-                      f"was in force, but legal_basis says {case.legal_basis}: check it (only a plan continued "
-                      "under the transitional provisions keeps the old Act)", rule="PLAN-BASIS")
+        yield Finding(_WARNING, "legal_basis", N_("the plan was drawn up on {drawn_up}, when {act} was in force, but "
+                      "legal_basis says {given}: check it (only a plan continued under the transitional provisions "
+                      "keeps the old Act)"), rule="PLAN-BASIS",
+                      params={"drawn_up": _fmt(case.plan.drawn_up), "act": by_date, "given": case.legal_basis})
 
 
 @_rule("PLAN-DATES")
@@ -237,35 +242,42 @@ def _dates_in_order(case: Case, params: Params) -> Iterator[Finding]:
     for path, person in persons(case):
         permit = person.residence.first_permit_date if person.residence else None
         if permit is not None and permit > first_step[1]:
-            yield Finding(_ERROR, f"{path}.residence.first_permit_date", f"the first residence permit "
-                          f"({_fmt(permit)}) is after {first_step[0]} ({_fmt(first_step[1])})", rule=rid)
+            yield Finding(_ERROR, f"{path}.residence.first_permit_date", N_("the first residence permit "
+                          "({permit}) is after {field} ({date})"), rule=rid,
+                          params={"permit": _fmt(permit), "field": first_step[0], "date": _fmt(first_step[1])})
     if case.signatures and case.signatures.date < p.drawn_up:
-        yield Finding(_ERROR, "signatures.date", f"the plan is signed ({_fmt(case.signatures.date)}) before it was "
-                      f"drawn up ({_fmt(p.drawn_up)})", rule=rid)
+        yield Finding(_ERROR, "signatures.date", N_("the plan is signed ({signed}) before it was drawn up "
+                      "({drawn_up})"), rule=rid,
+                      params={"signed": _fmt(case.signatures.date), "drawn_up": _fmt(p.drawn_up)})
     latest = calendar_today()
     for i, a in enumerate(case.interpretation):
         if a.date > latest:
-            yield Finding(_ERROR, f"interpretation.{i}.date", f"the appointment ({_fmt(a.date)}) is later than the "
-                          f"document's date ({_fmt(latest)}): record appointments that have taken place", rule=rid)
+            yield Finding(_ERROR, f"interpretation.{i}.date", N_("the appointment ({date}) is later than the "
+                          "document's date ({today}): record appointments that have taken place"), rule=rid,
+                          params={"date": _fmt(a.date), "today": _fmt(latest)})
     if not isinstance(case, FamilyPlanCase) and case.assessment.date > p.drawn_up:
-        yield Finding(_ERROR, "assessment.date", f"the assessment ({_fmt(case.assessment.date)}) is after "
-                      f"the plan was drawn up ({_fmt(p.drawn_up)})", rule=rid)
+        yield Finding(_ERROR, "assessment.date", N_("the assessment ({assessed}) is after the plan was drawn up "
+                      "({drawn_up})"), rule=rid,
+                      params={"assessed": _fmt(case.assessment.date), "drawn_up": _fmt(p.drawn_up)})
     if p.drawn_up > p.valid_from:
-        yield Finding(_ERROR, "plan.valid_from", f"the plan takes effect ({_fmt(p.valid_from)}) before it "
-                      f"was drawn up ({_fmt(p.drawn_up)})", rule=rid)
+        yield Finding(_ERROR, "plan.valid_from", N_("the plan takes effect ({valid_from}) before it was drawn up "
+                      "({drawn_up})"), rule=rid,
+                      params={"valid_from": _fmt(p.valid_from), "drawn_up": _fmt(p.drawn_up)})
     if p.valid_from >= p.valid_until:
-        yield Finding(_ERROR, "plan.valid_until", f"the plan ends ({_fmt(p.valid_until)}) on or before "
-                      f"it starts ({_fmt(p.valid_from)})", rule=rid)
+        yield Finding(_ERROR, "plan.valid_until", N_("the plan ends ({valid_until}) on or before it starts "
+                      "({valid_from})"), rule=rid,
+                      params={"valid_until": _fmt(p.valid_until), "valid_from": _fmt(p.valid_from)})
     if p.extension and p.extension.until <= p.valid_until:
-        yield Finding(_ERROR, "plan.extension.until", "an extension must end after the plan's valid_until", rule=rid)
+        yield Finding(_ERROR, "plan.extension.until", N_("an extension must end after the plan's valid_until"),
+                      rule=rid)
     end = plan_end(case)
     for path, services in service_lists(case):
         for i, s in enumerate(services):
             if s.start and s.end and s.start > s.end:
-                yield Finding(_ERROR, f"{path}.{i}.end", "the service ends before it starts", rule=rid)
+                yield Finding(_ERROR, f"{path}.{i}.end", N_("the service ends before it starts"), rule=rid)
             elif (s.end and s.end < p.valid_from) or (s.start and s.start > end):
-                yield Finding(_ERROR, f"{path}.{i}", f"the service lies outside the plan period "
-                              f"{_fmt(p.valid_from)}–{_fmt(end)}", rule=rid)
+                yield Finding(_ERROR, f"{path}.{i}", N_("the service lies outside the plan period {start}–{end}"),
+                              rule=rid, params={"start": _fmt(p.valid_from), "end": _fmt(end)})
     if isinstance(case, FamilyPlanCase):
         # Each member's own dates against their own birth; the family's dates belong to no one person.
         dated = [(m.person, [*_residence_dates(m.person, f"family.members.{i}.person"),
@@ -279,7 +291,8 @@ def _dates_in_order(case: Case, params: Params) -> Iterator[Finding]:
             continue
         for path, day in days:
             if day < born:
-                yield Finding(_ERROR, path, f"the date {_fmt(day)} is before the person's date of birth", rule=rid)
+                yield Finding(_ERROR, path, N_("the date {date} is before the person's date of birth"), rule=rid,
+                              params={"date": _fmt(day)})
 
 
 @_rule("PLAN-FIRST-WITHIN")
@@ -296,9 +309,9 @@ def _first_within(case: Case, params: Params) -> Iterator[Finding]:
         if case.plan.drawn_up > limit:
             # In a family plan the date is the member's, so the finding points at it.
             where = "plan.drawn_up" if path == "person" else f"{path}.residence.first_permit_date"
-            yield Finding(_ERROR, where, f"a first plan must be drawn up within {years} years of the first "
-                          f"residence permit ({_fmt(residence.first_permit_date)}), by {_fmt(limit)}",
-                          rule="PLAN-FIRST-WITHIN")
+            yield Finding(_ERROR, where, N_("a first plan must be drawn up within {years} years of the first "
+                          "residence permit ({permit}), by {limit}"), rule="PLAN-FIRST-WITHIN",
+                          params={"years": years, "permit": _fmt(residence.first_permit_date), "limit": _fmt(limit)})
 
 
 @_rule("PLAN-FIRST-LENGTH")
@@ -310,8 +323,9 @@ def _first_length(case: Case, params: Params) -> Iterator[Finding]:
         return
     limit = add_years(p.valid_from, years)
     if p.valid_until > limit:
-        yield Finding(_ERROR, "plan.valid_until", f"a first plan lasts at most {years} year(s): from "
-                      f"{_fmt(p.valid_from)} it may run until {_fmt(limit)}", rule="PLAN-FIRST-LENGTH")
+        yield Finding(_ERROR, "plan.valid_until", N_("a first plan lasts at most {years} year(s): from "
+                      "{valid_from} it may run until {limit}"), rule="PLAN-FIRST-LENGTH",
+                      params={"years": years, "valid_from": _fmt(p.valid_from), "limit": _fmt(limit)})
 
 
 @_rule("PLAN-TOTAL-LENGTH")
@@ -329,13 +343,16 @@ def _total_length(case: Case, params: Params) -> Iterator[Finding]:
     end = plan_end(case)
     if end > limit:
         path = "plan.extension.until" if p.extension else "plan.valid_until"
-        why = f"{years} years from the first plan ({_fmt(start)})"
         if extra and not special:
-            why += f"; {extra} more only when the person needs special measures"
+            why = N_("{years} years from the first plan ({start}); {extra} more only when the person needs special "
+                     "measures")
         elif extra:
-            why += f", with {extra} more for special measures"
-        yield Finding(_WARNING, path, f"the plan runs until {_fmt(end)}, beyond {_fmt(limit)}: {why}",
-                      rule="PLAN-TOTAL-LENGTH")
+            why = N_("{years} years from the first plan ({start}), with {extra} more for special measures")
+        else:
+            why = N_("{years} years from the first plan ({start})")
+        yield Finding(_WARNING, path, N_("the plan runs until {end}, beyond {limit}: {why}"), rule="PLAN-TOTAL-LENGTH",
+                      params={"end": _fmt(end), "limit": _fmt(limit),
+                              "why": Message(why, {"years": years, "start": _fmt(start), "extra": extra})})
 
 
 @_rule("PLAN-START", kinds=PERSON_KINDS)
@@ -344,8 +361,9 @@ def _start(case: PlanCase, params: Params) -> Iterator[Finding]:
     days = params["start_max_days"]
     gap = (case.plan.drawn_up - case.assessment.date).days
     if days is not None and gap > days:
-        yield Finding(_WARNING, "plan.drawn_up", f"the plan was drawn up {gap} days after the assessment; "
-                      f"it should follow without delay (within {days} days)", rule="PLAN-START")
+        yield Finding(_WARNING, "plan.drawn_up", N_("the plan was drawn up {gap} days after the assessment; "
+                      "it should follow without delay (within {days} days)"), rule="PLAN-START",
+                      params={"gap": gap, "days": days})
 
 
 @_rule("PLAN-JOBSEEK", kinds=("integration-plan", "family-plan"))
@@ -363,17 +381,19 @@ def _jobseek(case: IntegrationPlanCase | FamilyPlanCase, params: Params) -> Iter
 def _job_search(js: JobSearch | None, path: str, normal: int | None) -> Iterator[Finding]:
     rid = "PLAN-JOBSEEK"
     if js is None:
-        yield Finding(_ERROR, path, "the person is a registered jobseeker: the plan must state the "
-                      f"jobseeking obligation (`job_search`, normally {normal} opportunities a month)", rule=rid)
+        yield Finding(_ERROR, path, N_("the person is a registered jobseeker: the plan must state the "
+                      "jobseeking obligation (`job_search`, normally {normal} opportunities a month)"), rule=rid,
+                      params={"normal": normal})
     elif not js.obligation:
-        yield Finding(_ERROR, f"{path}.obligation", "a jobseeker's plan must state the jobseeking "
-                      "obligation (`obligation: true`)", rule=rid)
+        yield Finding(_ERROR, f"{path}.obligation", N_("a jobseeker's plan must state the jobseeking "
+                      "obligation (`obligation: true`)"), rule=rid)
     elif js.opportunities_per_month is None:
-        yield Finding(_ERROR, f"{path}.opportunities_per_month", "state how many job opportunities "
-                      f"the person applies for a month (normally {normal})", rule=rid)
+        yield Finding(_ERROR, f"{path}.opportunities_per_month", N_("state how many job opportunities "
+                      "the person applies for a month (normally {normal})"), rule=rid, params={"normal": normal})
     elif normal is not None and js.opportunities_per_month < normal:
-        yield Finding(_WARNING, f"{path}.opportunities_per_month", f"{js.opportunities_per_month} "
-                      f"opportunities a month is fewer than the normal {normal}; record why in the plan", rule=rid)
+        yield Finding(_WARNING, f"{path}.opportunities_per_month", N_("{count} opportunities a month is fewer than "
+                      "the normal {normal}; record why in the plan"), rule=rid,
+                      params={"count": js.opportunities_per_month, "normal": normal})
 
 
 @_rule("PLAN-REVIEW")
@@ -387,14 +407,15 @@ def _review(case: Case, params: Params) -> Iterator[Finding]:
     reviews = sorted(p.monitoring.reviews) if p.monitoring else []
     for i, day in enumerate(p.monitoring.reviews if p.monitoring else []):
         if not p.valid_from <= day <= end:
-            yield Finding(_WARNING, f"plan.monitoring.reviews.{i}", "the review date lies outside the plan period",
-                          rule=rid)
+            yield Finding(_WARNING, f"plan.monitoring.reviews.{i}", N_("the review date lies outside the plan "
+                          "period"), rule=rid)
     previous = p.valid_from
     for day in [*reviews, end]:
         if day > add_months(previous, months):
             path = "plan.monitoring.reviews" if reviews else "plan.monitoring"
-            yield Finding(_WARNING, path, f"the plan must be reviewed at least every {months} months; no review "
-                          f"is planned between {_fmt(previous)} and {_fmt(day)}", rule=rid)
+            yield Finding(_WARNING, path, N_("the plan must be reviewed at least every {months} months; no review "
+                          "is planned between {start} and {end}"), rule=rid,
+                          params={"months": months, "start": _fmt(previous), "end": _fmt(day)})
             break
         previous = max(previous, day)
 
@@ -415,24 +436,27 @@ def check_hetu(person: Person, path: str) -> Iterator[Finding]:
     try:
         compact = hetu.validate(code, allow_temporary=True)
     except InvalidChecksum:
-        yield Finding(_ERROR, f"{path}.personal_id", f"the check character of {shown} is wrong", rule=rid)
+        yield Finding(_ERROR, f"{path}.personal_id", N_("the check character of {code} is wrong"), rule=rid,
+                      params={"code": shown})
         return
     except InvalidComponent:
-        yield Finding(_ERROR, f"{path}.personal_id", f"{shown} does not encode a valid date of birth", rule=rid)
+        yield Finding(_ERROR, f"{path}.personal_id", N_("{code} does not encode a valid date of birth"), rule=rid,
+                      params={"code": shown})
         return
     except (InvalidFormat, InvalidLength):
-        yield Finding(_ERROR, f"{path}.personal_id", f"{shown} is not of the form DDMMYYCZZZQ with a century "
-                      "sign + - Y X W V U A B C D E F", rule=rid)
+        yield Finding(_ERROR, f"{path}.personal_id", N_("{code} is not of the form DDMMYYCZZZQ with a century "
+                      "sign + - Y X W V U A B C D E F"), rule=rid, params={"code": shown})
         return
     if compact != code:
         # The century sign and letters are part of the identity: we print the code as written, so
         # it must be written in its canonical form (capitals, no spaces).
-        yield Finding(_ERROR, f"{path}.personal_id", f"write {shown} in capitals without spaces", rule=rid)
+        yield Finding(_ERROR, f"{path}.personal_id", N_("write {code} in capitals without spaces"), rule=rid,
+                      params={"code": shown})
         return
     encoded = hetu_birth_date(code)
     if person.date_of_birth and encoded != person.date_of_birth:
-        yield Finding(_ERROR, f"{path}.date_of_birth", f"the date of birth does not agree with the identity "
-                      f"code {shown}", rule=rid)
+        yield Finding(_ERROR, f"{path}.date_of_birth", N_("the date of birth does not agree with the identity "
+                      "code {code}"), rule=rid, params={"code": shown})
 
 
 @_rule("ID-YTUNNUS", kinds=(*PLAN_KINDS, *CLAIM_KINDS))
@@ -452,11 +476,14 @@ def check_ytunnus(value: str | None, path: str) -> Iterator[Finding]:
         ytunnus.validate(value)
         ok = ytunnus.format(value) == value
     except (InvalidChecksum, InvalidFormat, InvalidLength, InvalidComponent) as e:
-        reason = "its check digit is wrong" if isinstance(e, InvalidChecksum) else "it is not of the form 1234567-8"
-        yield Finding(_ERROR, path, f"the business ID {value!r} is invalid: {reason}", rule="ID-YTUNNUS")
+        reason = N_("its check digit is wrong") if isinstance(e, InvalidChecksum) else N_("it is not of the form "
+                                                                                         "1234567-8")
+        yield Finding(_ERROR, path, N_("the business ID {value} is invalid: {reason}"), rule="ID-YTUNNUS",
+                      params={"value": repr(value), "reason": Message(reason)})
         return
     if not ok:
-        yield Finding(_ERROR, path, f"write the business ID as {ytunnus.format(value)!r}", rule="ID-YTUNNUS")
+        yield Finding(_ERROR, path, N_("write the business ID as {value}"), rule="ID-YTUNNUS",
+                      params={"value": repr(ytunnus.format(value))})
 
 
 def age_on(born: dt.date, day: dt.date) -> int:
@@ -473,35 +500,36 @@ def _minor_age(case: Case, params: Params) -> Iterator[Finding]:
         age = age_on(born, case.plan.drawn_up) if born else None
         if age is not None and age < 18:
             where = "person.date_of_birth" if case.person.date_of_birth else "person.personal_id"
-            yield Finding(_ERROR, where, f"the person is {age} on {_fmt(case.plan.drawn_up)}: a person under 18 gets "
-                          "a minor's plan (use kind: minor-plan); an integration plan's text on reduced benefits is "
-                          "for adults", rule="MINOR-AGE")
+            yield Finding(_ERROR, where, N_("the person is {age} on {day}: a person under 18 gets a minor's plan "
+                          "(use kind: minor-plan); an integration plan's text on reduced benefits is for adults"),
+                          rule="MINOR-AGE", params={"age": age, "day": _fmt(case.plan.drawn_up)})
         return
     if isinstance(case, FamilyPlanCase):
         children = [(f"family.members.{i}.person", m.person) for i, m in enumerate(case.family.members)
                     if m.role == "child"]
-        advice = "a member in the child role is under 18 (use role: parent or other)"
+        advice = N_("a member in the child role is under 18 (use role: parent or other)")
     else:
         children = [("person", case.person)]
-        advice = "a minor's plan is for a person under 18 (use kind: integration-plan)"
+        advice = N_("a minor's plan is for a person under 18 (use kind: integration-plan)")
     for path, person in children:
         born = birth_date(person)
         age = age_on(born, case.plan.drawn_up) if born else 0
         if age >= 18:
             where = f"{path}.date_of_birth" if person.date_of_birth else f"{path}.personal_id"
-            yield Finding(_ERROR, where, f"the person is {age} on {_fmt(case.plan.drawn_up)}: {advice}",
-                          rule="MINOR-AGE")
+            yield Finding(_ERROR, where, N_("the person is {age} on {day}: {advice}"), rule="MINOR-AGE",
+                          params={"age": age, "day": _fmt(case.plan.drawn_up), "advice": Message(advice)})
 
 
 @_rule("MINOR-CARER", kinds=("minor-plan",))
 def _minor_carer(case: MinorPlanCase, params: Params) -> Iterator[Finding]:
     """A minor's plan names the guardians, or for an unaccompanied minor the court-appointed representative."""
     if case.unaccompanied and case.representative is None:
-        yield Finding(_ERROR, "representative", "an unaccompanied minor's plan names the representative appointed "
-                      "by a district court (`representative: {name, appointed_by, appointed_on}`)", rule="MINOR-CARER")
+        yield Finding(_ERROR, "representative", N_("an unaccompanied minor's plan names the representative appointed "
+                      "by a district court (`representative:` with `name`, `appointed_by` and `appointed_on`)"),
+                      rule="MINOR-CARER")
     elif not case.unaccompanied and not case.guardians:
-        yield Finding(_ERROR, "guardians", "a minor's plan names the guardians (`guardians:`), or, for an "
-                      "unaccompanied minor, `unaccompanied: true` and the `representative`", rule="MINOR-CARER")
+        yield Finding(_ERROR, "guardians", N_("a minor's plan names the guardians (`guardians:`), or, for an "
+                      "unaccompanied minor, `unaccompanied: true` and the `representative`"), rule="MINOR-CARER")
 
 
 @_rule("MINOR-OPINION", kinds=("minor-plan", "family-plan"))
@@ -513,7 +541,7 @@ def _minor_opinion(case: MinorPlanCase | FamilyPlanCase, params: Params) -> Iter
     else:
         missing = [] if (case.child_opinion or "").strip() else ["child_opinion"]
     for path in missing:
-        yield Finding(_ERROR, path, "record the child's own opinion (`child_opinion:`)", rule="MINOR-OPINION")
+        yield Finding(_ERROR, path, N_("record the child's own opinion (`child_opinion:`)"), rule="MINOR-OPINION")
 
 
 @_rule("FAMILY-MEMBERS", kinds=("family-plan",))
@@ -522,9 +550,12 @@ def _family_members(case: FamilyPlanCase, params: Params) -> Iterator[Finding]:
     roles = {m.role for m in case.family.members}
     lacking = [role for role in ("parent", "child") if role not in roles]
     if lacking:
-        yield Finding(_ERROR, "family.members", f"a family plan has at least one parent and one child; this family "
-                      f"has no member with role: {' and no member with role: '.join(lacking)}",
-                      rule="FAMILY-MEMBERS")
+        message = (N_("a family plan has at least one parent and one child; this family has no member with role: "
+                      "{role}") if len(lacking) == 1 else
+                   N_("a family plan has at least one parent and one child; this family has no member with role: "
+                      "{role} and no member with role: {other}"))
+        yield Finding(_ERROR, "family.members", message, rule="FAMILY-MEMBERS",
+                      params={"role": lacking[0], "other": lacking[-1]})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -558,11 +589,12 @@ def _appointment_member(case: Case, params: Params) -> Iterator[Finding]:
             continue
         path = f"interpretation.{i}.member"
         if not isinstance(case, FamilyPlanCase):
-            yield Finding(_ERROR, path, "`member` names a member of a family plan; this plan is for one person",
+            yield Finding(_ERROR, path, N_("`member` names a member of a family plan; this plan is for one person"),
                           rule="APPOINTMENT-MEMBER")
         elif a.member >= len(case.family.members):
-            yield Finding(_ERROR, path, f"the family has {len(case.family.members)} member(s): `member` is an "
-                          f"index from 0 to {len(case.family.members) - 1}", rule="APPOINTMENT-MEMBER")
+            yield Finding(_ERROR, path, N_("the family has {count} member(s): `member` is an index from 0 to {last}"),
+                          rule="APPOINTMENT-MEMBER",
+                          params={"count": len(case.family.members), "last": len(case.family.members) - 1})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -586,10 +618,10 @@ def check_iban(value: str | None, path: str) -> Iterator[Finding]:
     try:
         iban.validate(value)
     except InvalidChecksum:
-        yield Finding(_ERROR, path, "the IBAN's check digits are wrong", rule="ID-IBAN")
+        yield Finding(_ERROR, path, N_("the IBAN's check digits are wrong"), rule="ID-IBAN")
     except (InvalidFormat, InvalidLength, InvalidComponent):
-        yield Finding(_ERROR, path, "this is not an IBAN of the right length and format for its country "
-                      "(a Finnish one reads FI21 1234 5600 0007 85)", rule="ID-IBAN")
+        yield Finding(_ERROR, path, N_("this is not an IBAN of the right length and format for its country "
+                      "(a Finnish one reads FI21 1234 5600 0007 85)"), rule="ID-IBAN")
 
 
 def reach_back_limit(submitted: dt.date, params: Params) -> dt.date:
@@ -618,7 +650,7 @@ class ClaimCriterion:
     field: str  # the claim row's field a finding is placed at
     on_rows: bool  # also checked on the rows of a claim file (a no-show or a missing cost cannot be one)
     doc: str
-    test: Callable[[ClaimFacts, Params], str | None]  # why the appointment is not claimable, or None
+    test: Callable[[ClaimFacts, Params], Message | None]  # why the appointment is not claimable, or None
 
     @property
     def rule(self) -> str:
@@ -626,26 +658,29 @@ class ClaimCriterion:
         return EXCLUSION_RULES[self.reason]
 
 
-def _not_eligible(f: ClaimFacts, params: Params) -> str | None:
+def _not_eligible(f: ClaimFacts, params: Params) -> Message | None:
     if f.basis is None:
-        return "no basis of residence is recorded (person.residence.basis)"
+        return Message(N_("no basis of residence is recorded (person.residence.basis)"))
     if f.basis not in params["claim_eligible_bases"]:
-        return f"the basis of residence {f.basis!r} is not one the KEHA Centre reimburses"
+        return Message(N_("the basis of residence {basis} is not one the KEHA Centre reimburses"),
+                       {"basis": repr(f.basis)})
     return None
 
 
-def _citizen(f: ClaimFacts, params: Params) -> str | None:
+def _citizen(f: ClaimFacts, params: Params) -> Message | None:
     if f.citizenship_date is None or not citizen_excluded(f.basis, f.citizenship_date, f.day, params):
         return None
-    return f"the person became a Finnish citizen on {_fmt(f.citizenship_date)}: nothing is reimbursed from that day"
+    return Message(N_("the person became a Finnish citizen on {date}: nothing is reimbursed from that day"),
+                   {"date": _fmt(f.citizenship_date)})
 
 
-def _too_old(f: ClaimFacts, params: Params) -> str | None:
+def _too_old(f: ClaimFacts, params: Params) -> Message | None:
     limit = reach_back_limit(f.submitted, params)
     if f.day >= limit:
         return None
     years = params["claim_reach_back_years"]
-    return f"a claim submitted on {_fmt(f.submitted)} reaches back to {_fmt(limit)} ({years} years)"
+    return Message(N_("a claim submitted on {submitted} reaches back to {limit} ({years} years)"),
+                   {"submitted": _fmt(f.submitted), "limit": _fmt(limit), "years": years})
 
 
 # The CLAIM criteria, in the order they are tested (the order of `EXCLUSION_RULES`): first what
@@ -657,7 +692,7 @@ CLAIM_CRITERIA: tuple[ClaimCriterion, ...] = (
     ClaimCriterion(
         "no-show", "attended", False, "An appointment the customer did not attend is not claimed as interpretation.",
         lambda f, p: None if f.attended else
-        "the customer did not attend: not claimed as interpretation (a no-show fee may apply)"),
+        Message(N_("the customer did not attend: not claimed as interpretation (a no-show fee may apply)"))),
     ClaimCriterion(
         "not-eligible", "residence_basis", True,
         "Only the residence bases of CLAIM-ELIGIBLE (Aliens Act §§ 87–93, 51, 52, 52 a, 110; families) are claimed.",
@@ -670,13 +705,13 @@ CLAIM_CRITERIA: tuple[ClaimCriterion, ...] = (
         "purpose", "purpose", True,
         "Only reimbursable purposes are claimed: all but `other` (guidance and advice is an early-stage service).",
         lambda f, p: None if f.purpose in p["claim_purposes"] else
-        f"interpretation for the purpose {f.purpose!r} is not reimbursable"),
+        Message(N_("interpretation for the purpose {purpose} is not reimbursable"), {"purpose": repr(f.purpose)})),
     ClaimCriterion(
         "too-old", "date", True, "A claim reaches back at most N years (2) from its submission date.", _too_old),
     ClaimCriterion(
         "cost-missing", "cost", False, "kotodoc's own: an appointment without its cost (no invoice yet) waits.",
         lambda f, p: None if f.cost is not None else
-        "no cost is recorded (the invoice has not arrived?): add `cost` to claim it"),
+        Message(N_("no cost is recorded (the invoice has not arrived?): add `cost` to claim it"))),
 )
 
 
@@ -690,7 +725,7 @@ def claim_exclusion(
     cost: Decimal | None,
     submitted: dt.date,
     params: Params,
-) -> tuple[str, str] | None:
+) -> tuple[str, Message] | None:
     """Why an appointment is not claimed: (reason, message) of the first criterion it fails, or None."""
     facts = ClaimFacts(day, purpose, basis, citizenship_date, submitted, attended, cost)
     for criterion in CLAIM_CRITERIA:
@@ -712,23 +747,26 @@ def _claim_period(case: InterpretationClaimCase, params: Params) -> Iterator[Fin
     after the claim was submitted."""
     start, end, rid = case.period.start, case.period.end, "CLAIM-PERIOD"
     if start > end:
-        yield Finding(_ERROR, "period.end", f"the period ends ({_fmt(end)}) before it starts ({_fmt(start)})",
-                      rule=rid)
+        yield Finding(_ERROR, "period.end", N_("the period ends ({end}) before it starts ({start})"), rule=rid,
+                      params={"end": _fmt(end), "start": _fmt(start)})
         return
     for i, row in enumerate(case.rows):
         if row.date > case.submitted:
-            yield Finding(_ERROR, f"rows.{i}.date", f"the appointment ({_fmt(row.date)}) is dated after the claim "
-                          f"was submitted ({_fmt(case.submitted)})", rule=rid)
+            yield Finding(_ERROR, f"rows.{i}.date", N_("the appointment ({date}) is dated after the claim was "
+                          "submitted ({submitted})"), rule=rid,
+                          params={"date": _fmt(row.date), "submitted": _fmt(case.submitted)})
         elif not start <= row.date <= end:
-            yield Finding(_ERROR, f"rows.{i}.date", f"the appointment ({_fmt(row.date)}) lies outside the claim "
-                          f"period {_fmt(start)}–{_fmt(end)}", rule=rid)
+            yield Finding(_ERROR, f"rows.{i}.date", N_("the appointment ({date}) lies outside the claim period "
+                          "{start}–{end}"), rule=rid,
+                          params={"date": _fmt(row.date), "start": _fmt(start), "end": _fmt(end)})
     for i, annexed in enumerate(case.excluded):
         if not start <= annexed.date <= end:
-            yield Finding(_WARNING, f"excluded.{i}.date", f"the annex lists an appointment ({_fmt(annexed.date)}) "
-                          f"outside the claim period {_fmt(start)}–{_fmt(end)}", rule=rid)
+            yield Finding(_WARNING, f"excluded.{i}.date", N_("the annex lists an appointment ({date}) outside the "
+                          "claim period {start}–{end}"), rule=rid,
+                          params={"date": _fmt(annexed.date), "start": _fmt(start), "end": _fmt(end)})
 
 
-_MOVE = "; move the row to `excluded` with reason"
+_MOVE = N_("{why}; move the row to `excluded` with reason {reason}")
 
 
 def _row_rule(criterion: ClaimCriterion) -> RuleFn:
@@ -739,8 +777,8 @@ def _row_rule(criterion: ClaimCriterion) -> RuleFn:
             facts = ClaimFacts(row.date, row.purpose, row.residence_basis, row.citizenship_date, case.submitted)
             why = criterion.test(facts, params)
             if why is not None:
-                yield Finding(_ERROR, f"rows.{i}.{criterion.field}", f"{why}{_MOVE} {criterion.reason}",
-                              rule=criterion.rule)
+                yield Finding(_ERROR, f"rows.{i}.{criterion.field}", _MOVE, rule=criterion.rule,
+                              params={"why": why, "reason": criterion.reason})
 
     check.__doc__ = criterion.doc
     return check
@@ -810,36 +848,40 @@ def _no_shows(case: Case) -> Iterator[tuple[int, Appointment, Person]]:
 
 def _fee_scope(i: int, a: Appointment, params: Params) -> Finding | None:
     if a.purpose not in params["no_show_fee_purposes"]:
-        return Finding(_WARNING, f"interpretation.{i}.purpose", f"no fee and no notice: the fee covers the "
-                       f"integration services of the municipality or the employment authority only; an appointment "
-                       f"for {a.purpose!r} follows its own law", rule="FEE-SCOPE")
+        return Finding(_WARNING, f"interpretation.{i}.purpose", N_("no fee and no notice: the fee covers the "
+                       "integration services of the municipality or the employment authority only; an appointment "
+                       "for {purpose} follows its own law"), rule="FEE-SCOPE", params={"purpose": repr(a.purpose)})
     if a.cost is None or a.cost <= 0:
-        return Finding(_WARNING, f"interpretation.{i}.cost", "no fee and no notice: the fee exists only when the "
-                       "missed appointment caused interpretation costs, and `cost` is "
-                       f"{'absent' if a.cost is None else 'zero'}", rule="FEE-SCOPE")
+        message = (N_("no fee and no notice: the fee exists only when the missed appointment caused interpretation "
+                      "costs, and `cost` is absent") if a.cost is None else
+                   N_("no fee and no notice: the fee exists only when the missed appointment caused interpretation "
+                      "costs, and `cost` is zero"))
+        return Finding(_WARNING, f"interpretation.{i}.cost", message, rule="FEE-SCOPE")
     return None
 
 
 def _fee_minor(i: int, a: Appointment, person: Person, params: Params) -> Finding | None:
     born = birth_date(person)
     if born is not None and age_on(born, a.date) < params["no_show_fee_min_age"]:
-        return Finding(_WARNING, f"interpretation.{i}", f"no fee and no notice: the customer was under "
-                       f"{params['no_show_fee_min_age']} on {_fmt(a.date)}", rule="FEE-MINOR")
+        return Finding(_WARNING, f"interpretation.{i}", N_("no fee and no notice: the customer was under {age} on "
+                       "{date}"), rule="FEE-MINOR", params={"age": params["no_show_fee_min_age"], "date": _fmt(a.date)})
     return None
 
 
 def _fee_informed(i: int, a: Appointment) -> Finding | None:
     if a.fee_notice_given is True:
         return None
-    told = "not recorded (`fee_notice_given`)" if a.fee_notice_given is None else "false"
-    return Finding(_WARNING, f"interpretation.{i}.fee_notice_given", "no fee and no notice: the customer must be "
-                   f"told of the fee when the time is booked, and this is {told}", rule="FEE-INFORMED")
+    message = (N_("no fee and no notice: the customer must be told of the fee when the time is booked, and this is "
+                  "not recorded (`fee_notice_given`)") if a.fee_notice_given is None else
+               N_("no fee and no notice: the customer must be told of the fee when the time is booked, and this is "
+                  "false"))
+    return Finding(_WARNING, f"interpretation.{i}.fee_notice_given", message, rule="FEE-INFORMED")
 
 
 def _fee_reason(i: int, a: Appointment, params: Params) -> Finding | None:
     if a.absence_reason in params["no_show_fee_acceptable_reasons"]:
-        return Finding(_WARNING, f"interpretation.{i}.absence_reason", "no fee and no notice: an acceptable "
-                       f"reason is recorded ({a.absence_reason})", rule="FEE-REASON")
+        return Finding(_WARNING, f"interpretation.{i}.absence_reason", N_("no fee and no notice: an acceptable "
+                       "reason is recorded ({reason})"), rule="FEE-REASON", params={"reason": a.absence_reason})
     return None
 
 
@@ -847,16 +889,18 @@ def _fee_over_cap(i: int, a: Appointment, params: Params) -> Finding | None:
     caps, cap = _caps(params), fee_cap(a.date, params)
     if cap is None and caps and a.date.year > min(caps):
         # Never last year's figure printed as this year's maximum: the cap is revised every second year.
-        return Finding(_WARNING, f"interpretation.{i}", f"no notice: the cap of the fee for {a.date.year} is not "
-                       "confirmed in the rule data (no_show_fee_caps in rules.yaml)", rule="FEE-CAP")
+        return Finding(_WARNING, f"interpretation.{i}", N_("no notice: the cap of the fee for {year} is not "
+                       "confirmed in the rule data (no_show_fee_caps in rules.yaml)"), rule="FEE-CAP",
+                       params={"year": a.date.year})
     if a.fee is None or a.fee == 0:
         return None
     if cap is None:
-        return Finding(_ERROR, f"interpretation.{i}.fee", f"no no-show fee can be charged for an appointment in "
-                       f"{a.date.year}: 681/2023 § 32 a applies from 2025", rule="FEE-CAP")
+        return Finding(_ERROR, f"interpretation.{i}.fee", N_("no no-show fee can be charged for an appointment in "
+                       "{year}: 681/2023 § 32 a applies from 2025"), rule="FEE-CAP", params={"year": a.date.year})
     if a.fee > cap:
-        return Finding(_ERROR, f"interpretation.{i}.fee", f"the fee {a.fee} euros is above the cap of {cap} euros "
-                       f"for {a.date.year} (681/2023 § 32 a)", rule="FEE-CAP")
+        return Finding(_ERROR, f"interpretation.{i}.fee", N_("the fee {fee} euros is above the cap of {cap} euros "
+                       "for {year} (681/2023 § 32 a)"), rule="FEE-CAP",
+                       params={"fee": a.fee, "cap": cap, "year": a.date.year})
     return None
 
 
@@ -864,12 +908,13 @@ def _fee_dates(i: int, a: Appointment, params: Params) -> Iterator[Finding]:
     issued, days = notice_date(a), int(params["no_show_fee_due_days"])
     if a.date >= issued:
         # At the appointment's own `notice_date`, or (given by --notice-date or the day) at the appointment.
-        yield Finding(_ERROR, f"interpretation.{i}.notice_date", f"the appointment ({_fmt(a.date)}) must lie before "
-                      f"the date of its notice ({_fmt(issued)}; give `notice_date` or --notice-date)", rule="FEE-DATES")
+        yield Finding(_ERROR, f"interpretation.{i}.notice_date", N_("the appointment ({date}) must lie before the date "
+                      "of its notice ({notice}; give `notice_date` or --notice-date)"), rule="FEE-DATES",
+                      params={"date": _fmt(a.date), "notice": _fmt(issued)})
     if a.fee_due is not None and a.fee_due < issued + dt.timedelta(days=days):
-        yield Finding(_ERROR, f"interpretation.{i}.fee_due", f"the due date {_fmt(a.fee_due)} is less than {days} "
-                      f"days after the notice date {_fmt(issued)}: the customer must have time to explain the "
-                      "absence by the due date", rule="FEE-DATES")
+        yield Finding(_ERROR, f"interpretation.{i}.fee_due", N_("the due date {due} is less than {days} days after the "
+                      "notice date {notice}: the customer must have time to explain the absence by the due date"),
+                      rule="FEE-DATES", params={"due": _fmt(a.fee_due), "days": days, "notice": _fmt(issued)})
 
 
 def fee_findings(case: Case, params: Params) -> list[Finding]:
@@ -885,10 +930,10 @@ def fee_findings(case: Case, params: Params) -> list[Finding]:
         if not hits:
             key = same_appointment_key(case, i)
             if key in charged:
-                hits.append(Finding(_WARNING, f"interpretation.{i}", f"no second notice: this row is the same "
-                                    f"booked appointment as interpretation.{charged[key]} (same person, date, "
-                                    "purpose and booking date), and the fee is charged once per appointment",
-                                    rule="FEE-CAP"))
+                hits.append(Finding(_WARNING, f"interpretation.{i}", N_("no second notice: this row is the same "
+                                    "booked appointment as interpretation.{first} (same person, date, purpose and "
+                                    "booking date), and the fee is charged once per appointment"),
+                                    rule="FEE-CAP", params={"first": charged[key]}))
             else:
                 charged[key] = i
                 hits.extend(_fee_dates(i, a, params))

@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from kotodoc._i18n import finding_dict
 from kotodoc.docx import template_set
-from kotodoc.errors import CaseError, Finding, Severity
+from kotodoc.errors import CaseError, Finding, Severity, sort_key
 from kotodoc.load import Profile, load_case
 from kotodoc.model import Case, InterpretationClaimCase, build_case
 from kotodoc.rules import check_case, with_notice_date
@@ -72,16 +73,19 @@ class CaseReport(Findings):
             return "failed"
         return "done" if self.published else "valid"
 
-    def as_dict(self) -> dict[str, Any]:
-        """A JSON-ready mapping (no personal data: case ids, paths of outputs, findings)."""
+    def as_dict(self, lang: str | None = None) -> dict[str, Any]:
+        """A JSON-ready mapping (no personal data: case ids, paths of outputs, findings with their codes).
+
+        The findings' messages are in `lang` (default: the interface language), in the order of the file.
+        """
         return {
             "file": str(self.file),
             "status": self.status,
             "case_id": self.case_id,
             "kind": self.kind,
             "outputs": [str(p) for p in self.outputs],
-            "errors": [f.as_dict() for f in self.errors],
-            "warnings": [f.as_dict() for f in self.warnings],
+            "errors": [finding_dict(f, lang) for f in self.errors],
+            "warnings": [finding_dict(f, lang) for f in self.warnings],
             "failures": self.failures,
             "seconds": round(self.seconds, 3),
         }
@@ -115,9 +119,10 @@ def check_file(
             loaded = profile.apply(loaded)
         case = build_case(loaded)
     except CaseError as e:
-        return None, CaseReport(path, findings=e.findings, seconds=time.perf_counter() - start)
+        return None, CaseReport(path, findings=sorted(e.findings, key=sort_key), seconds=time.perf_counter() - start)
     case = with_notice_date(case, notice_date)
-    findings = check_case(case, loaded, rule_data)
+    # In the order of the file, as an editor shows it (the rules run in the registry's order).
+    findings = sorted(check_case(case, loaded, rule_data), key=sort_key)
     report = CaseReport(path, case.case_id, case.kind, findings, seconds=time.perf_counter() - start)
     return (None if report.errors else case), report
 
