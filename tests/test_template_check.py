@@ -34,7 +34,8 @@ KINDS = ("integration-plan", "minor-plan", "family-plan", "interpretation-claim"
 runner = CliRunner()
 
 # A cell of the person table in every plan: one run holding one tag.
-FAMILY_NAME = "<w:p><w:r><w:t>{{ person.family_name }}</w:t></w:r></w:p>"
+# The value cell of the family name (value cells suppress hyphenation: names are not hyphenated).
+FAMILY_NAME = "<w:p><w:pPr><w:suppressAutoHyphens/></w:pPr><w:r><w:t>{{ person.family_name }}</w:t></w:r></w:p>"
 
 
 def make_template(directory: Path, lang: str, kind: str, edit: Callable[[str], str] | None = None,

@@ -26,9 +26,9 @@ from pathlib import Path
 from typing import Any
 
 from kotodoc._files import read_user_file
+from kotodoc._i18n import _, finding_line
 from kotodoc._languages import LANGUAGES
 from kotodoc._vocabulary import Overlay, read_overlay
-from kotodoc._i18n import _, finding_line
 from kotodoc.errors import CaseError, UsageError
 from kotodoc.load._careful import load_case
 from kotodoc.load._positions import LoadedCase, Positions
