@@ -92,6 +92,25 @@ def test_validate_an_invalid_case_is_200_with_located_errors_and_no_personal_dat
     assert "562X" not in response.text and "Warsame" not in response.text
 
 
+@pytest.mark.parametrize("ui_lang", ["fi", "sv", "en"])
+def test_validate_speaks_the_officials_language(client: TestClient, ui_lang: str) -> None:
+    """This test ensures that /v1/validate gives the findings' messages in `ui_lang`, the same words
+    as `kotodoc --ui-lang L validate --json`, with the same codes, and names the language in
+    Content-Language (the page marks the messages' language by it)."""
+    response = client.post(f"/v1/validate?ui_lang={ui_lang}", content=bad_case().encode(), headers=YAML)
+    assert response.status_code == 200 and response.headers["content-language"] == ui_lang
+    [error] = response.json()["errors"]
+    with tempfile.TemporaryDirectory() as folder:
+        case = Path(folder) / "case.yaml"
+        case.write_text(bad_case(), encoding="utf-8")
+        result = CliRunner().invoke(cli, ["--ui-lang", ui_lang, "validate", str(case), "--json"])
+    [expected] = json.loads(result.stdout)["errors"] if isinstance(json.loads(result.stdout), dict) \
+        else json.loads(result.stdout)[0]["errors"]
+    assert (error["code"], error["message"]) == (expected["code"], expected["message"])
+    english = client.post("/v1/validate", content=bad_case().encode(), headers=YAML).json()["errors"][0]
+    assert (error["message"] == english["message"]) == (ui_lang == "en")
+
+
 def test_validate_takes_json(client: TestClient) -> None:
     """This test ensures that a case sent as JSON is checked like its YAML (JSON is YAML)."""
     from ruamel.yaml import YAML as Reader

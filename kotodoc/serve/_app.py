@@ -32,6 +32,7 @@ from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
+from kotodoc._i18n import DEFAULT as DEFAULT_UI_LANG
 from kotodoc._version import __version__
 from kotodoc.errors import UsageError
 from kotodoc.serve._config import ServeConfig, check_config
@@ -124,11 +125,11 @@ def create_app(config: ServeConfig | None = None) -> FastAPI:
 
     @app.post("/v1/validate", summary="Check a case: the findings, as `kotodoc validate --json` gives one case")
     async def validate(request: Request, ui_lang: Annotated[Literal["fi", "sv", "en"] | None, Query(
-            description="The official's language for the messages (accepted; the messages are in English "
-                        "for now)")] = None) -> JSONResponse:
+            description="The language of the findings' messages (default English); the answer's "
+                        "Content-Language says which")] = None) -> JSONResponse:
         text = await _case_text(request, config.max_body)
-        report = await anyio.to_thread.run_sync(service.validate, text)
-        return JSONResponse(report)
+        report = await anyio.to_thread.run_sync(service.validate, text, ui_lang)
+        return JSONResponse(report, headers={"Content-Language": ui_lang or DEFAULT_UI_LANG})
 
     @app.post("/v1/render", summary="Render a case: the document, or a ZIP when it gives several",
               responses={200: {"content": {"application/pdf": {}, DOCX_TYPE: {}, "application/zip": {}}},
@@ -139,14 +140,18 @@ def create_app(config: ServeConfig | None = None) -> FastAPI:
                      lang: Annotated[str | None, Query(
                          description="The documents' languages instead of the case's own: fi, sv, en; "
                                      "fi,sv for two documents, fi+sv for one bilingual document",
-                         max_length=16)] = None) -> Response:
+                         max_length=16)] = None,
+                     ui_lang: Annotated[Literal["fi", "sv", "en"] | None, Query(
+                         description="The language of the findings' messages (default English)")] = None,
+                     ) -> Response:
         text = await _case_text(request, config.max_body)
         formats: list[str] = ["docx", "pdf"] if format == "both" else [format]
         async with service.slot():
-            result = await _in_time(lambda: service.render(text, formats, lang), config.render_timeout)
+            result = await _in_time(lambda: service.render(text, formats, lang, ui_lang), config.render_timeout)
         findings = result.findings_dict
         if result.status == "invalid":
-            return JSONResponse(findings, status_code=422)
+            return JSONResponse(findings, status_code=422,
+                                headers={"Content-Language": ui_lang or DEFAULT_UI_LANG})
         if result.status != "done":
             return JSONResponse({"code": "render-failed", "message": "a document could not be made; see failures",
                                  **findings}, status_code=500)

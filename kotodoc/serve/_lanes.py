@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from kotodoc._i18n import DEFAULT as DEFAULT_UI_LANG
+from kotodoc._i18n import finding_dict
 from kotodoc.docx import template_set
 from kotodoc.errors import UsageError
 from kotodoc.serve._config import ServeConfig
@@ -122,15 +124,14 @@ class Service:
 
     # -- the runner --------------------------------------------------------------------------------
 
-    def validate(self, text: str) -> dict[str, Any]:
-        """The findings of a case, as `kotodoc validate --json` gives one case."""
+    def validate(self, text: str, ui_lang: str | None = None) -> dict[str, Any]:
+        """The findings of a case, as `kotodoc validate --json` gives one case, messages in `ui_lang`."""
         from kotodoc.run import validate_case
 
         report = validate_case(text, templates=self.config.templates, profile=self.config.profile)
-        entry = report.as_dict()
-        return entry
+        return report.as_dict(ui_lang or DEFAULT_UI_LANG)
 
-    def render(self, text: str, formats: list[str], lang: str | None) -> Rendered:
+    def render(self, text: str, formats: list[str], lang: str | None, ui_lang: str | None = None) -> Rendered:
         """Render a case through the runner.
 
         Raises:
@@ -143,9 +144,10 @@ class Service:
                                  lanes=self.lanes)
         except UsageError as e:
             raise ApiError(400, "bad-request", str(e)) from None
+        ui = ui_lang or DEFAULT_UI_LANG
         findings = {"file": "case.yaml", "status": result.status, "case_id": result.case_id, "kind": result.kind,
-                    "errors": [f.as_dict() for f in result.errors],
-                    "warnings": [f.as_dict() for f in result.warnings], "failures": result.failures}
+                    "errors": [finding_dict(f, ui) for f in result.errors],
+                    "warnings": [finding_dict(f, ui) for f in result.warnings], "failures": result.failures}
         return Rendered(result.status, result.case_id, findings, result.documents)
 
     def claim(self, body: Any) -> tuple[str, dict[str, Any], dict[str, bytes]]:
