@@ -35,7 +35,7 @@ from functools import cache
 from pathlib import Path
 
 from kotodoc._files import read_user_file
-from kotodoc._i18n import LOCALE_DIR, TERMS
+from kotodoc._i18n import LOCALE_DIR, TERMS, _
 from kotodoc.errors import UsageError
 
 TERM = "term"  # the context of a domain term (an enumeration's context is its name)
@@ -97,7 +97,8 @@ def read_overlay(path: Path, lang: str) -> Overlay:
     try:
         st = path.stat()
     except OSError as e:
-        raise UsageError(f"{path}: VOCAB-READ: cannot read the vocabulary: {e.strerror}") from None
+        raise UsageError(_("{path}: VOCAB-READ: cannot read the vocabulary: {reason}",
+                           path=path, reason=e.strerror)) from None
     return _read_overlay(path, lang, st.st_mtime_ns, st.st_size)
 
 
@@ -110,18 +111,19 @@ def _read_overlay(path: Path, lang: str, mtime_ns: int, size: int) -> Overlay:
     try:
         data = read_user_file(path, limit=OVERLAY_MAX_BYTES)
     except OSError as e:
-        raise UsageError(f"{path}: VOCAB-READ: cannot read the vocabulary: {e.strerror} "
-                         f"(at most {OVERLAY_MAX_BYTES // 1000} kB)") from None
+        raise UsageError(_("{path}: VOCAB-READ: cannot read the vocabulary: {reason} (at most {limit} kB)",
+                           path=path, reason=e.strerror, limit=OVERLAY_MAX_BYTES // 1000)) from None
     try:
         data.decode("utf-8")
         catalog = read_po(io.BytesIO(data), locale=lang, domain=TERMS, abort_invalid=True, charset="utf-8")
     except UnicodeDecodeError:
-        raise UsageError(f"{path}: VOCAB-PARSE: not UTF-8 text; save the .po file as UTF-8") from None
+        raise UsageError(_("{path}: VOCAB-PARSE: not UTF-8 text; save the .po file as UTF-8", path=path)) from None
     except PoFileError as e:
-        raise UsageError(f"{path}:{e.lineno + 1}: VOCAB-PARSE: not a .po file here: "
-                         f"{str(e).rsplit(' on ', 1)[0]}") from None
+        raise UsageError(_("{path}:{line}: VOCAB-PARSE: not a .po file here: {reason}",
+                           path=path, line=e.lineno + 1, reason=str(e).rsplit(" on ", 1)[0])) from None
     except Exception as e:  # noqa: BLE001  # the parser's own errors on a broken file: the type only
-        raise UsageError(f"{path}: VOCAB-PARSE: not a .po file ({type(e).__name__})") from None
+        raise UsageError(_("{path}: VOCAB-PARSE: not a .po file ({reason})", path=path,
+                           reason=type(e).__name__)) from None
     known = builtin_labels(lang)
     labels: list[tuple[str, str, str]] = []
     for message in catalog:
@@ -131,15 +133,17 @@ def _read_overlay(path: Path, lang: str, mtime_ns: int, size: int) -> Overlay:
         context = str(message.context or "")
         if not isinstance(message.id, str) or (context, message.id) not in known:
             shown = (message.id if isinstance(message.id, str) else message.id[0])[:60]
-            raise UsageError(f"{where}: VOCAB-UNKNOWN: {context[:60] or '(no msgctxt)'} / {shown!r} is not in "
-                             f"kotodoc's vocabulary; an overlay can only change a built-in label "
-                             f"(see kotodoc/locale/{lang}/LC_MESSAGES/{TERMS}.po)")
+            raise UsageError(_("{where}: VOCAB-UNKNOWN: {context} / {label!r} is not in kotodoc's vocabulary; "
+                               "an overlay can only change a built-in label (see {builtin})",
+                               where=where, context=context[:60] or "(no msgctxt)", label=shown,
+                               builtin=f"kotodoc/locale/{lang}/LC_MESSAGES/{TERMS}.po"))
         if message.fuzzy or not message.string:
             continue  # as msgfmt does: a fuzzy or empty entry keeps the built-in label
         label = str(message.string)
         if len(label) > LABEL_MAX_CHARS or any(unicodedata.category(c).startswith("C") for c in label):
-            raise UsageError(f"{where}: VOCAB-TEXT: the label of {context} / {message.id!r} must be one line of "
-                             f"text of at most {LABEL_MAX_CHARS} characters, without control characters")
+            raise UsageError(_("{where}: VOCAB-TEXT: the label of {context} / {label!r} must be one line of "
+                               "text of at most {limit} characters, without control characters",
+                               where=where, context=context, label=message.id, limit=LABEL_MAX_CHARS))
         labels.append((context, message.id, label))
     return Overlay(lang, path, tuple(labels), hashlib.sha256(data).hexdigest())
 

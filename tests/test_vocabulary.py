@@ -306,6 +306,19 @@ def test_templates_check_checks_the_municipal_vocabulary(tmp_path: Path) -> None
     assert CliRunner().invoke(app, ["templates", "check", str(good)]).exit_code == 0
 
 
+@pytest.mark.parametrize(("ui_lang", "words"), [("fi", "ei ole kotodocin sanastossa"),
+                                                ("sv", "finns inte i kotodocs ordlista")])
+def test_a_bad_overlay_is_told_in_the_officials_language(tmp_path: Path, ui_lang: str, words: str) -> None:
+    """This test ensures that the refusal of a municipality's .po speaks the interface language, code and
+    place kept."""
+    own = municipality(tmp_path, po(("service_type", "no-such-service", "x")))
+    result = CliRunner().invoke(app, ["--ui-lang", ui_lang, "render", str(CASE), "--templates", str(own),
+                                      "-o", str(tmp_path / "out"), "--format", "docx"])
+    assert result.exit_code == 2, result.output
+    output = norm(result.output)
+    assert "terms.po:6: VOCAB-UNKNOWN" in output and words in output
+
+
 @pytest.mark.parametrize(("entry", "expected"), [
     ("vocabulary:\n  de: de.po\n", "profile.yaml:14:3: vocabulary.de: unknown language"),
     ("vocabulary:\n  sv: missing.po\n", "missing.po: VOCAB-READ"),

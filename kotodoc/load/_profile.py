@@ -150,13 +150,13 @@ def _read_profile(path: Path) -> Profile:
         logo = _read_logo(path.parent / name, lambda message: fail(("logo",), message))
     vocabulary = loaded.data.get("vocabulary") or {}
     if not isinstance(vocabulary, dict):
-        raise fail(("vocabulary",), "must map a language (fi, sv, en) to a .po file relative to the profile")
+        raise fail(("vocabulary",), _("must map a language (fi, sv, en) to a .po file relative to the profile"))
     overlays: list[Overlay] = []
     for lang, name in vocabulary.items():
         if lang not in LANGUAGES:
-            raise fail(("vocabulary", lang), f"unknown language; choose from {', '.join(LANGUAGES)}")
+            raise fail(("vocabulary", lang), _("unknown language; choose from {choices}", choices=", ".join(LANGUAGES)))
         if not isinstance(name, str) or not name:
-            raise fail(("vocabulary", lang), "must be a .po file's name, relative to the profile")
+            raise fail(("vocabulary", lang), _("must be a .po file's name, relative to the profile"))
         overlays.append(read_overlay(path.parent / name, lang))
     return Profile(path, authority, loaded.positions, logo, tuple(overlays))
 
