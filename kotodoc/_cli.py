@@ -31,7 +31,7 @@ from typer.core import TyperCommand, TyperGroup
 
 from kotodoc._config import default_map, find_config, load_config, settings_in_effect
 from kotodoc._files import atomic_write, check_output_file, private_dir, read_user_file, write_user_file
-from kotodoc._i18n import _, finding_line, reset_ui_language, resolve_ui_language, set_ui_language
+from kotodoc._i18n import _, error_text, finding_line, reset_ui_language, resolve_ui_language, set_ui_language
 from kotodoc._languages import parse_editions, single_edition
 from kotodoc.errors import ExitCode, KotodocError
 from kotodoc.run import PASSWORD_ENV, Format
@@ -196,7 +196,7 @@ def _checked(ctx: click.Context, name: str, call: Callable[[], T]) -> T:
     try:
         return call()
     except KotodocError as e:
-        raise typer.BadParameter(str(e), ctx=ctx, param_hint=_blame(ctx, name)) from None
+        raise typer.BadParameter(error_text(e), ctx=ctx, param_hint=_blame(ctx, name)) from None
 
 
 def _level(quiet: bool, verbose: bool) -> None:
@@ -710,7 +710,8 @@ def _render_one(cases: Sequence[str], out: Path, format: OutputFormat, languages
         try:
             data, name = read_user_file(Path(cases[0]), limit=MAX_BYTES), cases[0]
         except OSError as e:
-            _die(f"cannot read {cases[0]}: {e.strerror or type(e).__name__}", ExitCode.USAGE)
+            _die(_("cannot read {file}: {reason}", file=cases[0], reason=e.strerror or type(e).__name__),
+                 ExitCode.USAGE)
     text = _text(data, name)
     done = _guard(lambda: render_case(text, name=name, formats=format.formats, languages=languages,
                                       templates=templates, profile=profile, password=password, notice_date=issued))
@@ -811,7 +812,8 @@ def _password(encrypt: bool, file: Path | None) -> str | None:
         try:
             lines = read_user_file(file, limit=PASSWORD_MAX_BYTES).decode("utf-8").splitlines()
         except OSError as e:
-            _die(f"cannot read the password file {file}: {e.strerror or type(e).__name__}", ExitCode.USAGE)
+            _die(_("cannot read the password file {file}: {reason}", file=file, reason=e.strerror or type(e).__name__),
+                 ExitCode.USAGE)
         except UnicodeDecodeError:
             _die(f"cannot read the password file {file}: not UTF-8 text", ExitCode.USAGE)
         password = lines[0] if lines else ""
@@ -834,7 +836,7 @@ def _guard(call: Callable[[], T]) -> T:
     try:
         return call()
     except KotodocError as e:
-        _die(str(e), e.exit_code)
+        _die(error_text(e), e.exit_code)
     except KeyboardInterrupt:
         _die("interrupted", ExitCode.FAILED)
     except Exception as e:

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from kotodoc._files import read_user_file
-from kotodoc.errors import UsageError
+from kotodoc.errors import Message, UsageError
 
 CONFIG_NAME = "kotodoc.toml"
 # key -> (type, is a path)
@@ -152,10 +152,12 @@ def load_config(path: Path) -> dict[str, Any]:
     settings: dict[str, Any] = {}
     for key, value in data.items():
         if key not in KEYS:
-            raise UsageError(f"{where}: unknown setting {key!r}; settings are {', '.join(KEYS)}")
+            raise UsageError(Message("{file}: unknown setting {key!r}; settings are {keys}",
+                                     {"file": where, "key": key, "keys": ", ".join(KEYS)}))
         kind, is_path = KEYS[key]
         if not isinstance(value, kind) or isinstance(value, bool):
-            raise UsageError(f"{where}: {key} must be {'a number' if kind is int else 'a string'}")
+            raise UsageError(Message("{file}: {key} must be a number", {"file": where, "key": key}) if kind is int
+                             else Message("{file}: {key} must be a string", {"file": where, "key": key}))
         settings[key] = str((path.parent / str(value)).resolve()) if is_path else value
     return settings
 
@@ -175,8 +177,9 @@ def _read(path: Path) -> dict[str, Any]:
     try:
         return tomllib.loads(read_user_file(path, limit=CONFIG_MAX_BYTES).decode("utf-8"))
     except UnicodeDecodeError:
-        raise UsageError(f"{path}: not valid TOML: not UTF-8 text") from None
+        raise UsageError(Message("{file}: not valid TOML: not UTF-8 text", {"file": path})) from None
     except OSError as e:
-        raise UsageError(f"cannot read the configuration {path}: {e.strerror}") from None
+        raise UsageError(Message("cannot read the configuration {file}: {reason}",
+                                 {"file": path, "reason": e.strerror})) from None
     except tomllib.TOMLDecodeError as e:
-        raise UsageError(f"{path}: not valid TOML: {e}") from None
+        raise UsageError(Message("{file}: not valid TOML: {reason}", {"file": path, "reason": str(e)})) from None

@@ -197,6 +197,16 @@ def message_text(msgid: str, params: Mapping[str, object] | None = None, lang: s
     return text.format(**values) if values else text
 
 
+def error_text(error: BaseException, lang: str | None = None) -> str:
+    """What an error says, in `lang` (default: the interface language): a `Message` it carries is
+    translated here, at the boundary; any other error as it is."""
+    from kotodoc.errors import Message
+
+    if len(error.args) == 1 and isinstance(error.args[0], Message):
+        return message_text(error.args[0].msgid, error.args[0].params, lang)
+    return str(error)
+
+
 def finding_text(finding: Finding, lang: str | None = None) -> str:
     """A finding's message in `lang` (default: the interface language)."""
     return message_text(finding.msgid, finding.params, lang)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Literal, get_args
 
-from kotodoc.errors import UsageError
+from kotodoc.errors import Message, UsageError
 
 Language = Literal["fi", "sv", "en"]
 LANGUAGES: tuple[Language, ...] = get_args(Language)
@@ -32,9 +32,11 @@ def parse_edition(spec: str) -> Edition:
     langs = tuple(part.strip() for part in spec.split("+"))
     for lang in langs:
         if lang not in LANGUAGES:
-            raise UsageError(f"unknown language {lang!r}: choose from {', '.join(LANGUAGES)}, or two as fi+sv")
+            raise UsageError(Message("unknown language {lang!r}: choose from {choices}, or two as fi+sv",
+                                     {"lang": lang, "choices": ", ".join(LANGUAGES)}))
     if len(langs) > 2 or len(set(langs)) != len(langs):
-        raise UsageError(f"a bilingual document has two different languages, as fi+sv, not {spec!r}")
+        raise UsageError(Message("a bilingual document has two different languages, as fi+sv, not {spec!r}",
+                                 {"spec": spec}))
     return langs
 
 
@@ -47,7 +49,7 @@ def parse_editions(specs: str | Iterable[str]) -> tuple[Edition, ...]:
     parts = specs.split(",") if isinstance(specs, str) else list(specs)
     editions = tuple(parse_edition(part) for part in parts if part.strip())
     if not editions:
-        raise UsageError("no language given: choose from fi, sv, en, or two as fi+sv")
+        raise UsageError(Message("no language given: choose from fi, sv, en, or two as fi+sv"))
     return editions
 
 
@@ -59,8 +61,9 @@ def single_edition(spec: str) -> Edition:
     """
     editions = parse_editions(spec)
     if len(editions) != 1:
-        raise UsageError(f"{spec!r} asks for {len(editions)} documents; this is one document: "
-                         f"write one language, or two joined by + for a bilingual one (fi+sv)")
+        raise UsageError(Message("{spec!r} asks for {count} documents; this is one document: write one "
+                                 "language, or two joined by + for a bilingual one (fi+sv)",
+                                 {"spec": spec, "count": len(editions)}))
     return editions[0]
 
 

@@ -359,3 +359,30 @@ def test_a_warning_of_the_command_is_in_the_readers_language(runner: CliRunner, 
         tmp_path.chmod(0o700)
     assert code == 0, err
     assert "varoitus: " in err and "Kunnossa 1/1 tapausta" in err, err
+
+
+@pytest.mark.parametrize(("args", "config", "fi", "sv"), [
+    (["render", "--lang", "xx"], None, "tuntematon kieli 'xx'", "okänt språk 'xx'"),
+    (["render", "--lang", "fi+fi"], None, "kaksikielisessä asiakirjassa on kaksi eri kieltä", "två olika språk"),
+    (["render"], 'colour = "red"\n', "tuntematon asetus 'colour'", "okänd inställning 'colour'"),
+    (["render"], "jobs = \"many\"\n", "asetuksen jobs on oltava luku", "jobs ska vara ett tal"),
+    (["render"], "lang = [\n", "ei kelvollista TOML-muotoa", "inte giltig TOML"),
+], ids=["language", "bilingual", "setting", "number", "toml"])
+def test_usage_errors_of_languages_and_configuration_speak_the_interface_language(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str], config: str | None, fi: str,
+        sv: str) -> None:
+    """This test ensures that the errors of the ground floor (the document languages, the configuration
+    file), which are raised as message ids below the catalogues, are shown translated at the boundary."""
+    for name, value in CLEAN.items():
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+    if config is not None:
+        (tmp_path / "kotodoc.toml").write_text(config, encoding="utf-8")
+        args = [*args, "--config", str(tmp_path / "kotodoc.toml")]
+    for lang, words in (("fi", fi), ("sv", sv)):
+        result = CliRunner().invoke(app, ["--ui-lang", lang, *args, str(SAMPLE), "-o", str(tmp_path / "out"),
+                                          "--format", "docx"])
+        assert result.exit_code == 2, result.output
+        assert words in " ".join(result.output.split()), result.output

@@ -33,7 +33,9 @@ from kotodoc._vocabulary import NEEDS_CONFIRMING as NEEDS_CONFIRMING_NOTE  # noq
 
 # Keywords that mark a message in the code: `_` and `N_` (kotodoc._i18n), `translate`, and the command
 # line's `_t` (a line of its own, translated where printed).
-KEYWORDS = {"_": None, "N_": None, "_t": None, "translate": None, "pgettext": ((1, "c"), 2)}
+# `Message("…", {...})` marks one too: the ground floor below kotodoc._i18n (errors, languages)
+# raises its errors with a Message, translated where it is shown.
+KEYWORDS = {"_": None, "N_": None, "_t": None, "Message": None, "translate": None, "pgettext": ((1, "c"), 2)}
 # Messages allowed to stay untranslated or fuzzy for now, per language: (domain, msgid) pairs,
 # each also listed in the README's translation section for a translator to finish.
 # The messages are written in English in the code: an empty English entry means the id itself
