@@ -18,6 +18,7 @@ import io
 import re
 import string
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from babel.messages.catalog import Catalog, Message
@@ -125,22 +126,28 @@ def _placeholders(text: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
 
 
-def check() -> list[str]:
-    problems = compile_all(check_only=True)
-    template = extracted()
+def catalogues(domain: str, problems: list[str]) -> Iterator[tuple[str, Path, Catalog]]:
+    """Each language's catalogue of `domain` (its path relative to the repository, its messages); a
+    missing one is a problem, and its language is passed over."""
     for lang in LANGUAGES:
-        path = po_path(lang)
+        path = po_path(lang, domain)
         if not path.exists():
             problems.append(f"{path.relative_to(ROOT)} is missing: run tools/catalogues.py update")
             continue
-        catalog = read(path, lang)
+        yield lang, path.relative_to(ROOT), read(path, lang)
+
+
+def check() -> list[str]:
+    problems = compile_all(check_only=True)
+    template = extracted()
+    for lang, rel, catalog in catalogues(MESSAGES, problems):
         allowed = ALLOWED_UNTRANSLATED[lang]
         for message in template:
             if not message.id:
                 continue
             have = catalog.get(message.id, context=message.context)
             if have is None:
-                problems.append(f"{lang}: {message.id!r} (used in code) is not in {path.name}: run update")
+                problems.append(f"{lang}: {message.id!r} (used in code) is not in {rel.name}: run update")
             elif have.string and _placeholders(str(have.string)) != _placeholders(str(message.id)):
                 # A translation must fill the same `{name}`s (a typo would fail when the message is shown).
                 problems.append(f"{lang}: {message.id!r} is translated with other placeholders than its id: "
@@ -149,7 +156,7 @@ def check() -> list[str]:
                 if (MESSAGES, str(message.id)) in allowed:
                     continue
                 state = "fuzzy" if have.fuzzy else "untranslated"
-                problems.append(f"{lang}: {message.id!r} is {state} in {path.relative_to(ROOT)}")
+                problems.append(f"{lang}: {message.id!r} is {state} in {rel}")
     return problems
 
 
@@ -217,13 +224,7 @@ def check_vocabulary() -> list[str]:
     problems: list[str] = []
     template = vocabulary_template()
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    for lang in LANGUAGES:
-        path = po_path(lang, TERMS)
-        if not path.exists():
-            problems.append(f"{path.relative_to(ROOT)} is missing: run tools/catalogues.py update")
-            continue
-        rel = path.relative_to(ROOT)
-        catalog = read(path, lang)
+    for lang, rel, catalog in catalogues(TERMS, problems):
         for message in template:
             if not message.id:
                 continue
@@ -290,13 +291,7 @@ def check_fields() -> list[str]:
     """Every field text translated in fi and sv (English may keep the id), nothing fuzzy, nothing stale."""
     problems: list[str] = []
     template = fields_template()
-    for lang in LANGUAGES:
-        path = po_path(lang, FIELDS)
-        if not path.exists():
-            problems.append(f"{path.relative_to(ROOT)} is missing: run tools/catalogues.py update")
-            continue
-        rel = path.relative_to(ROOT)
-        catalog = read(path, lang)
+    for lang, rel, catalog in catalogues(FIELDS, problems):
         for message in template:
             if not message.id:
                 continue
