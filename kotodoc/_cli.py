@@ -30,7 +30,7 @@ import typer
 from typer.core import TyperCommand, TyperGroup
 
 from kotodoc._config import default_map, find_config, load_config, settings_in_effect
-from kotodoc._files import atomic_write, check_output_file, private_dir, read_user_file, write_user_file
+from kotodoc._files import atomic_write, check_output_file, open_user_file, private_dir, read_user_file, write_user_file
 from kotodoc._i18n import _, error_text, finding_line, reset_ui_language, resolve_ui_language, set_ui_language
 from kotodoc._languages import parse_editions, single_edition
 from kotodoc.errors import ExitCode, KotodocError
@@ -417,10 +417,14 @@ def batch_command(
             force=force, bundle=bundle, doc_timeout=timeout, restart_after=restart_after, progress=progress,
             templates=templates, profile=profile, password=password, notice_date=issued,
         ))
-    data = result.as_dict()
     if report is not None:
         try:
-            _write_out(report, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+            # A case at a time: the report of a large batch is never whole in memory.
+            if str(report) == "-":
+                result.write_json(sys.stdout)
+            else:
+                with open_user_file(report) as fh:
+                    result.write_json(fh)
         except OSError as e:  # a full disk, a symlink: say so, the documents written stand
             _die(f"cannot write the report {report}: {e.strerror}", ExitCode.FAILED)
     for warning in result.warnings:
@@ -428,11 +432,11 @@ def batch_command(
     _print_skipped(result.skipped)
     _print_findings(result.cases)
     _print_cases(result.cases, list_files=False)
-    bad = [c for c in result.cases if c.status in ("invalid", "failed")]
+    failed = [c.file for c in result.cases if c.status == "failed"] if result.count("failed") else []
     if json_out:
-        typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        result.write_json(sys.stdout)
     else:
-        summary = data["summary"]
+        summary = result.summary()
         line = _("{cases} case(s): {done} done ({reused} unchanged), {invalid} invalid, {failed} failed; "
                  "{documents} file(s) in {seconds} s", cases=summary["cases"], done=summary["done"],
                  reused=summary["reused"], invalid=summary["invalid"], failed=summary["failed"],
@@ -440,13 +444,12 @@ def batch_command(
         if result.skipped:
             line += _(", {count} file(s) skipped", count=len(result.skipped))
         _say(line)
-        for case in bad:
-            if case.status == "failed":
-                _say(_("failed: {file}", file=str(case.file)), level=-1)
+        for file in failed:
+            _say(_("failed: {file}", file=str(file)), level=-1)
         if result.bundle:
             _say(_("bundle: {file}", file=_shown(result.bundle)))
     _nothing_left(result.cases, result.skipped)
-    if bad:
+    if result.count("invalid") or result.count("failed"):
         raise typer.Exit(int(ExitCode.FAILED))
 
 

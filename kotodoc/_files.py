@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import io
 import os
 import shutil
 import stat
@@ -12,6 +13,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO, TextIO
 
 from kotodoc.errors import OutputDirError
 
@@ -47,11 +49,18 @@ def atomic_write(path: Path, data: bytes) -> None:
 
     The file is readable by its owner only: documents hold personal data.
     """
+    with atomic_open(path) as fh:
+        fh.write(data)
+
+
+@contextmanager
+def atomic_open(path: Path) -> Iterator[BinaryIO]:
+    """`atomic_write` for a file written in pieces: renamed into place only when the block ends well."""
     private_dir(path.parent)
     fd, tmp = tempfile.mkstemp(prefix=".kotodoc-", suffix=".part", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            yield fh
             fh.flush()
             os.fsync(fh.fileno())
         Path(tmp).chmod(0o600)
@@ -149,6 +158,17 @@ def write_user_file(path: Path, data: bytes) -> None:
     """`atomic_write` to a file the user named, never over a symlink or a device (`check_output_file`)."""
     check_output_file(path)
     atomic_write(path, data)
+
+
+@contextmanager
+def open_user_file(path: Path) -> Iterator[TextIO]:
+    """`write_user_file` for text written in pieces (UTF-8): a large report is never whole in memory."""
+    check_output_file(path)
+    with atomic_open(path) as raw:
+        text = io.TextIOWrapper(raw, encoding="utf-8", newline="\n")
+        yield text
+        text.flush()
+        text.detach()  # `atomic_open` closes the file itself, after its fsync
 
 
 # ---------------------------------------------------------------------------------------------

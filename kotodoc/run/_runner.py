@@ -22,16 +22,18 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import json
 import multiprocessing
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from kotodoc._files import atomic_move, atomic_write, check_output_file, make_work_dir, private_dir, remove_work_dir
 from kotodoc._languages import BCP47, edition_name
@@ -54,6 +56,7 @@ from kotodoc.run._check import CaseReport, check_file
 from kotodoc.run._find import Skipped, survey
 from kotodoc.run._manifest import Manifest, sha256_file
 from kotodoc.run._options import RunOptions
+from kotodoc.run._reports import Reports
 from kotodoc.run._steps import documents, failure_message, render_document
 
 Progress = Callable[[CaseReport, int, int], None]
@@ -63,7 +66,7 @@ Progress = Callable[[CaseReport, int, int], None]
 class BatchReport:
     """What became of every case of a batch, with totals."""
 
-    cases: list[CaseReport]
+    cases: Sequence[CaseReport]  # a run's `Reports`: read back from disk when used
     seconds: float
     documents: int = 0
     reused: int = 0
@@ -75,29 +78,48 @@ class BatchReport:
 
     def count(self, status: str) -> int:
         """How many cases ended with `status`."""
+        if isinstance(self.cases, Reports):
+            return self.cases.count(status)  # counted as they ended, not read back
         return sum(1 for c in self.cases if c.status == status)
+
+    def summary(self) -> dict[str, Any]:
+        """The totals: cases by status, files, LibreOffice starts, time, shard, bundle, skipped files."""
+        return {
+            "cases": len(self.cases),
+            "done": self.count("done"),
+            "invalid": self.count("invalid"),
+            "failed": self.count("failed"),
+            "reused": self.reused,
+            "documents": self.documents,
+            "libreoffice_starts": self.libreoffice_starts,
+            "seconds": round(self.seconds, 3),
+            "shard": f"{self.shard[0]}/{self.shard[1]}" if self.shard else None,
+            "bundle": str(self.bundle) if self.bundle else None,
+            "skipped": len(self.skipped),
+        }
+
+    def _head(self) -> dict[str, Any]:
+        return {"kotodoc": __version__, "summary": self.summary(), "warnings": self.warnings,
+                "skipped": [s.as_dict() for s in self.skipped]}
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready mapping: per case status, outputs with sha256, findings, duration."""
-        return {
-            "kotodoc": __version__,
-            "summary": {
-                "cases": len(self.cases),
-                "done": self.count("done"),
-                "invalid": self.count("invalid"),
-                "failed": self.count("failed"),
-                "reused": self.reused,
-                "documents": self.documents,
-                "libreoffice_starts": self.libreoffice_starts,
-                "seconds": round(self.seconds, 3),
-                "shard": f"{self.shard[0]}/{self.shard[1]}" if self.shard else None,
-                "bundle": str(self.bundle) if self.bundle else None,
-                "skipped": len(self.skipped),
-            },
-            "warnings": self.warnings,
-            "skipped": [s.as_dict() for s in self.skipped],
-            "cases": [_case_dict(c) for c in self.cases],
-        }
+        return {**self._head(), "cases": [_case_dict(c) for c in self.cases]}
+
+    def write_json(self, out: TextIO) -> None:
+        """Write `as_dict()` as indented JSON, a case at a time.
+
+        The same text as `json.dumps(self.as_dict(), ensure_ascii=False, indent=2)`, without
+        holding every case's entry at once: a report of 10,000 cases stays out of memory.
+        """
+        head = json.dumps(self._head(), ensure_ascii=False, indent=2)
+        out.write(head[:-2] + ',\n  "cases": [')  # head ends with "\n}"
+        first = True
+        for case in self.cases:
+            entry = json.dumps(_case_dict(case), ensure_ascii=False, indent=2).replace("\n", "\n    ")
+            out.write(("\n    " if first else ",\n    ") + entry)
+            first = False
+        out.write("]\n}\n" if first else "\n  ]\n}\n")
 
 
 def _case_dict(report: CaseReport) -> dict[str, Any]:
@@ -243,7 +265,7 @@ def render(
     if skipped is not None:
         skipped.extend(found.skipped)
     reports, _ = run(found.cases, Path(out_dir), options, lanes=lanes)
-    return reports
+    return list(reports)
 
 
 def batch(
@@ -313,8 +335,8 @@ def batch(
     out = Path(out_dir)
     warnings: list[str] = []
     reports, starts = run(paths, out, options, resume=True, force=force, progress=progress, warnings=warnings)
-    report = BatchReport(reports, 0.0, sum(len(r.outputs) for r in reports), sum(r.reused for r in reports),
-                         starts, shard=shard, warnings=warnings, skipped=found.skipped)
+    report = BatchReport(reports, 0.0, reports.outputs, reports.reused, starts, shard=shard, warnings=warnings,
+                         skipped=found.skipped)
     if bundle is not None:
         pdfs = [(p.stem, p) for r in reports if r.status == "done" for p in r.outputs if p.suffix == ".pdf"]
         if pdfs:
@@ -334,7 +356,7 @@ def run(
     progress: Progress | None = None,
     warnings: list[str] | None = None,
     lanes: WarmLanes | None = None,
-) -> tuple[list[CaseReport], int]:
+) -> tuple[Reports, int]:
     """The one runner: check, render DOCX, convert, finish and publish every case; one report each.
 
     Args:
@@ -350,7 +372,8 @@ def run(
             lanes started for this run.
 
     Returns:
-        The reports in the order of `paths`, and how many times LibreOffice was started.
+        The reports in the order of `paths` (kept on disk, read back when used: `Reports`), and how
+        many times LibreOffice was started.
 
     Raises:
         UsageError: a missing template directory or profile, or LibreOffice missing for PDF output.
@@ -367,7 +390,7 @@ def run(
                      json.dumps(options.rule_data, sort_keys=True, default=str),
                      options.stamp.isoformat() if options.pinned else "", "encrypted" if options.password else "",
                      options.notice_date.isoformat() if options.notice_date else ""])
-    reports: list[CaseReport | None] = [None] * len(paths)
+    reports = Reports(len(paths))
     todo: list[tuple[int, Path, str, str]] = []
     for i, path in enumerate(paths):
         key = path.as_posix()
@@ -377,9 +400,9 @@ def run(
             entry = None if force else manifest.unchanged(key, fingerprint, out_dir)
             if entry is not None:
                 outputs = entry["outputs"]
-                reports[i] = CaseReport(path, entry.get("case_id"), entry.get("kind"),
-                                        outputs=[out_dir / n for n in sorted(outputs)], digests=dict(outputs),
-                                        reused=True, published=True)
+                reports.put(i, CaseReport(path, entry.get("case_id"), entry.get("kind"),
+                                          outputs=[out_dir / n for n in sorted(outputs)], digests=dict(outputs),
+                                          reused=True, published=True))
                 continue
         todo.append((i, path, key, fingerprint))
 
@@ -393,7 +416,26 @@ def run(
             # A full disk (found by tests/test_faults.py): the run ended in "internal error (OSError)"
             # and its report was lost. Compacting only tidies; the lines appended as cases ended stand.
             pass
-    return [r for r in reports if r is not None], runner.starts
+    return reports, runner.starts
+
+
+def _bounded_map(executor: ProcessPoolExecutor, fn: Callable[[Any], _Prepared], items: Iterable[Any], *,
+                 ahead: int) -> Iterator[_Prepared]:
+    """`executor.map(fn, items)`, with at most `ahead` items handed to the workers and not yet taken.
+
+    `Executor.map` submits every item at once (Python 3.14 adds `buffersize` for this): for
+    10,000 cases that is 10,000 futures at the start, and every result the runner has not taken
+    yet stays in memory. Results come in the order of `items`.
+    """
+    pending: deque[Future[_Prepared]] = deque()
+    source = iter(items)
+    for item in itertools.islice(source, ahead):
+        pending.append(executor.submit(fn, item))
+    while pending:
+        result = pending.popleft().result()
+        for item in itertools.islice(source, 1):
+            pending.append(executor.submit(fn, item))
+        yield result
 
 
 @dataclass
@@ -410,7 +452,7 @@ class _Runner:
     """The moving parts of one run: the steps (in workers), converter lanes, finishing, publishing."""
 
     def __init__(self, out_dir: Path, options: RunOptions, manifest: Manifest | None,
-                 reports: list[CaseReport | None], progress: Progress | None, ended: int, total: int,
+                 reports: Reports, progress: Progress | None, ended: int, total: int,
                  lanes: WarmLanes | None = None):
         self.out_dir, self.options, self.manifest, self.lanes = out_dir, options, manifest, lanes
         self.reports, self.progress = reports, progress
@@ -425,7 +467,7 @@ class _Runner:
         pool: ConverterPool | LaneSession | None = None
         collector: threading.Thread | None = None
         try:
-            args = [(path, work, options) for _, path, _, _ in todo]
+            args = ((path, work, options) for _, path, _, _ in todo)
             with ExitStack() as stack:
                 if options.pdf:
                     # The lanes start at once, before the first DOCX exists: LibreOffice's start
@@ -447,7 +489,7 @@ class _Runner:
                     # forkserver: workers start from a clean process, not a fork of one running threads.
                     executor = stack.enter_context(ProcessPoolExecutor(
                         max_workers=options.jobs, mp_context=multiprocessing.get_context("forkserver")))
-                    prepared_iter = executor.map(_prepare, args, chunksize=4)
+                    prepared_iter = _bounded_map(executor, _prepare, args, ahead=8 * options.jobs)
                 submitted = self._feed(todo, prepared_iter, pool)
             if pool is not None and collector is not None:
                 pool.expect(submitted)
@@ -465,8 +507,8 @@ class _Runner:
             remove_work_dir(work)
             # Whatever did not end (an interruption) is reported, never silently dropped.
             for index, path, _, _ in todo:
-                if self.reports[index] is None:
-                    self.reports[index] = CaseReport(path, failures=["the run was interrupted"])
+                if not self.reports.has(index):
+                    self.reports.put(index, CaseReport(path, failures=["the run was interrupted"]))
 
     def _feed(self, todo: list[tuple[int, Path, str, str]], prepared_iter: Iterator[_Prepared],
               pool: ConverterPool | LaneSession | None) -> int:
@@ -533,7 +575,7 @@ class _Runner:
             self._publish(state)
         report.seconds += time.perf_counter() - state.started
         with self.lock:
-            self.reports[index] = report
+            self.reports.put(index, report)
             self.ended += 1
             ended = self.ended
         if self.progress is not None:
