@@ -14,6 +14,7 @@ import os
 import re
 import stat
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -77,15 +78,23 @@ class Manifest:
     def __init__(self, out_dir: Path):
         """Read the manifest of `out_dir` (a missing manifest is empty; a damaged line is ignored)."""
         self.path = out_dir / MANIFEST
-        self.entries: dict[str, dict[str, Any]] = {}
+        self.entries: dict[str, dict[str, Any]] = {}  # as read at the start; the run's own lines are not kept
         self.warnings: list[str] = []
         self._lock = threading.Lock()
+        self._untidy = False  # lines to drop when compacting: damaged, or a case recorded again
+        for entry in self._read(self.warnings):
+            self._untidy |= entry["case"] in self.entries
+            self.entries[entry["case"]] = entry
+
+    def _read(self, warnings: list[str]) -> Iterator[dict[str, Any]]:
+        """The manifest's good lines, in order; what is wrong with the others goes to `warnings`."""
         try:
             raw = read_user_file(self.path, limit=_MAX_BYTES, follow=False)
         except FileNotFoundError:
             return
         except OSError as e:
-            self.warnings.append(f"{self.path}: ignored: {e.strerror}")
+            warnings.append(f"{self.path}: ignored: {e.strerror}")
+            self._untidy = True
             return
         for number, line in enumerate(raw.decode("utf-8", errors="replace").splitlines(), 1):
             if not line.strip():
@@ -97,9 +106,10 @@ class Manifest:
             else:
                 problem = _problem(entry)
             if problem is not None:
-                self.warnings.append(f"{self.path}:{number}: line ignored: {problem}")
+                warnings.append(f"{self.path}:{number}: line ignored: {problem}")
+                self._untidy = True
                 continue
-            self.entries[entry["case"]] = entry
+            yield entry
 
     def unchanged(self, key: str, fingerprint: str, out_dir: Path) -> dict[str, Any] | None:
         """The entry of a case made from the same inputs whose outputs are still intact, else None."""
@@ -124,7 +134,8 @@ class Manifest:
         entry = {"case": key, "fingerprint": fingerprint, "case_id": report.case_id, "kind": report.kind,
                  "outputs": dict(report.digests)}
         with self._lock:
-            self.entries[key] = entry
+            # Not kept in memory (a batch of 10,000 cases would hold them all): a rerun reads them.
+            self._untidy |= key in self.entries
             fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
             with os.fdopen(fd, "a", encoding="utf-8") as fh:
                 fh.write(json.dumps(entry, sort_keys=True) + "\n")
@@ -132,6 +143,11 @@ class Manifest:
                 os.fsync(fh.fileno())
 
     def compact(self) -> None:
-        """Rewrite the manifest with one line per case (a rename: a symlink is replaced, not followed)."""
-        lines = "".join(json.dumps(e, sort_keys=True) + "\n" for _, e in sorted(self.entries.items()))
+        """Rewrite the manifest with one line per case, the latest, sorted by case (a rename: a
+        symlink is replaced, not followed); only when a case was recorded again or a line was damaged.
+        """
+        if not self._untidy:
+            return  # one good line per case already: nothing to drop
+        latest = {entry["case"]: entry for entry in self._read([])}
+        lines = "".join(json.dumps(e, sort_keys=True) + "\n" for _, e in sorted(latest.items()))
         atomic_write(self.path, lines.encode("utf-8"))
