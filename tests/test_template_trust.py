@@ -11,6 +11,7 @@ import http.server
 import json
 import resource
 import struct
+import subprocess
 import threading
 import time
 import zipfile
@@ -22,7 +23,7 @@ from typing import Any
 
 import pytest
 from lxml import etree
-from pypdf import PdfReader
+from pypdf import PdfReader, PdfWriter
 from typer.testing import CliRunner, Result
 
 from kotodoc._cli import app
@@ -378,9 +379,13 @@ MARKER = "KOTODOC-LOCAL-FILE-7731"
 
 
 def _local_files(tmp_path: Path) -> tuple[Path, Path, tuple[int, int]]:
-    """A JPEG (the sample's thumbnail, with the marker in a comment) and an HTML file with the marker."""
-    with zipfile.ZipFile(SAMPLE) as z:
-        jpeg = z.read("docProps/thumbnail.jpeg")
+    """A JPEG (a blank page drawn by pdftoppm, with the marker in a comment) and an HTML file with the marker."""
+    blank = PdfWriter()
+    blank.add_blank_page(width=120, height=90)
+    blank.write(tmp_path / "blank.pdf")
+    subprocess.run(["pdftoppm", "-jpeg", "-r", "72", "-singlefile", str(tmp_path / "blank.pdf"),
+                    str(tmp_path / "blank")], check=True)
+    jpeg = (tmp_path / "blank.jpg").read_bytes()
     comment = b"\xff\xfe" + struct.pack(">H", len(MARKER) + 2) + MARKER.encode()
     image = tmp_path / "secret.jpg"
     image.write_bytes(jpeg[:2] + comment + jpeg[2:])
