@@ -20,7 +20,9 @@ if TYPE_CHECKING:
         soffice_binary,
         soffice_command,
     )
-    from kotodoc.pdf._finish import amend_pdf, bundle_pdfs, encrypt_pdf, pin_pdf, read_facts, verify_pdf
+    from kotodoc.pdf._facts import read_facts, verify_pdf
+    from kotodoc.pdf._finish import bundle_pdfs, encrypt_pdf, pin_pdf
+    from kotodoc.pdf._mend import amend_pdf
     from kotodoc.pdf._warm import LaneSession, WarmLanes, uno_python
 
 _HOMES = {
@@ -29,18 +31,18 @@ _HOMES = {
     "uno_python": "kotodoc.pdf._warm",
     "Conversion": "kotodoc.pdf._convert",
     "ConverterPool": "kotodoc.pdf._convert",
-    "amend_pdf": "kotodoc.pdf._finish",
+    "amend_pdf": "kotodoc.pdf._mend",
     "bundle_pdfs": "kotodoc.pdf._finish",
     "check_pdf": "kotodoc.pdf._convert",
     "convert": "kotodoc.pdf._convert",
     "encrypt_pdf": "kotodoc.pdf._finish",
     "make_profile": "kotodoc.pdf._convert",
     "pin_pdf": "kotodoc.pdf._finish",
-    "read_facts": "kotodoc.pdf._finish",
+    "read_facts": "kotodoc.pdf._facts",
     "soffice_binary": "kotodoc.pdf._convert",
     "soffice_command": "kotodoc.pdf._convert",
     "soffice_env": "kotodoc.pdf._convert",
-    "verify_pdf": "kotodoc.pdf._finish",
+    "verify_pdf": "kotodoc.pdf._facts",
 }
 __all__ = [
     "Conversion",
