@@ -237,18 +237,21 @@ def test_pinned_finishes_are_byte_identical_and_verified(unfinished: Path, tmp_p
     ((b"<pdfaid:conformance>B<", b"<pdfaid:conformance>A<"), "it is not identified as PDF/A-2b"),
     ((b"<pdfuaid:part>1<", b"<pdfuaid:part>2<"), "it is not identified as PDF/UA-1"),
     ((b"/Lang(fi-FI)", b"/Lang(sv-FI)"), "its language is sv-FI, not fi-FI"),
-])
+    ((b"/Subject<", b"/Subjekt<"), "it has no subject"),
+    ((b"/FontFile2 ", b"/FontFileX "), "fonts not embedded: "),
+], ids=["pdfa", "pdfua", "language", "subject", "font"])
 def test_verify_finds_what_is_wrong(unfinished: Path, tmp_path: Path, change: tuple[bytes, bytes],
                                     problem: str) -> None:
     """This test ensures that `verify_pdf` rejects a finished PDF that is no longer identified as
-    PDF/A-2b or PDF/UA-1, or whose language is another, and one whose title or author is not the
-    document's, each with its reason."""
+    PDF/A-2b or PDF/UA-1, whose language is another, that has no subject, or with a font whose
+    program is not embedded (its descriptor's /FontFile2 renamed), and one whose title or author
+    is not the document's, each with its reason."""
     pdf = copy(unfinished, tmp_path)
     amend_pdf(pdf)
     facts = read_facts(pdf)
     data = pdf.read_bytes()
-    assert data.count(change[0]) == 1
-    pdf.write_bytes(data.replace(*change))  # same length: nothing moves
+    assert change[0] in data
+    pdf.write_bytes(data.replace(*change, 1))  # the first one, at the same length: nothing moves
     with pytest.raises(ConversionError, match=re.escape(problem)):
         verify_pdf(pdf, title=facts.title, author=facts.author, language="fi-FI")
     with pytest.raises(ConversionError, match="its title is not the document's; its author is not the authority"):

@@ -121,8 +121,8 @@ def _read(pdf: pikepdf.Pdf) -> _Survey:
     pages = {page.obj.objgen: n for n, page in enumerate(pdf.pages)}
     tree = pdf.Root.get("/StructTreeRoot")
     if isinstance(tree, pikepdf.Dictionary):
-        # Each object of the file is at most one element; an element met more often than the
-        # file has objects, shared by many parents, is a loop as far as this walk is concerned.
+        # A tree has no more elements than the file has objects (/Size) unless it shares them
+        # between parents or loops back; the walk stops at four times as many.
         size = pdf.trailer.get("/Size")
         _walk(tree, pages, survey, limit=4 * size + 1000 if isinstance(size, int) else 10**7)
         parent = tree.get("/ParentTree")
@@ -143,7 +143,7 @@ def _read(pdf: pikepdf.Pdf) -> _Survey:
 def _walk(tree: pikepdf.Dictionary, pages: dict[tuple[int, int], int], survey: _Survey, limit: int) -> None:
     """Every structure element: note the row headers of each TR and each figure without content.
 
-    About 15 µs an element, half of it qpdf parsing the object, half pikepdf's wrappers: each
+    About 20 µs an element, half of it qpdf parsing the object, half pikepdf's wrappers: each
     element's keys are read once. A tree that loops back on itself would be walked without end;
     a walk that meets more than `limit` elements stops with an error (a set of the elements seen
     cost 2 µs an element).
