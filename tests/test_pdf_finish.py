@@ -14,6 +14,8 @@ import datetime as dt
 import re
 import shutil
 import statistics
+import subprocess
+import sys
 import time
 import zlib
 from pathlib import Path
@@ -197,6 +199,22 @@ def test_one_amend_mends_all_that_libreoffice_leaves_out(unfinished: Path, tmp_p
     for profile in (ValidationProfile.PDF_UA_1, ValidationProfile.PDF_A_2B):
         report = validate_pdf(str(pdf), profile=profile)
         assert report.is_compliant, (profile, [(f.rule_id, f.message) for f in report.failures][:5])
+
+
+def test_a_structure_tree_that_loops_is_refused_not_walked_forever(unfinished: Path, tmp_path: Path) -> None:
+    """This test ensures that a PDF whose structure tree loops back on itself (a table cell made its
+    own kid) is refused with a clear error in bounded time, not walked without end. It runs in a
+    process of its own, which a walk without end would keep past the timeout."""
+    pdf = copy(unfinished, tmp_path)
+    data = pdf.read_bytes()
+    cell = next(m for m in re.finditer(rb"\n(\d+) 0 obj\n<</Type/StructElem\n/S/TH\n[^>]*?/K\[(\d+) 0 R ", data)
+                if len(m.group(1)) == len(m.group(2)))
+    pdf.write_bytes(data[:cell.start(2)] + cell.group(1) + data[cell.end(2):])  # same length
+    code = "import sys; from pathlib import Path; from kotodoc.pdf import amend_pdf; amend_pdf(Path(sys.argv[1]))"
+    done = subprocess.run([sys.executable, "-c", code, str(pdf)], capture_output=True, text=True, timeout=120,
+                          check=False)
+    assert done.returncode != 0
+    assert "ConversionError: plan.pdf: cannot read the structure tree" in done.stderr, done.stderr[-500:]
 
 
 # ---------------------------------------------------------------------------------------------
