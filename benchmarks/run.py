@@ -7,7 +7,9 @@ It writes N realistic synthetic cases (integration plans, minors' and family pla
 and bilingual fi+sv and fi+en cases; short ones and long ones with many services and long names, Arabic
 script among them) built from the samples, then measures on this machine:
 
-1. `kotodoc batch --format docx` (validation and DOCX only),
+1. `kotodoc batch --format docx` (validation and DOCX only), twice: first with an empty template
+   cache (every template prepared: scanned, joined, compiled), then as any later run is, with the
+   prepared templates in the cache (`KOTODOC_CACHE`; the benchmark keeps its own, in its work folder),
 2. `kotodoc batch` (DOCX and PDF/A),
 3. LibreOffice alone converting the same DOCX files with the same number of instances (one
    `soffice` call per instance over its share of the files, each with its own profile): the limit,
@@ -280,6 +282,9 @@ def main() -> None:
 
     work = Path(tempfile.mkdtemp(prefix="kotodoc-bench-"))
     try:
+        # kotodoc keeps prepared templates in a cache (KOTODOC_CACHE): each part of the benchmark
+        # starts from an empty one of its own, so that a first run's cost is measured, not hidden.
+        os.environ["KOTODOC_CACHE"] = str(work / "cache-single")
         single_commands(work, args.repeat)
         if args.no_batch:
             return
@@ -287,6 +292,10 @@ def main() -> None:
         print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
               f"Python {platform.python_version()}; {args.cases} cases, --jobs {args.jobs}")
         rows = []
+        os.environ["KOTODOC_CACHE"] = str(work / "cache-batch")
+        t, mem, docx_docs = kotodoc_batch(work / "cases", work / "docx", args.jobs, "docx")
+        rows.append(("kotodoc batch, DOCX only, first run (template cache empty)", docx_docs, t, mem.peak_total,
+                     mem.peak_main))
         t, mem, docx_docs = kotodoc_batch(work / "cases", work / "docx", args.jobs, "docx")
         rows.append(("kotodoc batch, DOCX only", docx_docs, t, mem.peak_total, mem.peak_main))
         t, mem, pdf_docs = kotodoc_batch(work / "cases", work / "both", args.jobs, "both")
@@ -304,11 +313,11 @@ def main() -> None:
             rates[name] = docs / seconds
             print(f"| {name} | {docs} | {seconds:.1f} | {docs / seconds:.1f} | {mib(tree) if tree else '–'} | "
                   f"{mib(main_rss) if main_rss else '–'} |")
-        both, lo, nv = (rates[rows[1][0]], rates[rows[2][0]], rates[rows[3][0]])
+        both, lo, nv = (rates[rows[2][0]], rates[rows[3][0]], rates[rows[4][0]])
         target = "95" if args.single_language else "90"
         print(f"\nDOCX+PDF vs LibreOffice alone: {both / lo:.0%} (target ≥ {target} %)")
         print(f"DOCX+PDF vs naive: {both / nv:.1f}× (target ≥ 10×)")
-        print(f"DOCX only: {rates[rows[0][0]]:.0f} docs/s (target ≥ 100)")
+        print(f"DOCX only: {rates[rows[1][0]]:.0f} docs/s (target ≥ 100; first run {rates[rows[0][0]]:.0f})")
 
         for size in [int(x) for x in args.memory.split(",") if x.strip()]:
             folder = work / f"mem-{size}"
