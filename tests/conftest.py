@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -104,3 +105,20 @@ def _soffice_needs_its_marker(
 ) -> None:
     if request.node.get_closest_marker("soffice") is None:
         monkeypatch.setenv("KOTODOC_SOFFICE", str(_no_soffice))
+
+
+# ---------------------------------------------------------------------------------------------
+# The prepared templates' cache (KOTODOC_CACHE) is never the user's real one, and no test finds
+# what another left there: the session's fixtures get one folder, and each test a folder of its own.
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _session_template_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("KOTODOC_CACHE", str(tmp_path_factory.mktemp("template-cache") / "templates"))
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _template_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KOTODOC_CACHE", str(tmp_path_factory.mktemp("template-cache") / "templates"))

@@ -1,4 +1,4 @@
-"""Stage 5, DOCX: templates chosen, scanned, compiled once and rendered in a limited sandbox; bilingual joins.
+"""Stage 5, DOCX: templates chosen, scanned, compiled once (kept) and rendered in a limited sandbox; bilingual joins.
 
 The face of the package: other parts of kotodoc import these names from here, never from the
 private modules. They are imported when first used, so that importing the package is cheap.
@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from kotodoc._lazy import face
 
 if TYPE_CHECKING:
+    from kotodoc.docx._cache import cache_folder
     from kotodoc.docx._compose import make_one_point
     from kotodoc.docx._limits import RenderLimitError, RenderLimits, document_limits
     from kotodoc.docx._render import compiled, jinja_env, normalise_zip, render_docx
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
     from kotodoc.docx._templates import TemplateSet, builtin_root, is_template_dir, template_set
 
 _HOMES = {
+    "cache_folder": "kotodoc.docx._cache",
     "RenderLimitError": "kotodoc.docx._limits",
     "RenderLimits": "kotodoc.docx._limits",
     "TemplateUnsafeError": "kotodoc.docx._safety",
@@ -42,6 +44,7 @@ __all__ = [
     "TemplateUnsafeError",
     "UnsafeConstruct",
     "builtin_root",
+    "cache_folder",
     "check_template",
     "compiled",
     "document_limits",

@@ -1,8 +1,9 @@
 """Stage 5b: join language templates into one bilingual template, each version a section of its own.
 
 A bilingual document is rendered from a joined template: the first language's template and the
-second's, joined once per process with docxcompose, then compiled like any template, each
-version's part rendered with that version's context (`docx._render.CompiledTemplate`). Joining the
+second's, joined with docxcompose once (and kept with the prepared template, `_cache`), then
+compiled like any template, each version's part rendered with that version's context
+(`docx._render.CompiledTemplate`). Joining the
 templates, not each rendered document, costs docxcompose's ~150 ms once instead of per document.
 
 docxcompose does the hard part of joining (styles, numbering, images, bookmarks), but it keeps only
@@ -26,12 +27,9 @@ footer says "Sida", not "Sivu"). So, around docxcompose:
 
 from __future__ import annotations
 
-import fcntl
-import hashlib
 import io
 from collections.abc import Sequence
 from copy import deepcopy
-from pathlib import Path
 
 from docx import Document
 from docx.document import Document as DocumentObject
@@ -43,38 +41,8 @@ from docx.parts.hdrftr import FooterPart, HeaderPart
 from docxcompose.composer import Composer
 from lxml import etree
 
-from kotodoc._files import atomic_write
 from kotodoc._languages import BCP47
-
-# The name of the hidden bookmark that closes each version but the last; the compiler
-# (`docx._render.CompiledTemplate`) cuts the joined body there.
-VERSION_MARK = "_kotodoc_version_end"
-
-
-def compose_once(templates: Sequence[Path], languages: Sequence[str], cache: Path | None) -> bytes:
-    """Join templates as `compose` does, once per run when `cache` (a run's private folder) is given.
-
-    Every worker process of a batch compiles the templates it needs, and joining a pair takes about
-    0.2 s: the first process to need a pair joins it into `cache` and the others read the result
-    (a lock per pair makes the others wait rather than join it again). The folder lives inside the
-    run's own working directory, created owner-only by kotodoc and removed with it.
-    """
-    versions = [t.read_bytes() for t in templates]
-    if cache is None:
-        return compose(versions, languages)
-    h = hashlib.sha256("+".join(languages).encode())
-    for data in versions:
-        h.update(hashlib.sha256(data).digest())
-    key = h.hexdigest()[:32]
-    cache.mkdir(mode=0o700, exist_ok=True)
-    target = cache / f"{key}.docx"
-    with (cache / f"{key}.lock").open("a+b") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if target.is_file():
-            return target.read_bytes()
-        joined = compose(versions, languages)
-        atomic_write(target, joined)
-        return joined
+from kotodoc.docx._cache import VERSION_MARK
 
 
 def compose(versions: Sequence[bytes], languages: Sequence[str]) -> bytes:

@@ -5,8 +5,9 @@ variable must fail, so `StrictUndefined`; custom templates must not reach Python
 sandboxed Jinja environment. docxtpl parses the body with lxml's `recover=True`, which hides broken
 XML: every rendered XML part is parsed strictly before the file is kept.
 
-Speed: a template is compiled once per process (`CompiledTemplate`) with docxtpl's own XML
-patching, and rendered many times: about 10 ms a plan instead of docxtpl's ~100 ms.
+Speed: a template is prepared once (`prepare`: docxtpl's own XML patching, compiled in our
+sandbox) and rendered many times: about 10 ms a plan instead of docxtpl's ~100 ms. The preparation
+is kept (`_cache`), in the user's cache across runs or in the run's folder for its workers.
 
 python-docx stamps ZIP entries with the current time; we rewrite the archive with a fixed time
 (the run's stamp: `SOURCE_DATE_EPOCH`, else the time of the run) so the same case gives the same bytes.
@@ -15,6 +16,7 @@ python-docx stamps ZIP entries with the current time; we rewrite the archive wit
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import re
 import zipfile
@@ -23,12 +25,11 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from docxtpl import DocxTemplate
 from lxml import etree
 
 from kotodoc._files import atomic_write
 from kotodoc.context import upfirst
-from kotodoc.docx._compose import VERSION_MARK, compose_once
+from kotodoc.docx._cache import VERSION_MARK, Part, PieceCodes, Prepared, entry_key, open_store
 from kotodoc.docx._limits import RenderLimitError, document_limits, render_bounded
 from kotodoc.docx._safety import TemplateUnsafeError, check_template, is_macro_part, rendered_fields
 from kotodoc.docx._sandbox import LimitedEnvironment
@@ -71,35 +72,70 @@ def render_docx(
     atomic_write(out, data)
 
 
-def compiled(*templates: Path, langs: Sequence[str] = (), join_cache: Path | None = None) -> CompiledTemplate:
-    """The compiled form of a template, reused while the file is unchanged (one per process).
+def compiled(
+    *templates: Path, langs: Sequence[str] = (), join_cache: Path | None = None, cache: Path | None = None,
+) -> CompiledTemplate:
+    """The compiled form of a template, reused while the file's bytes are unchanged (one per process).
 
     Given two templates (a bilingual document's, in order), they are joined with docxcompose
-    (`_compose.compose_once`: once per run when `join_cache` is the run's folder for them) and the
-    joined template is compiled: each document then costs two Jinja renders, not a join (~150 ms).
+    (`_compose.compose`) and the joined template is compiled: each document then costs two Jinja
+    renders, not a join (~150 ms).
+
+    A template is prepared (scanned, joined, patched, compiled) once, not once per process
+    (`_cache`): in `cache`, the user's folder of prepared templates shared by every run
+    (`RunOptions.template_cache`), else in `join_cache`, the run's private folder, which the
+    run's worker processes share; the first process to need a template prepares it there, the
+    others wait for it and load it. Without either, or when neither can be used safely, it is
+    prepared in this process.
     """
-    keys = tuple((t.resolve(), t.stat().st_mtime_ns, t.stat().st_size) for t in templates)
-    found = _COMPILED.get((keys, tuple(langs)))
+    paths = tuple(t.resolve() for t in templates)
+    # By the bytes, not the time of change: a template edited within the same second, or put back
+    # with its old time, is still a new template (reading and hashing it costs well under 1 ms).
+    sources = [path.read_bytes() for path in paths]
+    key = entry_key(sources, langs)
+    found = _COMPILED.get((paths, key))
     if found is None:
-        # Templates are untrusted: each is scanned for external references, macros and dangerous
-        # fields before it is used (`_safety`); a single template's bytes scanned are the
-        # bytes compiled.
-        sources = [(key[0], key[0].read_bytes()) for key in keys]
-        for path, data in sources:
-            check_template(path, data)
-        if len(keys) == 1:
-            found = CompiledTemplate(*sources[0])
-        else:
-            paths = [key[0] for key in keys]
-            found = CompiledTemplate(paths[0], compose_once(paths, langs, join_cache))
+        with open_store(cache, join_cache) as store:
+            if store is None:
+                prepared = _prepare(paths, sources, langs)
+            else:
+                with store.locked(key):
+                    kept = store.load(key)
+                    if kept is None:
+                        kept = _prepare(paths, sources, langs)
+                        store.save(key, kept)
+                    prepared = kept
+        # The bytes rendered from are the ones just read and digested into the entry's name: the
+        # entry's scan verdict is these bytes' (a pair's joined package is in the entry itself).
+        package = prepared.package if prepared.package is not None else sources[0]
+        found = CompiledTemplate(paths[0], prepared, package)
         if len(_COMPILED) >= _COMPILED_MAX:
-            _COMPILED.pop(next(iter(_COMPILED)))  # the oldest: a long-lived process sees template edits
-        _COMPILED[(keys, tuple(langs))] = found
+            _COMPILED.pop(next(iter(_COMPILED)))  # the oldest: a long-lived process meets many edits
+        _COMPILED[(paths, key)] = found
     return found
 
 
-_COMPILED: dict[tuple[tuple[tuple[Path, int, int], ...], tuple[str, ...]], CompiledTemplate] = {}
+_COMPILED: dict[tuple[tuple[Path, ...], str], CompiledTemplate] = {}
 _COMPILED_MAX = 64
+
+
+def _prepare(paths: Sequence[Path], sources: Sequence[bytes], langs: Sequence[str]) -> Prepared:
+    """Scan templates, join a pair, patch the XML into Jinja source and compile it: the costly part.
+
+    Templates are untrusted: each is scanned for external references, macros and dangerous fields
+    before it is used (`_safety`); the bytes scanned are the bytes prepared.
+
+    Raises:
+        TemplateUnsafeError: a template reaches outside itself.
+        TemplateRenderError: a template is not a readable DOCX, or has a Jinja syntax error.
+    """
+    for path, data in zip(paths, sources, strict=True):
+        check_template(path, data)
+    if len(sources) == 1:
+        return prepare(paths[0], sources[0])
+    from kotodoc.docx._compose import compose  # docxcompose and python-docx: only when a pair is joined
+
+    return prepare(paths[0], compose(sources, langs), joined=True)
 
 
 _XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -112,71 +148,99 @@ _NS = {
 }
 
 
-class CompiledTemplate:
-    """A DOCX template prepared once and rendered many times.
+def prepare(template: Path, data: bytes, *, joined: bool = False) -> Prepared:
+    """docxtpl's XML patching and Jinja's compiler over a template's parts (`data`, the template's bytes).
 
     docxtpl re-reads the package, re-patches the XML and re-compiles Jinja on every render (about
     100 ms for a plan). Here that is done once per template: docxtpl's own `patch_xml` turns
-    Word's XML into Jinja source for the body, headers and footers, which are compiled in our
-    sandboxed environment. A render is then Jinja, docxtpl's `resolve_listing` for line breaks and
-    tabs in values, a strict parse of each rendered part, and a ZIP written in the template's entry
-    order with fixed times; parts without Jinja are copied as they are.
+    Word's XML into Jinja source for the body, headers and footers, each compiled in our sandboxed
+    environment (the code kept with the source, `_cache.PieceCodes`).
+
+    A joined template (`_compose.compose`, `joined`) holds its language versions one after the
+    other, each ending at a version mark; each version's part of the body, and each header and
+    footer of its sections, is compiled on its own and rendered with that version's context.
+
+    Raises:
+        TemplateRenderError: a Jinja syntax error, located by part and paragraph.
+    """
+    from docxtpl import DocxTemplate  # python-docx and docxtpl: only when a template is prepared
+
+    tpl = DocxTemplate(io.BytesIO(data))
+    tpl.render_init()
+    root = etree.tostring(tpl.docx._element, encoding="unicode")
+    start, end = root.index("<w:body"), root.rindex("</w:body>") + len("</w:body>")
+    parts = [_part(tpl, "word/document.xml", _XML_DECLARATION + root[:start], root[start:end], root[end:], None)]
+    owner = _header_versions(tpl.docx.element.body)
+    logo: list[str] = []
+    for uri in (tpl.HEADER_URI, tpl.FOOTER_URI):
+        for r_id, part in tpl.get_headers_footers(uri):
+            xml = tpl.get_part_xml(part)
+            parts.append(_part(tpl, str(part.partname).lstrip("/"), _XML_DECLARATION, xml, "", owner.get(r_id, 0)))
+            entry = _logo_entry(part, xml)
+            if entry and entry not in logo:
+                logo.append(entry)
+    prepared = Prepared(data if joined else None, root.count(VERSION_MARK) + 1, tuple(logo), tuple(parts))
+    env, codes = jinja_env(), PieceCodes(prepared.codes)
+    for part in prepared.parts:
+        for index, (_, source) in enumerate(part.pieces):
+            try:
+                _from_code(env, codes, part.piece_name(index), source)
+            except jinja2.TemplateSyntaxError as e:
+                raise TemplateRenderError(template, part.name, e.message or "syntax error", e.lineno) from None
+    return prepared
+
+
+def _part(tpl: Any, name: str, before: str, xml: str, after: str, version: int | None) -> Part:
+    """A part's XML patched into Jinja source; a joined body cut after each version's closing paragraph."""
+    source = re.sub(r"<w:p([ >])", r"\n<w:p\1", tpl.patch_xml(xml))
+    pieces: list[tuple[int, str]] = []
+    rest, n = source, 0
+    while version is None and VERSION_MARK in rest:
+        cut = rest.index("</w:p>", rest.index(VERSION_MARK)) + len("</w:p>")
+        pieces.append((n, rest[:cut]))
+        rest, n = rest[cut:], n + 1
+    pieces.append((version or n, rest))
+    # `{%tc %}` column loops leave the table grid wrong; docxtpl's fix_tables repairs it.
+    return Part(name, before, after, bool(re.search(r"{%-?\s*tc\b", xml)), tuple(pieces))
+
+
+def _from_code(env: jinja2.Environment, codes: PieceCodes, name: str, source: str) -> jinja2.Template:
+    """`env.from_string(source)`, with the compiled code taken from (or put into) Jinja's bytecode cache `codes`.
+
+    Raises:
+        jinja2.TemplateSyntaxError: the source does not compile.
+    """
+    bucket = codes.get_bucket(env, name, None, source)
+    if bucket.code is None:
+        bucket.code = env.compile(source)  # the sandbox's compiler (`_sandbox`), as from_string
+        codes.set_bucket(bucket)
+    return env.template_class.from_code(env, bucket.code, env.make_globals(None), None)
+
+
+class CompiledTemplate:
+    """A DOCX template prepared once (`prepare`) and rendered many times.
+
+    A render is Jinja, docxtpl's `resolve_listing` for line breaks and tabs in values, a strict
+    parse of each rendered part, and a ZIP written in the template's entry order with fixed times;
+    parts without Jinja are copied as they are.
     """
 
-    def __init__(self, template: Path, data: bytes | None = None):
-        """Load and compile `template` (or `data`, a joined bilingual template named after it).
-
-        A joined template (`_compose.compose`) holds its language versions one after the other,
-        each ending at a version mark; each version's part of the body, and each header and
-        footer of its sections, is compiled on its own and rendered with that version's context.
-
-        Raises:
-            TemplateRenderError: a Jinja syntax error, located by part and paragraph.
-        """
+    def __init__(self, template: Path, prepared: Prepared, package: bytes):
+        """Load a prepared template's compiled code; `package` is the template's bytes (a pair's joined ones)."""
         self.path = template
-        tpl = DocxTemplate(io.BytesIO(data) if data is not None else str(template))
-        tpl.render_init()
-        self._tpl = tpl
-        with zipfile.ZipFile(io.BytesIO(data) if data is not None else template) as z:
+        with zipfile.ZipFile(io.BytesIO(package)) as z:
             # A VBA project is never carried into a document, even if a caller skipped the scan.
             self._entries = [(info.filename, z.read(info.filename)) for info in z.infolist()
                              if not is_macro_part(info.filename)]
-        env = jinja_env()
+        env, codes = jinja_env(), PieceCodes(prepared.codes)
         # partname -> (text before, [(version, compiled piece)], text after, fix tables)
         self._parts: dict[str, tuple[str, list[tuple[int, jinja2.Template]], str, bool]] = {}
-        root = etree.tostring(tpl.docx._element, encoding="unicode")
-        start, end = root.index("<w:body"), root.rindex("</w:body>") + len("</w:body>")
-        self._add(env, "word/document.xml", _XML_DECLARATION + root[:start], root[start:end], root[end:], None)
-        self.versions = root.count(VERSION_MARK) + 1
-        owner = _header_versions(tpl.docx.element.body)
-        self._logo: list[str] = []  # the ZIP entries of the headers' logo pictures
-        for uri in (tpl.HEADER_URI, tpl.FOOTER_URI):
-            for r_id, part in tpl.get_headers_footers(uri):
-                xml = tpl.get_part_xml(part)
-                self._add(env, str(part.partname).lstrip("/"), _XML_DECLARATION, xml, "", owner.get(r_id, 0))
-                entry = _logo_entry(part, xml)
-                if entry and entry not in self._logo:
-                    self._logo.append(entry)
-
-    def _add(self, env: jinja2.Environment, name: str, before: str, xml: str, after: str,
-             version: int | None) -> None:
-        source = re.sub(r"<w:p([ >])", r"\n<w:p\1", self._tpl.patch_xml(xml))
-        # The body of a joined template is cut after each version's closing paragraph.
-        pieces: list[tuple[int, str]] = []
-        rest, n = source, 0
-        while version is None and VERSION_MARK in rest:
-            cut = rest.index("</w:p>", rest.index(VERSION_MARK)) + len("</w:p>")
-            pieces.append((n, rest[:cut]))
-            rest, n = rest[cut:], n + 1
-        pieces.append((version or n, rest))
-        compiled: list[tuple[int, jinja2.Template]] = []
-        for index, piece in pieces:
-            try:
-                compiled.append((index, env.from_string(piece)))
-            except jinja2.TemplateSyntaxError as e:
-                raise TemplateRenderError(self.path, name, e.message or "syntax error", e.lineno) from None
-        # `{%tc %}` column loops leave the table grid wrong; docxtpl's fix_tables repairs it.
-        self._parts[name] = (before, compiled, after, bool(re.search(r"{%-?\s*tc\b", xml)))
+        for part in prepared.parts:
+            pieces = [(version, _from_code(env, codes, part.piece_name(index), source))
+                      for index, (version, source) in enumerate(part.pieces)]
+            self._parts[part.name] = (part.before, pieces, part.after, part.fix_tables)
+        self.versions = prepared.versions
+        self._logo = list(prepared.logo)
 
     def render(
         self,
@@ -234,10 +298,22 @@ class CompiledTemplate:
         xml = re.sub(r"\n<w:p([ >])", r"<w:p\1", xml)
         xml = xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
         if any(c in xml for c in "\t\a\n\f"):
-            xml = self._tpl.resolve_listing(xml)
+            xml = _docxtpl().resolve_listing(xml)
         if fix_tables:
-            xml = etree.tostring(self._tpl.fix_tables(xml), encoding="unicode")
+            xml = etree.tostring(_docxtpl().fix_tables(xml), encoding="unicode")
         return xml
+
+
+@functools.cache
+def _docxtpl() -> Any:
+    """A bare `DocxTemplate` for its `resolve_listing` and `fix_tables`, which read nothing of the template.
+
+    A compiled template then needs no DocxTemplate of its own, and a process whose templates all
+    come from the cache does not import docxtpl and python-docx unless a value holds a line break.
+    """
+    from docxtpl import DocxTemplate
+
+    return DocxTemplate.__new__(DocxTemplate)
 
 
 _STRICT = etree.XMLParser(recover=False, resolve_entities=False, no_network=True, huge_tree=False)

@@ -1,9 +1,9 @@
 """The options of one run, checked once and frozen: `render`, `batch` and `claim` share them.
 
-The environment is read here and nowhere else in a run (`SOURCE_DATE_EPOCH`): worker processes
-get the frozen options with each case, so a worker started earlier (the forkserver keeps the
-environment of its own start) still stamps today's run with today's time, and nothing writes
-into `os.environ`.
+The environment is read here and nowhere else in a run (`SOURCE_DATE_EPOCH`, the render limits, the
+template cache's folder): worker processes get the frozen options with each case, so a worker
+started earlier (the forkserver keeps the environment of its own start) still stamps today's run
+with today's time, and nothing writes into `os.environ`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from kotodoc._languages import Edition, parse_editions
-from kotodoc.docx import RenderLimits
+from kotodoc.docx import RenderLimits, cache_folder
 from kotodoc.errors import UsageError
 
 # The environment variable the command line reads the PDF password from (never an argument,
@@ -57,6 +57,8 @@ class RunOptions:
     notice_date: dt.date | None = None  # --notice-date: the no-show fee notices' date (FEE-DATES)
     # Time and size of rendering one document (KOTODOC_RENDER_TIMEOUT, KOTODOC_RENDER_MAX_MB).
     render_limits: RenderLimits = field(default_factory=RenderLimits)
+    # The user's folder of prepared templates (`kotodoc.docx.cache_folder`); None: off (KOTODOC_CACHE=off).
+    template_cache: Path | None = None
 
     @classmethod
     def make(
@@ -87,14 +89,15 @@ class RunOptions:
             jobs: worker processes and LibreOffice lanes; None for the number of CPUs.
             doc_timeout: seconds a document may take in LibreOffice before the instance is killed.
             restart_after: documents per LibreOffice start.
-            environ: the environment to read `SOURCE_DATE_EPOCH` and the rendering limits
-                (`KOTODOC_RENDER_TIMEOUT`, `KOTODOC_RENDER_MAX_MB`) from (default `os.environ`).
+            environ: the environment to read `SOURCE_DATE_EPOCH`, the rendering limits
+                (`KOTODOC_RENDER_TIMEOUT`, `KOTODOC_RENDER_MAX_MB`) and the template cache
+                (`KOTODOC_CACHE`, `XDG_CACHE_HOME`, `HOME`) from (default `os.environ`).
             notice_date: the date of the no-show fee notices whose appointment gives none;
                 default the day of the time stamp.
 
         Raises:
-            UsageError: an unknown format or language, a password where it cannot be used, or a
-                rendering limit that is not a positive number.
+            UsageError: an unknown format or language, a password where it cannot be used, a
+                rendering limit that is not a positive number, or `KOTODOC_CACHE` neither on nor off.
         """
         if not formats or any(f not in FORMATS for f in formats):
             raise UsageError("formats are docx, pdf or both")
@@ -121,6 +124,7 @@ class RunOptions:
             pinned=pinned,
             notice_date=notice_date,
             render_limits=RenderLimits.from_env(env),
+            template_cache=cache_folder(env),
         )
 
     @property

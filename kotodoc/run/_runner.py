@@ -192,9 +192,9 @@ def _prepare(args: tuple[Path, Path, RunOptions]) -> _Prepared:
     for doc in documents(case, options.editions, rule_data=options.rule_data, today=options.issued):
         target = work / f"{doc.stem}.docx"
         try:
-            # The compiled template is cached per process: each worker compiles it once.
+            # A template is prepared once for all workers (and runs: `options.template_cache`).
             title = render_document(case, doc, look, target, options.stamp, join_cache=work / "joined",
-                                    limits=options.render_limits)
+                                    limits=options.render_limits, cache=options.template_cache)
             prepared.docs.append((doc.stem, doc.lang, title, target))
             for name, payload in (doc.extras() if doc.extras else {}).items():
                 atomic_write(work / name, payload)

@@ -109,13 +109,13 @@ def documents(
 
 def render_document(
     case: AnyCase, doc: Document, look: TemplateSet, target: Path, stamp: dt.datetime, *,
-    join_cache: Path | None = None, limits: RenderLimits | None = None,
+    join_cache: Path | None = None, limits: RenderLimits | None = None, cache: Path | None = None,
 ) -> str:
     """Render one document of a case into `target` (with its core properties); return its title.
 
     A bilingual document is rendered from its two templates joined (`_compose`), each version with
     its own context: the first version's language leads its properties, and its title names both.
-    `join_cache` is the run's folder where each pair of templates is joined once (see `compiled`).
+    `join_cache` is the run's folder and `cache` the user's where a template is prepared once (see `compiled`).
     The rendering stops at `limits` of time and size (`kotodoc.docx.RenderLimits`; default from the environment).
 
     Raises:
@@ -136,7 +136,7 @@ def render_document(
     subject = f"{contexts[0]['title']} · {contexts[0]['act']}"
     # Two languages: their templates joined once per process, each version rendered with its context.
     template = compiled(*(look.path(doc.template, lang) for lang in doc.langs), langs=doc.langs,
-                        join_cache=join_cache)
+                        join_cache=join_cache, cache=cache)
     with document_limits(limits):
         data = template.render(contexts, _properties(case, title, subject, doc.lang), stamp, logo)
     atomic_write(target, data)
