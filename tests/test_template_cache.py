@@ -135,9 +135,10 @@ def test_an_entry_is_used_only_if_it_is_the_users_own_and_closed_to_others(tmp_p
     assert FORGED.encode() in entry.read_bytes() and _entries() == [entry]  # the folder was left alone
 
 
-def test_a_damaged_entry_is_not_used_and_the_document_is_still_right(tmp_path: Path) -> None:
-    """This test ensures that an entry whose bytes were changed (its digest no longer matching) is
-    passed over: the document is the same as from a fresh preparation, and the entry is replaced."""
+def test_a_damaged_or_misplaced_entry_is_not_used_and_the_document_is_still_right(tmp_path: Path) -> None:
+    """This test ensures that an entry whose bytes were changed (its digest no longer matching), one
+    cut short, and another template's intact entry put in its place are passed over: the document
+    is the same as from a fresh preparation, and the entry is replaced."""
     templates = tmp_path / "templates"
     _template(templates / "sv" / "integration-plan.docx", "sv", ONE)
     fresh = _render(tmp_path / "fresh", templates)
@@ -147,6 +148,13 @@ def test_a_damaged_entry_is_not_used_and_the_document_is_still_right(tmp_path: P
     assert FORGED.encode() not in entry.read_bytes()
     entry.write_bytes(entry.read_bytes()[:1000])  # cut short
     assert _render(tmp_path / "short", templates) == fresh
+
+    _template(templates / "sv" / "integration-plan.docx", "sv", TWO)
+    assert TWO in _render(tmp_path / "two", templates)
+    (other,) = set(_entries()) - {entry}
+    other.write_bytes(entry.read_bytes())  # the first template's entry under the second's name
+    text = _render(tmp_path / "misplaced", templates)
+    assert TWO in text and ONE not in text
 
 
 def test_with_the_cache_off_nothing_is_written_there(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
