@@ -3,8 +3,8 @@
 A bilingual document is rendered from a joined template: the first language's template and the
 second's, joined with docxcompose once (and kept with the prepared template, `_cache`), then
 compiled like any template, each version's part rendered with that version's context
-(`docx._render.CompiledTemplate`). Joining the
-templates, not each rendered document, costs docxcompose's ~150 ms once instead of per document.
+(`docx._render.CompiledTemplate`). Joining the templates, not each rendered document, costs
+docxcompose's join once instead of per document.
 
 docxcompose does the hard part of joining (styles, numbering, images, bookmarks), but it keeps only
 the first document's section properties: the appended version would lose its own header and
