@@ -187,3 +187,25 @@ def test_the_cache_folder_follows_the_environment(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["render", str(CASE), "-o", str(tmp_path), "--format", "docx"],
                                 env={"KOTODOC_CACHE": "cache"})
     assert result.exit_code == 2 and "KOTODOC_CACHE" in result.output
+
+
+def test_a_documents_zip_is_what_zipfile_writes(tmp_path: Path) -> None:
+    """This test ensures that the DOCX archive, written with the template's unchanged parts deflated
+    once, is byte for byte what zipfile writes for the same entries (deflated, fixed times, 0600):
+    a bilingual plan with the municipality's logo, rendered twice in one process."""
+    case = ROOT / "samples" / "municipality" / "cases" / "esimerkkila-fi-sv.yaml"
+    for n in (1, 2):
+        result = CliRunner().invoke(app, ["render", str(case), "-o", str(tmp_path / str(n)), "--format", "docx",
+                                          "--templates", str(ROOT / "samples" / "municipality")])
+        assert result.exit_code == 0, result.output
+    for docx in sorted(tmp_path.glob("*/*.docx")):
+        ours = docx.read_bytes()
+        again = tmp_path / "again.zip"
+        with zipfile.ZipFile(docx) as src, zipfile.ZipFile(again, "w", zipfile.ZIP_DEFLATED) as dst:
+            assert any(info.filename == "word/styles.xml" for info in src.infolist())
+            for info in src.infolist():
+                entry = zipfile.ZipInfo(info.filename, info.date_time)
+                entry.compress_type = zipfile.ZIP_DEFLATED
+                entry.external_attr = 0o600 << 16
+                dst.writestr(entry, src.read(info.filename))
+        assert again.read_bytes() == ours, docx.name
