@@ -194,6 +194,7 @@ def test_a_documents_zip_is_what_zipfile_writes(tmp_path: Path) -> None:
     once, is byte for byte what zipfile writes for the same entries (deflated, fixed times, 0600):
     a bilingual plan with the municipality's logo, rendered twice in one process."""
     case = ROOT / "samples" / "municipality" / "cases" / "esimerkkila-fi-sv.yaml"
+    logo = (ROOT / "samples" / "municipality" / "logo.png").read_bytes()
     for n in (1, 2):
         result = CliRunner().invoke(app, ["render", str(case), "-o", str(tmp_path / str(n)), "--format", "docx",
                                           "--templates", str(ROOT / "samples" / "municipality")])
@@ -203,6 +204,9 @@ def test_a_documents_zip_is_what_zipfile_writes(tmp_path: Path) -> None:
         again = tmp_path / "again.zip"
         with zipfile.ZipFile(docx) as src, zipfile.ZipFile(again, "w", zipfile.ZIP_DEFLATED) as dst:
             assert any(info.filename == "word/styles.xml" for info in src.infolist())
+            # The rendered parts are the rendered ones, the logo the municipality's, not the template's.
+            assert b"{{" not in src.read("word/document.xml") and b"{%" not in src.read("word/document.xml")
+            assert logo in [src.read(n) for n in src.namelist() if n.startswith("word/media/")]
             for info in src.infolist():
                 entry = zipfile.ZipInfo(info.filename, info.date_time)
                 entry.compress_type = zipfile.ZIP_DEFLATED
