@@ -267,16 +267,21 @@ class Store:
     @contextlib.contextmanager
     def locked(self, key: str) -> Iterator[None]:
         """Hold the entry's lock: a second process needing the same template waits for the first's entry."""
+        # Without a lock (a lock file that cannot be made, a file system without locks) at worst two
+        # processes prepare the same template.
         try:
-            fd = os.open(key + ".lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600, dir_fd=self._fd)
+            fd: int | None = os.open(key + ".lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600,
+                                     dir_fd=self._fd)
         except OSError:
-            yield  # no lock: at worst two processes prepare the same template
-            return
+            fd = None
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
+            if fd is not None:
+                with contextlib.suppress(OSError):
+                    fcntl.flock(fd, fcntl.LOCK_EX)
             yield
         finally:
-            os.close(fd)
+            if fd is not None:
+                os.close(fd)
 
     def _prune(self) -> None:
         """Remove the oldest entries (and their locks) beyond the last `_KEEP`."""
