@@ -5,8 +5,9 @@ check (load, model, rules) → documents → DOCX (`_pipeline`) → PDF (`Conver
 LibreOffice lane; `batch` adds worker processes, several lanes, the manifest, shards and a bundle.
 
 - Case files are found (folders, globs, files), sorted, and optionally cut to one CI shard (batch).
-- Workers check each case and render its DOCX files with templates compiled once per process; a
-  case is rendered only once it is valid, and nothing invalid reaches LibreOffice.
+- Workers check each case and render its DOCX files with templates prepared once (the template
+  cache, `docx/_cache.py`: the first worker to need a template prepares it, the others and later
+  runs load it); a case is rendered only once it is valid, and nothing invalid reaches LibreOffice.
 - The LibreOffice lanes start at once and take DOCX files as soon as they exist, so conversion
   overlaps rendering.
 - A case is published (moved into the output directory, all or none) when its last document is

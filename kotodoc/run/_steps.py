@@ -134,7 +134,7 @@ def render_document(
         contexts.append(context)
     title = " / ".join(str(c["title"]) for c in contexts)
     subject = f"{contexts[0]['title']} · {contexts[0]['act']}"
-    # Two languages: their templates joined once per process, each version rendered with its context.
+    # Two languages: their templates joined once (the template cache), each version rendered with its context.
     template = compiled(*(look.path(doc.template, lang) for lang in doc.langs), langs=doc.langs,
                         join_cache=join_cache, cache=cache)
     with document_limits(limits):
