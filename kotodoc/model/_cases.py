@@ -6,8 +6,6 @@ must not be numbers, euro amounts as `Decimal` with at most two decimals, ISO co
 `Annotated` aliases here, so the JSON Schema shows them too.
 """
 
-from __future__ import annotations
-
 import datetime as dt
 import difflib
 import re
@@ -17,7 +15,7 @@ import unicodedata
 from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 from functools import cache
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal, Self, Union
 
 from babel import Locale
 from pydantic import (
@@ -217,7 +215,7 @@ ParticipantKind = Literal["wellbeing-services-county", "employment-authority", "
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class Official(_Model):
@@ -283,7 +281,7 @@ class Person(_Model):
         None, description="whether the person needs an interpreter, and in which language")
 
     @model_validator(mode="after")
-    def _birth_known(self) -> Person:
+    def _birth_known(self) -> Self:
         if self.personal_id is None and self.date_of_birth is None:
             raise _error("FORMAT-MISSING", N_("date_of_birth is required when personal_id is absent"))
         return self
@@ -335,7 +333,7 @@ class Service(_Model):
     hours_per_week: Annotated[Decimal, Field(ge=0, le=80)] | None = Field(None, description="hours a week")
 
     @model_validator(mode="after")
-    def _other_described(self) -> Service:
+    def _other_described(self) -> Self:
         if self.type == "other" and not self.description:
             raise _error("FORMAT-MISSING", N_("a service of type 'other' needs a description"))
         return self
@@ -647,7 +645,7 @@ class ExcludedRow(_ClaimRowBase):
     rule: ExclusionRule = Field(description="the rule that excludes it; it goes with the reason")
 
     @model_validator(mode="after")
-    def _rule_of_reason(self) -> ExcludedRow:
+    def _rule_of_reason(self) -> Self:
         expected = EXCLUSION_RULES[self.reason]
         if self.rule != expected:
             raise _error("FORMAT-CHOICE", N_("the reason {reason} goes with the rule {rule}"),
