@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from kotodoc._lazy import face
 
 if TYPE_CHECKING:
-    from kotodoc.docx._cache import cache_folder
+    from kotodoc.docx._cache_place import cache_folder
     from kotodoc.docx._compose import make_one_point
     from kotodoc.docx._limits import RenderLimitError, RenderLimits, document_limits
     from kotodoc.docx._render import compiled, jinja_env, normalise_zip, render_docx
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from kotodoc.docx._templates import TemplateSet, builtin_root, is_template_dir, template_set
 
 _HOMES = {
-    "cache_folder": "kotodoc.docx._cache",
+    "cache_folder": "kotodoc.docx._cache_place",
     "RenderLimitError": "kotodoc.docx._limits",
     "RenderLimits": "kotodoc.docx._limits",
     "TemplateUnsafeError": "kotodoc.docx._safety",

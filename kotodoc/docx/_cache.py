@@ -8,7 +8,7 @@ the patched Jinja source of each part, and Jinja's compiled code for each piece)
 folder:
 
 - the user's cache, `$XDG_CACHE_HOME/kotodoc/templates` (else `~/.cache/kotodoc/templates`),
-  shared by every run of the user (`KOTODOC_CACHE=off` turns it off: `cache_folder`);
+  shared by every run of the user (`KOTODOC_CACHE=off` turns it off: `_cache_place.cache_folder`);
 - else the run's own private working folder, so that the workers of one run share it.
 
 An entry's name is a digest of the templates' bytes (both of a pair, and the languages), of the
@@ -42,7 +42,7 @@ import secrets
 import stat
 import struct
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -51,9 +51,7 @@ from typing import Any
 import jinja2
 
 from kotodoc._version import __version__
-from kotodoc.errors import UsageError
 
-CACHE_ENV = "KOTODOC_CACHE"
 # The name of the hidden bookmark that closes each version of a joined template but the last
 # (`_compose`); the preparation (`_render.prepare`) cuts the joined body there, one piece a version.
 VERSION_MARK = "_kotodoc_version_end"
@@ -61,41 +59,6 @@ _MAGIC = b"kotodoc prepared template\n"
 _SUFFIX = ".template"
 _KEEP = 200  # entries; beyond it the oldest go (a template author makes one per edit)
 _LIBRARIES = ("jinja2", "docxtpl", "docxcompose", "python-docx", "lxml")
-
-
-def cache_folder(environ: Mapping[str, str]) -> Path | None:
-    """The folder of prepared templates shared by the user's runs, from `KOTODOC_CACHE`; None when it is `off`.
-
-    Unset, empty or `on`: `$XDG_CACHE_HOME/kotodoc/templates` (a relative `XDG_CACHE_HOME` is
-    ignored, as the XDG specification says), else `~/.cache/kotodoc/templates`. An absolute path:
-    that folder (a service's own cache directory). Nothing is created here.
-
-    Raises:
-        UsageError: `KOTODOC_CACHE` is neither on, off nor an absolute path.
-    """
-    raw = environ.get(CACHE_ENV, "").strip()
-    if raw.lower() == "off":
-        return None
-    if raw and raw.lower() != "on":
-        if not Path(raw).is_absolute():
-            raise UsageError(f"{CACHE_ENV} is on, off or the absolute path of a folder, not {raw!r}")
-        return Path(raw)
-    base = Path(environ.get("XDG_CACHE_HOME", ""))
-    if not base.is_absolute():
-        home = environ.get("HOME") or _home()
-        if not home:
-            return None
-        base = Path(home) / ".cache"
-    return base / "kotodoc" / "templates"
-
-
-def _home() -> str:
-    try:
-        import pwd  # not on Windows
-
-        return pwd.getpwuid(os.getuid()).pw_dir
-    except (ImportError, KeyError):
-        return ""
 
 
 # ---------------------------------------------------------------------------------------------
