@@ -198,7 +198,7 @@ def _prepare(args: tuple[Path, Path, RunOptions]) -> _Prepared:
                                     limits=options.render_limits, cache=options.template_cache)
             prepared.docs.append((doc.stem, doc.lang, title, target))
             for name, payload in (doc.extras() if doc.extras else {}).items():
-                atomic_write(work / name, payload)
+                atomic_write(work / name, payload, sync=False)  # a working file
                 prepared.extras.append((name, work / name))
         except Exception as e:  # noqa: BLE001 (failure_message sorts it out; a bug re-raised under KOTODOC_DEBUG)
             report.failures.append(failure_message(e, doc))

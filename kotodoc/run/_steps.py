@@ -111,7 +111,7 @@ def render_document(
     case: AnyCase, doc: Document, look: TemplateSet, target: Path, stamp: dt.datetime, *,
     join_cache: Path | None = None, limits: RenderLimits | None = None, cache: Path | None = None,
 ) -> str:
-    """Render one document of a case into `target` (with its core properties); return its title.
+    """Render one document of a case into `target`, a working file (with its core properties); return its title.
 
     A bilingual document is rendered from its two templates joined (`_compose`), each version with
     its own context: the first version's language leads its properties, and its title names both.
@@ -139,7 +139,7 @@ def render_document(
                         join_cache=join_cache, cache=cache)
     with document_limits(limits):
         data = template.render(contexts, _properties(case, title, subject, doc.lang), stamp, logo)
-    atomic_write(target, data)
+    atomic_write(target, data, sync=False)  # a working file (`target` is in the run's working folder)
     return title
 
 
