@@ -209,13 +209,13 @@ def test_each_request_works_in_a_private_folder_that_is_gone_when_it_is_answered
     (each request's own directory is removed before the answer), and a validation writes nothing."""
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     seen: list[list[Path]] = []
-    original = zipfile.ZipFile.writestr
+    original = Path.replace
 
-    def spy(self: zipfile.ZipFile, *args: Any, **kwargs: Any) -> None:
-        seen.append(list(tmp_path.rglob("*")))  # while the answer is being made, the folder exists
-        original(self, *args, **kwargs)
+    def spy(self: Path, target: Any) -> Path:
+        seen.append(list(tmp_path.rglob("*")))  # each file written into place: the request's folder exists
+        return original(self, target)
 
-    monkeypatch.setattr(zipfile.ZipFile, "writestr", spy)
+    monkeypatch.setattr(Path, "replace", spy)
     assert client.post("/v1/validate", content=HELSINKI.read_bytes(), headers=YAML).status_code == 200
     assert list(tmp_path.iterdir()) == []
     assert client.post("/v1/render?format=docx", content=ESPOO.read_bytes(), headers=YAML).status_code == 200
