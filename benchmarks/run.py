@@ -12,7 +12,9 @@ script among them) built from the samples, then measures on this machine:
    prepared templates in the cache (`KOTODOC_CACHE`; the benchmark keeps its own, in its work folder),
 2. `kotodoc batch` (DOCX and PDF/A),
 3. LibreOffice alone converting the same DOCX files with the same number of instances (one
-   `soffice` call per instance over its share of the files, each with its own profile): the limit,
+   `soffice` call per instance over its share of the files, each with its own profile): the limit.
+   2 and 3 take turns `--pairs` times (default 3) and each is given by its median; both are
+   sampled for memory the same way, so the sampler's CPU weighs on both,
 4. the naive way: docxtpl's `DocxTemplate(...).render()` (each version of a bilingual document,
    joined with docxcompose) and one `soffice --convert-to` per document, on a sample of the
    documents (it is too slow for all of them),
@@ -170,9 +172,13 @@ def libreoffice_alone(docx: list[Path], out: Path, jobs: int) -> tuple[float, in
     procs = [subprocess.Popen(soffice_command(binary, prof, out, share), stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL, env=soffice_env())
              for share, prof in zip(shares, profiles, strict=True)]
+    # Sampled as kotodoc's runs are: the sampler's own CPU (some 2 ms every 0.1 s) then weighs on both.
+    memories = [TreeMemory(p.pid) for p in procs]
     for p in procs:
         p.wait()
     seconds = time.perf_counter() - start
+    for memory in memories:
+        memory.stop()
     for prof in profiles:
         shutil.rmtree(prof, ignore_errors=True)
     return seconds, len(list(out.glob("*.pdf")))
@@ -275,6 +281,8 @@ def main() -> None:
     parser.add_argument("--single-language", action="store_true",
                         help="no bilingual cases (as before bilingual documents existed), for comparison")
     parser.add_argument("--repeat", type=int, default=5, help="runs of each single command (default 5)")
+    parser.add_argument("--pairs", type=int, default=3,
+                        help="alternated runs of the PDF batch and of LibreOffice alone (default 3)")
     parser.add_argument("--no-batch", action="store_true", help="only the single commands")
     args = parser.parse_args()
     os.environ.pop("PYTHONDONTWRITEBYTECODE", None)  # see the module's docstring
@@ -298,11 +306,23 @@ def main() -> None:
                      mem.peak_main))
         t, mem, docx_docs = kotodoc_batch(work / "cases", work / "docx", args.jobs, "docx")
         rows.append(("kotodoc batch, DOCX only", docx_docs, t, mem.peak_total, mem.peak_main))
-        t, mem, pdf_docs = kotodoc_batch(work / "cases", work / "both", args.jobs, "both")
-        rows.append(("kotodoc batch, DOCX + PDF/A", pdf_docs, t, mem.peak_total, mem.peak_main))
+        # The PDF batch and LibreOffice alone take turns, `--pairs` times, and each is given by its
+        # median: on a shared machine one run of either can be slowed by something else by 10 %
+        # and more, and the ratio of two single runs then says more about the machine than about kotodoc.
         docx_files = sorted((work / "docx").glob("*.docx"))
-        t, lo_docs = libreoffice_alone(docx_files, work / "lo", args.jobs)
-        rows.append((f"LibreOffice alone, {args.jobs} instance(s)", lo_docs, t, 0, 0))
+        both_runs: list[tuple[float, TreeMemory, int]] = []
+        lo_runs: list[tuple[float, int]] = []
+        for _ in range(args.pairs):
+            both_runs.append(kotodoc_batch(work / "cases", work / "both", args.jobs, "both"))
+            lo_runs.append(libreoffice_alone(docx_files, work / "lo", args.jobs))
+        t = statistics.median(r[0] for r in both_runs)
+        pdf_docs = both_runs[0][2]
+        rows.append((f"kotodoc batch, DOCX + PDF/A (median of {args.pairs})", pdf_docs, t,
+                     max(r[1].peak_total for r in both_runs), max(r[1].peak_main for r in both_runs)))
+        t = statistics.median(r[0] for r in lo_runs)
+        rows.append((f"LibreOffice alone, {args.jobs} instance(s) (median of {args.pairs})", lo_runs[0][1], t, 0, 0))
+        print("pairs (kotodoc DOCX + PDF/A s, LibreOffice alone s): " + ", ".join(
+            f"({b[0]:.1f}, {lo[0]:.1f}; {lo[0] / b[0]:.0%})" for b, lo in zip(both_runs, lo_runs, strict=True)))
         t, naive_docs = naive(cases, work / "naive", args.naive)
         rows.append(("naive: docxtpl + one soffice per document", naive_docs, t, 0, 0))
 
