@@ -13,6 +13,7 @@ from __future__ import annotations
 import gc
 import io
 import json
+import pathlib
 import re
 import tracemalloc
 from pathlib import Path
@@ -64,3 +65,56 @@ def test_a_batch_holds_no_memory_per_case(tmp_path: Path) -> None:
     assert text.getvalue() == json.dumps(large_result.as_dict(), ensure_ascii=False, indent=2) + "\n"
     assert [c["case_id"] for c in json.loads(text.getvalue())["cases"]][:2] == ["MEM-0000", "MEM-0001"]
     del small_result
+
+
+def _invalid_cases(folder: Path, count: int) -> Path:
+    """`count` small case files that fail the check: each takes a millisecond, not a render."""
+    folder.mkdir()
+    for i in range(count):
+        (folder / f"case-{i:05d}.yaml").write_text(f"kind: integration-plan\ncase_id: RUN-{i:05d}\n", encoding="utf-8")
+    return folder
+
+
+def _held_while_running(cases: Path, out: Path) -> tuple[int, int, BatchReport]:
+    """Bytes and memory blocks Python holds as a batch's last case ends, more than before the batch.
+
+    pathlib's own allocations are left out: it interns every part of every path it parses, and
+    the interning table grows in steps as names come and go, whatever the runner keeps.
+    """
+    leave_out = [tracemalloc.Filter(False, pathlib.__file__)]
+    at_end: list[tracemalloc.Snapshot] = []
+
+    def progress(report: object, ended: int, total: int) -> None:
+        if ended == total:
+            gc.collect()
+            at_end.append(tracemalloc.take_snapshot().filter_traces(leave_out))
+
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.take_snapshot().filter_traces(leave_out)
+        result = batch([cases], out, formats=["docx"], jobs=1, progress=progress)
+    finally:
+        tracemalloc.stop()
+    stats = at_end[0].compare_to(before, "filename")
+    return sum(s.size_diff for s in stats), sum(s.count_diff for s in stats), result
+
+
+def test_a_running_batch_holds_no_memory_per_case(tmp_path: Path) -> None:
+    # Issue 12: the kotodoc process grew by some 1 KB a case while a batch ran (72 -> 81 MiB from
+    # 1,000 to 10,000 cases): every case's Path, its key, its fingerprint and a tuple of them were
+    # kept for the whole run (some 600 bytes a case, 9 memory blocks). Now the paths are kept in a
+    # file and the rest is made when a case is handed out: a few dozen bytes a case, in arrays.
+    batch([_cases(tmp_path / "warm", 2)], tmp_path / "out-warm", formats=["docx"], jobs=1)
+    small_bytes, small_blocks, _ = _held_while_running(_invalid_cases(tmp_path / "small", 300), tmp_path / "out-s")
+    large_bytes, large_blocks, result = _held_while_running(_invalid_cases(tmp_path / "large", 2300),
+                                                            tmp_path / "out-l")
+    per_case = (large_bytes - small_bytes) / 2000
+    blocks_per_case = (large_blocks - small_blocks) / 2000
+    assert per_case < 80, f"a running batch holds {per_case:.0f} bytes more per case"
+    assert blocks_per_case < 0.05, f"a running batch holds {blocks_per_case:.2f} more memory blocks per case"
+
+    # Every case has its report all the same, in the order of the files.
+    assert len(result.cases) == 2300 and result.count("invalid") == 2300
+    assert [c.file.name for c in result.cases[:3]] == ["case-00000.yaml", "case-00001.yaml", "case-00002.yaml"]
+    assert [c.file.name for c in result.cases[-2:]] == ["case-02298.yaml", "case-02299.yaml"]

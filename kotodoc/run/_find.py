@@ -17,10 +17,16 @@ it can and fails on nothing that is not a case:
 from __future__ import annotations
 
 import glob
-from collections.abc import Iterable
+import heapq
+import os
+import tempfile
+import threading
+import weakref
+from array import array
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 from kotodoc._i18n import N_, translate
 from kotodoc.docx import is_template_dir
@@ -54,13 +60,160 @@ class Skipped:
 class CaseFiles:
     """The case files of a run, sorted by path, and the files passed over."""
 
-    cases: list[Path]
+    cases: CasePaths
     skipped: list[Skipped]
 
 
 CLAIMANT = N_("a claimant file: use it with kotodoc claim --claimant")
 PROFILE = N_("a profile: use it with --profile, or as profile.yaml in a --templates directory")
 MUNICIPAL = N_("a case of the template directory {folder}: render it with --templates {folder}")
+
+
+class _Store:
+    """Byte strings in an anonymous temporary file, read back by offset.
+
+    It has no name on disk (no other process can open it) and is gone when closed or when kotodoc
+    ends, as the reports' file (`_reports.py`). Reads are `pread`s: threads may read at once.
+    """
+
+    def __init__(self) -> None:
+        self._file = tempfile.TemporaryFile(prefix="kotodoc-cases-", buffering=0)  # noqa: SIM115 (lives as long as the object)
+        weakref.finalize(self, self._file.close)
+        self._pending = bytearray()  # written in blocks, not a system call a path
+        self._written = 0
+        self._lock = threading.Lock()
+
+    def add(self, data: bytes) -> int:
+        """Keep `data`; returns its offset."""
+        with self._lock:
+            offset = self._written + len(self._pending)
+            self._pending += data
+            if len(self._pending) >= 1 << 16:
+                self._flush()
+            return offset
+
+    def _flush(self) -> None:
+        data, done = bytes(self._pending), 0
+        while done < len(data):
+            done += os.write(self._file.fileno(), data[done:])
+        self._written += len(data)
+        self._pending.clear()
+
+    def read(self, offset: int, size: int) -> bytes:
+        """The `size` bytes kept at `offset`."""
+        if offset + size > self._written:
+            with self._lock:
+                self._flush()
+        return os.pread(self._file.fileno(), size, offset)
+
+
+def _encode(path: Path) -> bytes:
+    # surrogatepass: a file name that is not UTF-8 (kept by Python as lone surrogates) comes back
+    # the same, and the bytes sort as the text does (UTF-8 keeps the order of code points).
+    return path.as_posix().encode("utf-8", "surrogatepass")
+
+
+def _decode(data: bytes) -> Path:
+    return Path(data.decode("utf-8", "surrogatepass"))
+
+
+class CasePaths(Sequence[Path]):
+    """Case file paths kept out of memory: their text in an anonymous temporary file, 12 bytes a case here.
+
+    A batch of 10,000 cases held a `Path` per case for the whole run (some 500 bytes each, with
+    its parts and text); these are made when read. Compares equal to a list of the same paths.
+    """
+
+    def __init__(self, store: _Store | None = None, offsets: array[int] | None = None,
+                 sizes: array[int] | None = None):
+        """Empty, or (for `select`) entries of a store already written."""
+        self._store = store if store is not None else _Store()
+        self._offsets = offsets if offsets is not None else array("q")
+        self._sizes = sizes if sizes is not None else array("i")
+
+    @classmethod
+    def of(cls, paths: Iterable[str | Path]) -> CasePaths:
+        """These paths, in this order."""
+        result = cls()
+        for path in paths:
+            result._append(result._store.add(data := _encode(Path(path))), len(data))
+        return result
+
+    def _append(self, offset: int, size: int) -> None:
+        self._offsets.append(offset)
+        self._sizes.append(size)
+
+    def _raw(self, index: int) -> bytes:
+        return self._store.read(self._offsets[index], self._sizes[index])
+
+    def select(self, keep: Callable[[Path], bool]) -> CasePaths:
+        """The paths for which `keep` is true, in order (sharing this one's file)."""
+        result = CasePaths(self._store)
+        for index, path in enumerate(self):
+            if keep(path):
+                result._append(self._offsets[index], self._sizes[index])
+        return result
+
+    def __len__(self) -> int:
+        return len(self._offsets)
+
+    @overload
+    def __getitem__(self, index: int) -> Path: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Path]: ...
+
+    def __getitem__(self, index: int | slice) -> Path | list[Path]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        return _decode(self._raw(index))
+
+    def __iter__(self) -> Iterator[Path]:
+        for index in range(len(self)):
+            yield self[index]
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence) or isinstance(other, (str, bytes)):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+
+    __hash__ = None  # type: ignore[assignment]  # mutable while `survey` fills it, as a list
+
+    def __repr__(self) -> str:
+        return f"CasePaths({list(self)!r})"
+
+
+class _Found:
+    """The files an input matched, in the order found, each with the folder searched (-1: named)."""
+
+    def __init__(self) -> None:
+        self.paths = CasePaths()
+        self.roots = array("i")
+        self.folders: list[Path] = []
+        self._folder_ids: dict[Path, int] = {}
+
+    def add(self, path: Path, root: Path | None) -> None:
+        data = _encode(path)
+        self.paths._append(self.paths._store.add(data), len(data))
+        if root is None:
+            self.roots.append(-1)
+        else:
+            if root not in self._folder_ids:
+                self._folder_ids[root] = len(self.folders)
+                self.folders.append(root)
+            self.roots.append(self._folder_ids[root])
+
+
+def _sorted(items: Sequence[int], key: Callable[[int], bytes], run: int = 4096) -> Iterator[int]:
+    """`iter(sorted(items, key=key))`, stable, holding the keys of one run of `run` items at a time.
+
+    `sorted` holds every key at once: for 10,000 paths, 10,000 byte strings at the peak of the
+    search. Runs sorted alone and merged (`heapq.merge` is stable) give the same order.
+    """
+    runs = [array("i", sorted(items[i:i + run], key=key)) for i in range(0, len(items), run)]
+    if len(runs) == 1:
+        return iter(runs[0])
+    return heapq.merge(*runs, key=key)
 
 
 def survey(
@@ -82,53 +235,141 @@ def survey(
             the check step to report where the other findings are (render, validate).
 
     Returns:
-        The cases, each once, and the files skipped, each with its reason.
+        The cases, each once (kept compactly: `CasePaths`), and the files skipped, each with its reason.
 
     Raises:
         UsageError: an input matches nothing (with `strict`).
     """
-    roots: dict[Path, Path | None] = {}  # file -> the folder searched to find it (None: named)
+    # No `Path` is kept per file found: the paths go to a temporary file as they are found, and
+    # are sorted and made unique by their offsets (a search of 10,000 files held some 7 MB).
+    found = _Found()
+    paths = found.paths
+    order = array("i")  # indices into `found`, each input's files in their order (sort=False)
     for raw in inputs:
         text = str(raw)
         path = Path(text)
-        root: Path | None
+        start = len(paths)
+        key: Callable[[int], bytes] = paths._raw
         if path.is_dir():
-            matches = sorted((p for p in path.rglob("*") if p.suffix in CASE_SUFFIXES and p.is_file()),
-                             key=lambda p: p.as_posix())
-            root = path
+            count = _search(path, found)
         elif path.is_file():
-            matches, root = [path], None
+            count = 1
+            found.add(path, None)
         elif glob.has_magic(text):
-            # glob.glob, not Path.glob: the pattern may be absolute (a CI workspace path).
-            matches = sorted(Path(p) for p in glob.glob(text, recursive=True) if Path(p).is_file())  # noqa: PTH207
-            root = _fixed_part(text)
+            count = _glob(text, found)
+            key = _parts_key(paths)  # Path order, as sorted(Path(...)) gave
         else:
-            matches = []
-        if not matches and not strict and not path.is_dir():
-            matches, root = [path], None
-        if not matches:
+            count = 0
+        if not count and not strict and not path.is_dir():
+            count = 1
+            found.add(path, None)
+        if not count:
             raise UsageError(f"{text}: no such case file or folder, and no case file matches it")
-        for p in matches:
-            if root is not None and _hidden(p, root):
-                continue
-            if p not in roots or root is None:  # named by its own path: a case whatever its folder
-                roots[p] = root
-    chosen = {Path(t).resolve() for t in (templates,) if t is not None}
+        if not sort:
+            order.extend(_sorted(range(start, len(paths)), key))
+    if sort:
+        order = array("i", range(len(paths)))
+
+    # Each file once: equal paths lie side by side in path order, the first found first. A file
+    # named by its own path is a case whatever its folder (root -1); else the first folder counts.
+    first = array("i", [-1]) * len(paths)  # index of a file's first finding, for each finding
+    in_order = array("i")  # sort: the first findings, by path
+    previous, lead = b"", -1
+    for position in _sorted(range(len(order)), lambda i: paths._raw(order[i])):
+        index = order[position]
+        data = paths._raw(index)
+        if lead < 0 or data != previous:
+            previous, lead = data, index
+            in_order.append(index)
+        elif found.roots[index] < 0:
+            found.roots[lead] = -1
+        first[index] = lead
+    chosen = in_order if sort else array("i", (i for i in order if first[i] == i))
+
+    chosen_templates = {Path(t).resolve() for t in (templates,) if t is not None}
     own_profile = Path(profile).resolve() if profile is not None else None
-    result = CaseFiles([], [])
+    result = CaseFiles(CasePaths(paths._store), [])
     seen: dict[Path, bool] = {}
-    for p in sorted(roots, key=lambda p: p.as_posix()) if sort else roots:
+    for index in chosen:
+        p = paths[index]
+        root = found.folders[found.roots[index]] if found.roots[index] >= 0 else None
         role = file_role(p)
         if role == "claimant":
             result.skipped.append(Skipped(p, CLAIMANT))
         elif role == "profile":
             result.skipped.append(Skipped(p, PROFILE))
-        elif (folder := _template_dir(p, roots[p], seen)) is not None and not (
-                folder.resolve() in chosen or own_profile == (folder / PROFILE_NAME).resolve()):
+        elif (folder := _template_dir(p, root, seen)) is not None and not (
+                folder.resolve() in chosen_templates or own_profile == (folder / PROFILE_NAME).resolve()):
             result.skipped.append(Skipped(p, MUNICIPAL, {"folder": str(folder)}))
         else:
-            result.cases.append(p)
+            result.cases._append(paths._offsets[index], paths._sizes[index])
     return result
+
+
+def _parts_key(paths: CasePaths) -> Callable[[int], bytes]:
+    # Paths compare by their parts: "a/b" before "a-c". Joined by NUL (in no file name, and less
+    # than any character) the text compares the same way.
+    return lambda index: paths._raw(index).replace(b"/", b"\0")
+
+
+def _suffix(name: str) -> str:
+    """`Path(name).suffix`."""
+    dot = name.rfind(".")
+    return name[dot:] if 0 < dot < len(name) - 1 else ""
+
+
+def _is_file(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_file()
+    except OSError:
+        return False
+
+
+def _search(folder: Path, found: _Found) -> int:
+    """Add the case files below `folder`, as `folder.rglob("*")` filtered by suffix finds them.
+
+    Symlinked folders are not entered, folders that cannot be read are passed over; the files of a
+    hidden file or a hidden folder below `folder` are counted as matches but not added (`_hidden`).
+    No list of a folder's entries and no set of every path found (as `rglob` keeps) is held.
+
+    Returns:
+        How many case files were matched, hidden ones included.
+    """
+    count = 0
+    stack: list[tuple[Path, bool]] = [(folder, False)]
+    while stack:
+        parent, hidden = stack.pop()
+        try:
+            with os.scandir(parent) as entries:
+                for entry in entries:
+                    name = entry.name
+                    try:
+                        is_dir = entry.is_dir(follow_symlinks=False)
+                    except OSError:
+                        is_dir = False
+                    if is_dir:
+                        stack.append((parent / name, hidden or name.startswith(".")))
+                    if _suffix(name) in CASE_SUFFIXES and _is_file(entry):
+                        count += 1
+                        if not (hidden or name.startswith(".")):
+                            found.add(parent / name, folder)
+        except PermissionError:
+            continue
+    return count
+
+
+def _glob(pattern: str, found: _Found) -> int:
+    """Add the files a glob matches (hidden ones below its fixed part left out); returns how many matched."""
+    root = _fixed_part(pattern)
+    count = 0
+    # glob.iglob, not Path.glob: the pattern may be absolute (a CI workspace path).
+    for name in glob.iglob(pattern, recursive=True):  # noqa: PTH207
+        path = Path(name)
+        if path.is_file():
+            count += 1
+            if not _hidden(path, root):
+                found.add(path, root)
+    return count
 
 
 def find_cases(
@@ -138,7 +379,7 @@ def find_cases(
     profile: str | Path | None = None,
 ) -> list[Path]:
     """The case files of `survey`, without the files it skipped."""
-    return survey(inputs, templates=templates, profile=profile).cases
+    return list(survey(inputs, templates=templates, profile=profile).cases)
 
 
 def _template_dir(path: Path, root: Path | None, seen: dict[Path, bool]) -> Path | None:

@@ -111,6 +111,10 @@ class Manifest:
                 continue
             yield entry
 
+    def __contains__(self, key: object) -> bool:
+        """Whether the manifest had an entry for case file `key` when it was read."""
+        return key in self.entries
+
     def unchanged(self, key: str, fingerprint: str, out_dir: Path) -> dict[str, Any] | None:
         """The entry of a case made from the same inputs whose outputs are still intact, else None."""
         entry = self.entries.get(key)

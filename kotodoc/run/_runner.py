@@ -28,6 +28,7 @@ import json
 import multiprocessing
 import threading
 import time
+from array import array
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -332,7 +333,7 @@ def batch(
     found = survey(inputs, templates=options.templates, profile=options.profile)
     paths = found.cases
     if shard is not None:
-        paths = [p for p in paths if in_shard(p, shard)]
+        paths = paths.select(lambda p: in_shard(p, shard))  # kept as compactly as the search's
     out = Path(out_dir)
     warnings: list[str] = []
     reports, starts = run(paths, out, options, resume=True, force=force, progress=progress, warnings=warnings)
@@ -392,22 +393,26 @@ def run(
                      options.stamp.isoformat() if options.pinned else "", "encrypted" if options.password else "",
                      options.notice_date.isoformat() if options.notice_date else ""])
     reports = Reports(len(paths))
-    todo: list[tuple[int, Path, str, str]] = []
-    for i, path in enumerate(paths):
-        key = path.as_posix()
-        fingerprint = ""
-        if manifest is not None:
-            fingerprint = hashlib.sha256((base + "|" + sha256_file(path)).encode()).hexdigest()
-            entry = None if force else manifest.unchanged(key, fingerprint, out_dir)
+    if manifest is not None and not force and manifest.entries:
+        for i, path in enumerate(paths):
+            key = path.as_posix()
+            if key not in manifest:
+                continue  # a new case: its fingerprint is taken when it is handed to a worker
+            entry = manifest.unchanged(key, _fingerprint(base, path), out_dir)
             if entry is not None:
                 outputs = entry["outputs"]
                 reports.put(i, CaseReport(path, entry.get("case_id"), entry.get("kind"),
                                           outputs=[out_dir / n for n in sorted(outputs)], digests=dict(outputs),
                                           reused=True, published=True))
-                continue
-        todo.append((i, path, key, fingerprint))
+    # The cases to do, by index (4 bytes a case, none when all are to do): a case's path, key and
+    # fingerprint are made from `paths` when it is handed out. Kept for the whole run as tuples,
+    # they were some 600 bytes a case.
+    todo: Sequence[int] = range(len(paths))
+    if reports.reused:
+        todo = array("i", (i for i in range(len(paths)) if not reports.has(i)))
 
-    runner = _Runner(out_dir, options, manifest, reports, progress, len(paths) - len(todo), len(paths), lanes)
+    runner = _Runner(out_dir, options, manifest, reports, progress, len(paths) - len(todo), len(paths), lanes,
+                     paths=paths, base=base)
     if todo:
         runner.run(todo)
     if manifest is not None:
@@ -418,6 +423,55 @@ def run(
             # and its report was lost. Compacting only tidies; the lines appended as cases ended stand.
             pass
     return reports, runner.starts
+
+
+def _fingerprint(base: str, path: Path) -> str:
+    """What a case's outputs depend on: the run's options and templates (`base`), and the case file's bytes."""
+    return hashlib.sha256((base + "|" + sha256_file(path)).encode()).hexdigest()
+
+
+class _CaseIds:
+    """The case ids a run has seen, each with the index of the first case that used it.
+
+    A dict of ids held some 150 bytes a case for the whole run; this open-addressing table holds
+    12 bytes a slot (a 64-bit hash of the id and the case's index), at most two thirds of them used.
+    Two ids with the same 64-bit hash (a chance of about 1 in 10^11 for 10,000 cases) would be
+    taken for one.
+    """
+
+    def __init__(self) -> None:
+        self._hashes = array("q", [0]) * 64
+        self._cases = array("i", [-1]) * 64
+        self._used = 0
+
+    def first(self, case_id: str, index: int) -> int:
+        """The index of the first case with `case_id`: `index` itself when none came before it."""
+        digest = int.from_bytes(hashlib.blake2b(case_id.encode("utf-8", "surrogatepass"), digest_size=8).digest(),
+                                "big", signed=True)
+        slot = self._slot(digest)
+        if self._cases[slot] >= 0:
+            return self._cases[slot]
+        self._hashes[slot], self._cases[slot] = digest, index
+        self._used += 1
+        if 3 * self._used > 2 * len(self._cases):
+            self._grow()
+        return index
+
+    def _slot(self, digest: int) -> int:
+        mask = len(self._cases) - 1
+        slot = digest & mask
+        while self._cases[slot] >= 0 and self._hashes[slot] != digest:
+            slot = (slot + 1) & mask
+        return slot
+
+    def _grow(self) -> None:
+        hashes, cases = self._hashes, self._cases
+        self._hashes = array("q", [0]) * (2 * len(hashes))
+        self._cases = array("i", [-1]) * (2 * len(cases))
+        for digest, index in zip(hashes, cases, strict=True):
+            if index >= 0:
+                slot = self._slot(digest)
+                self._hashes[slot], self._cases[slot] = digest, index
 
 
 def _bounded_map(executor: ProcessPoolExecutor, fn: Callable[[Any], _Prepared], items: Iterable[Any], *,
@@ -441,9 +495,11 @@ def _bounded_map(executor: ProcessPoolExecutor, fn: Callable[[Any], _Prepared], 
 
 @dataclass
 class _CaseState:
+    """A case between its DOCX files and its end (only the cases in flight have one)."""
+
     prepared: _Prepared
-    key: str
-    fingerprint: str
+    key: str  # the case file as found (the manifest's key)
+    fingerprint: str  # what its outputs depend on, taken when it was handed to a worker (batch)
     waiting: set[str]
     pdfs: dict[str, Path] = field(default_factory=dict)
     started: float = field(default_factory=time.perf_counter)
@@ -454,21 +510,38 @@ class _Runner:
 
     def __init__(self, out_dir: Path, options: RunOptions, manifest: Manifest | None,
                  reports: Reports, progress: Progress | None, ended: int, total: int,
-                 lanes: WarmLanes | None = None):
+                 lanes: WarmLanes | None = None, *, paths: Sequence[Path] = (), base: str = ""):
         self.out_dir, self.options, self.manifest, self.lanes = out_dir, options, manifest, lanes
         self.reports, self.progress = reports, progress
         self.ended, self.total = ended, total
+        self.paths, self.base = paths, base  # a case's path and fingerprint are made from these
         self.starts = 0
         self.states: dict[str, tuple[int, _CaseState]] = {}  # docx stem -> (case index, state)
+        self.handed: dict[int, str] = {}  # case index -> fingerprint, from hand-out to `_feed` (a few cases)
         self.lock = threading.Lock()
 
-    def run(self, todo: list[tuple[int, Path, str, str]]) -> None:
+    def _hand_out(self, todo: Sequence[int], work: Path) -> Iterator[tuple[Path, Path, RunOptions]]:
+        """The workers' arguments, case by case; a case's fingerprint is taken as it is handed out.
+
+        Taken before the worker reads the file (as when every fingerprint was taken at the start):
+        a file changed in between is redone by the next run, never taken for unchanged.
+        """
+        for index in todo:
+            path = self.paths[index]
+            if self.manifest is not None:
+                try:
+                    self.handed[index] = _fingerprint(self.base, path)
+                except OSError:
+                    pass  # gone or unreadable: the check step says so, and nothing is recorded
+            yield path, work, self.options
+
+    def run(self, todo: Sequence[int]) -> None:
         options = self.options
         work = make_work_dir(self.out_dir)
         pool: ConverterPool | LaneSession | None = None
         collector: threading.Thread | None = None
         try:
-            args = ((path, work, options) for _, path, _, _ in todo)
+            args = self._hand_out(todo, work)
             with ExitStack() as stack:
                 if options.pdf:
                     # The lanes start at once, before the first DOCX exists: LibreOffice's start
@@ -507,23 +580,24 @@ class _Runner:
                 collector.join(timeout=60)
             remove_work_dir(work)
             # Whatever did not end (an interruption) is reported, never silently dropped.
-            for index, path, _, _ in todo:
+            for index in todo:
                 if not self.reports.has(index):
-                    self.reports.put(index, CaseReport(path, failures=["the run was interrupted"]))
+                    self.reports.put(index, CaseReport(self.paths[index], failures=["the run was interrupted"]))
 
-    def _feed(self, todo: list[tuple[int, Path, str, str]], prepared_iter: Iterator[_Prepared],
+    def _feed(self, todo: Sequence[int], prepared_iter: Iterator[_Prepared],
               pool: ConverterPool | LaneSession | None) -> int:
         """Take each rendered case in order; send its DOCX files to conversion. Returns how many."""
-        used: dict[str, Path] = {}
+        used = _CaseIds()
         submitted = 0
-        for position, ((index, path, key, fingerprint), prepared) in enumerate(zip(todo, prepared_iter, strict=True)):
+        for position, (index, prepared) in enumerate(zip(todo, prepared_iter, strict=True)):
             report = prepared.report
             case_id = report.case_id
             if report.status == "valid" and case_id is not None:
-                if case_id in used:
-                    report.failures.append(f"case_id {case_id} is also used by {used[case_id]} in this run")
-                used.setdefault(case_id, path)
-            state = _CaseState(prepared, key, fingerprint, {stem for stem, *_ in prepared.docs})
+                first = used.first(case_id, index)
+                if first != index:
+                    report.failures.append(f"case_id {case_id} is also used by {self.paths[first]} in this run")
+            key = self.paths[index].as_posix() if self.manifest is not None else ""
+            state = _CaseState(prepared, key, self.handed.pop(index, ""), {stem for stem, *_ in prepared.docs})
             if report.status != "valid" or pool is None:
                 self._end(index, state)
                 continue
