@@ -69,7 +69,7 @@ PROFILE = N_("a profile: use it with --profile, or as profile.yaml in a --templa
 MUNICIPAL = N_("a case of the template directory {folder}: render it with --templates {folder}")
 
 
-class _Store:
+class Store:
     """Byte strings in an anonymous temporary file, read back by offset.
 
     It has no name on disk (no other process can open it) and is gone when closed or when kotodoc
@@ -124,10 +124,10 @@ class CasePaths(Sequence[Path]):
     its parts and text); these are made when read. Compares equal to a list of the same paths.
     """
 
-    def __init__(self, store: _Store | None = None, offsets: array[int] | None = None,
+    def __init__(self, store: Store | None = None, offsets: array[int] | None = None,
                  sizes: array[int] | None = None):
         """Empty, or (for `select`) entries of a store already written."""
-        self._store = store if store is not None else _Store()
+        self._store = store if store is not None else Store()
         self._offsets = offsets if offsets is not None else array("q")
         self._sizes = sizes if sizes is not None else array("i")
 
@@ -204,7 +204,7 @@ class _Found:
             self.roots.append(self._folder_ids[root])
 
 
-def _sorted(items: Sequence[int], key: Callable[[int], bytes], run: int = 4096) -> Iterator[int]:
+def sorted_runs(items: Sequence[int], key: Callable[[int], bytes], run: int = 4096) -> Iterator[int]:
     """`iter(sorted(items, key=key))`, stable, holding the keys of one run of `run` items at a time.
 
     `sorted` holds every key at once: for 10,000 paths, 10,000 byte strings at the peak of the
@@ -266,7 +266,7 @@ def survey(
         if not count:
             raise UsageError(f"{text}: no such case file or folder, and no case file matches it")
         if not sort:
-            order.extend(_sorted(range(start, len(paths)), key))
+            order.extend(sorted_runs(range(start, len(paths)), key))
     if sort:
         order = array("i", range(len(paths)))
 
@@ -275,7 +275,7 @@ def survey(
     first = array("i", [-1]) * len(paths)  # index of a file's first finding, for each finding
     in_order = array("i")  # sort: the first findings, by path
     previous, lead = b"", -1
-    for position in _sorted(range(len(order)), lambda i: paths._raw(order[i])):
+    for position in sorted_runs(range(len(order)), lambda i: paths._raw(order[i])):
         index = order[position]
         data = paths._raw(index)
         if lead < 0 or data != previous:

@@ -56,7 +56,7 @@ from kotodoc.pdf import (
 )
 from kotodoc.run._check import CaseReport, check_file
 from kotodoc.run._find import Skipped, survey
-from kotodoc.run._manifest import Manifest, sha256_file
+from kotodoc.run._manifest import KeyTable, Manifest, sha256_file
 from kotodoc.run._options import RunOptions
 from kotodoc.run._reports import Reports
 from kotodoc.run._steps import documents, failure_message, render_document
@@ -393,7 +393,7 @@ def run(
                      options.stamp.isoformat() if options.pinned else "", "encrypted" if options.password else "",
                      options.notice_date.isoformat() if options.notice_date else ""])
     reports = Reports(len(paths))
-    if manifest is not None and not force and manifest.entries:
+    if manifest is not None and not force and len(manifest):
         for i, path in enumerate(paths):
             key = path.as_posix()
             if key not in manifest:
@@ -428,50 +428,6 @@ def run(
 def _fingerprint(base: str, path: Path) -> str:
     """What a case's outputs depend on: the run's options and templates (`base`), and the case file's bytes."""
     return hashlib.sha256((base + "|" + sha256_file(path)).encode()).hexdigest()
-
-
-class _CaseIds:
-    """The case ids a run has seen, each with the index of the first case that used it.
-
-    A dict of ids held some 150 bytes a case for the whole run; this open-addressing table holds
-    12 bytes a slot (a 64-bit hash of the id and the case's index), at most two thirds of them used.
-    Two ids with the same 64-bit hash (a chance of about 1 in 10^11 for 10,000 cases) would be
-    taken for one.
-    """
-
-    def __init__(self) -> None:
-        self._hashes = array("q", [0]) * 64
-        self._cases = array("i", [-1]) * 64
-        self._used = 0
-
-    def first(self, case_id: str, index: int) -> int:
-        """The index of the first case with `case_id`: `index` itself when none came before it."""
-        digest = int.from_bytes(hashlib.blake2b(case_id.encode("utf-8", "surrogatepass"), digest_size=8).digest(),
-                                "big", signed=True)
-        slot = self._slot(digest)
-        if self._cases[slot] >= 0:
-            return self._cases[slot]
-        self._hashes[slot], self._cases[slot] = digest, index
-        self._used += 1
-        if 3 * self._used > 2 * len(self._cases):
-            self._grow()
-        return index
-
-    def _slot(self, digest: int) -> int:
-        mask = len(self._cases) - 1
-        slot = digest & mask
-        while self._cases[slot] >= 0 and self._hashes[slot] != digest:
-            slot = (slot + 1) & mask
-        return slot
-
-    def _grow(self) -> None:
-        hashes, cases = self._hashes, self._cases
-        self._hashes = array("q", [0]) * (2 * len(hashes))
-        self._cases = array("i", [-1]) * (2 * len(cases))
-        for digest, index in zip(hashes, cases, strict=True):
-            if index >= 0:
-                slot = self._slot(digest)
-                self._hashes[slot], self._cases[slot] = digest, index
 
 
 def _bounded_map(executor: ProcessPoolExecutor, fn: Callable[[Any], _Prepared], items: Iterable[Any], *,
@@ -587,13 +543,13 @@ class _Runner:
     def _feed(self, todo: Sequence[int], prepared_iter: Iterator[_Prepared],
               pool: ConverterPool | LaneSession | None) -> int:
         """Take each rendered case in order; send its DOCX files to conversion. Returns how many."""
-        used = _CaseIds()
+        used = KeyTable()  # case id -> the first case that has it (16 bytes a slot, not a dict's 150 a case)
         submitted = 0
         for position, (index, prepared) in enumerate(zip(todo, prepared_iter, strict=True)):
             report = prepared.report
             case_id = report.case_id
             if report.status == "valid" and case_id is not None:
-                first = used.first(case_id, index)
+                first = used.put(case_id, index, replace=False)
                 if first != index:
                     report.failures.append(f"case_id {case_id} is also used by {self.paths[first]} in this run")
             key = self.paths[index].as_posix() if self.manifest is not None else ""
