@@ -18,7 +18,10 @@ import re
 import tracemalloc
 from pathlib import Path
 
+import pytest
+
 from kotodoc import BatchReport, batch
+from kotodoc.run import MANIFEST, in_shard
 
 SAMPLE = Path(__file__).resolve().parent.parent / "samples" / "espoo-municipality-fi.yaml"
 
@@ -75,12 +78,20 @@ def _invalid_cases(folder: Path, count: int) -> Path:
     return folder
 
 
-def _held_while_running(cases: Path, out: Path) -> tuple[int, int, BatchReport]:
+def _held_while_running(cases: Path, out: Path, *, rerun: bool) -> tuple[int, int, BatchReport]:
     """Bytes and memory blocks Python holds as a batch's last case ends, more than before the batch.
+
+    With `rerun`, the output folder's manifest has a line for every case first (made from other
+    inputs: every case is done again), as when a batch is run again after a change.
 
     pathlib's own allocations are left out: it interns every part of every path it parses, and
     the interning table grows in steps as names come and go, whatever the runner keeps.
     """
+    if rerun:
+        out.mkdir()
+        lines = [{"case": case.as_posix(), "fingerprint": "0" * 64, "case_id": case.stem, "kind": "integration-plan",
+                  "outputs": {f"{case.stem}.docx": "0" * 64}} for case in sorted(cases.iterdir())]
+        (out / MANIFEST).write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
     leave_out = [tracemalloc.Filter(False, pathlib.__file__)]
     at_end: list[tracemalloc.Snapshot] = []
 
@@ -100,15 +111,19 @@ def _held_while_running(cases: Path, out: Path) -> tuple[int, int, BatchReport]:
     return sum(s.size_diff for s in stats), sum(s.count_diff for s in stats), result
 
 
-def test_a_running_batch_holds_no_memory_per_case(tmp_path: Path) -> None:
+@pytest.mark.parametrize("rerun", [False, True], ids=["first-run", "rerun"])
+def test_a_running_batch_holds_no_memory_per_case(tmp_path: Path, rerun: bool) -> None:
     # Issue 12: the kotodoc process grew by some 1 KB a case while a batch ran (72 -> 81 MiB from
     # 1,000 to 10,000 cases): every case's Path, its key, its fingerprint and a tuple of them were
-    # kept for the whole run (some 600 bytes a case, 9 memory blocks). Now the paths are kept in a
-    # file and the rest is made when a case is handed out: a few dozen bytes a case, in arrays.
+    # kept for the whole run (some 600 bytes a case, 9 memory blocks), and on a rerun every line
+    # of the manifest as a dict (some 1.3 KB a case more). Now the paths and the manifest's lines
+    # are kept in temporary files and the rest is made when a case is handed out: a few dozen
+    # bytes a case, in arrays.
     batch([_cases(tmp_path / "warm", 2)], tmp_path / "out-warm", formats=["docx"], jobs=1)
-    small_bytes, small_blocks, _ = _held_while_running(_invalid_cases(tmp_path / "small", 300), tmp_path / "out-s")
+    small_bytes, small_blocks, _ = _held_while_running(_invalid_cases(tmp_path / "small", 300), tmp_path / "out-s",
+                                                       rerun=rerun)
     large_bytes, large_blocks, result = _held_while_running(_invalid_cases(tmp_path / "large", 2300),
-                                                            tmp_path / "out-l")
+                                                            tmp_path / "out-l", rerun=rerun)
     per_case = (large_bytes - small_bytes) / 2000
     blocks_per_case = (large_blocks - small_blocks) / 2000
     assert per_case < 80, f"a running batch holds {per_case:.0f} bytes more per case"
@@ -118,3 +133,24 @@ def test_a_running_batch_holds_no_memory_per_case(tmp_path: Path) -> None:
     assert len(result.cases) == 2300 and result.count("invalid") == 2300
     assert [c.file.name for c in result.cases[:3]] == ["case-00000.yaml", "case-00001.yaml", "case-00002.yaml"]
     assert [c.file.name for c in result.cases[-2:]] == ["case-02298.yaml", "case-02299.yaml"]
+    assert result.reused == 0 and not result.warnings
+
+
+def test_shards_and_case_ids_stay_right_when_kept_compactly(tmp_path: Path) -> None:
+    # The case paths are kept in a temporary file and a shard is a selection of them; the case ids
+    # seen are kept as 64-bit hashes in a table that grows (it starts at 64 slots).
+    cases = _invalid_cases(tmp_path / "cases", 120)
+    everything = [c.file for c in batch([cases], tmp_path / "all", formats=["docx"], jobs=1).cases]
+    assert everything == sorted(cases.iterdir())
+    shards = [[c.file for c in batch([cases], tmp_path / f"s{i}", formats=["docx"], jobs=2, shard=(i, 3)).cases]
+              for i in (1, 2, 3)]
+    for i, shard in enumerate(shards, 1):
+        assert shard == [p for p in everything if in_shard(p, (i, 3))] and shard
+    assert sorted(p for shard in shards for p in shard) == everything
+
+    valid = _cases(tmp_path / "valid", 100)
+    copy = valid / "case-0099.yaml"
+    copy.write_text(copy.read_text(encoding="utf-8").replace("MEM-0099", "MEM-0003"), encoding="utf-8")
+    result = batch([valid], tmp_path / "out", formats=["docx"], jobs=1)
+    assert result.count("done") == 99
+    assert result.cases[99].failures == [f"case_id MEM-0003 is also used by {valid / 'case-0003.yaml'} in this run"]
