@@ -204,7 +204,7 @@ class _Found:
             self.roots.append(self._folder_ids[root])
 
 
-def sorted_runs(items: Sequence[int], key: Callable[[int], bytes], run: int = 4096) -> Iterator[int]:
+def sorted_runs(items: Sequence[int], key: Callable[[int], bytes], run: int = 1024) -> Iterator[int]:
     """`iter(sorted(items, key=key))`, stable, holding the keys of one run of `run` items at a time.
 
     `sorted` holds every key at once: for 10,000 paths, 10,000 byte strings at the peak of the
@@ -267,24 +267,24 @@ def survey(
             raise UsageError(f"{text}: no such case file or folder, and no case file matches it")
         if not sort:
             order.extend(sorted_runs(range(start, len(paths)), key))
-    if sort:
-        order = array("i", range(len(paths)))
+    found_order: Sequence[int] = range(len(paths)) if sort else order
 
     # Each file once: equal paths lie side by side in path order, the first found first. A file
     # named by its own path is a case whatever its folder (root -1); else the first folder counts.
-    first = array("i", [-1]) * len(paths)  # index of a file's first finding, for each finding
+    leads = bytearray(len(paths))  # 1: a file's first finding
     in_order = array("i")  # sort: the first findings, by path
     previous, lead = b"", -1
-    for position in sorted_runs(range(len(order)), lambda i: paths._raw(order[i])):
-        index = order[position]
+    for position in sorted_runs(range(len(found_order)), lambda i: paths._raw(found_order[i])):
+        index = found_order[position]
         data = paths._raw(index)
         if lead < 0 or data != previous:
             previous, lead = data, index
-            in_order.append(index)
+            leads[index] = 1
+            if sort:
+                in_order.append(index)
         elif found.roots[index] < 0:
             found.roots[lead] = -1
-        first[index] = lead
-    chosen = in_order if sort else array("i", (i for i in order if first[i] == i))
+    chosen: Iterable[int] = in_order if sort else (i for i in order if leads[i])
 
     chosen_templates = {Path(t).resolve() for t in (templates,) if t is not None}
     own_profile = Path(profile).resolve() if profile is not None else None
