@@ -124,20 +124,11 @@ class CasePaths(Sequence[Path]):
     its parts and text); these are made when read. Compares equal to a list of the same paths.
     """
 
-    def __init__(self, store: Store | None = None, offsets: array[int] | None = None,
-                 sizes: array[int] | None = None):
-        """Empty, or (for `select`) entries of a store already written."""
+    def __init__(self, store: Store | None = None):
+        """Empty, keeping its paths in `store` (a new one by default; `select` shares its own)."""
         self._store = store if store is not None else Store()
-        self._offsets = offsets if offsets is not None else array("q")
-        self._sizes = sizes if sizes is not None else array("i")
-
-    @classmethod
-    def of(cls, paths: Iterable[str | Path]) -> CasePaths:
-        """These paths, in this order."""
-        result = cls()
-        for path in paths:
-            result._append(result._store.add(data := _encode(Path(path))), len(data))
-        return result
+        self._offsets = array("q")
+        self._sizes = array("i")
 
     def _append(self, offset: int, size: int) -> None:
         self._offsets.append(offset)
