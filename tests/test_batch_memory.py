@@ -1,11 +1,12 @@
-"""A batch's memory does not grow with its number of cases: reports are kept on disk, not in memory.
+"""A batch's memory does not grow with its number of cases: what it keeps per case is on disk.
 
 Issue 12 asks for kotodoc's own memory to stay flat from 1,000 to 10,000 cases (measured by
-`benchmarks/run.py --memory`). What grew was the reports: every case's findings, outputs and
-digests kept until the end, some 2 KB a case in Python objects alone. Here two in-process batches
-of different sizes are compared with tracemalloc, which counts Python's own allocations
-(deterministic, unlike the resident size): what a finished batch still holds may not grow by more
-than a few hundred bytes a case (it held some 2.7 KB a case before).
+`benchmarks/run.py --memory`). What grew was first the reports (every case's findings, outputs and
+digests kept until the end, some 2 KB a case), then what the runner kept of every case while it
+ran (its path, key and fingerprint; on a rerun the manifest's lines). Here in-process batches of
+different sizes are compared with tracemalloc, which counts Python's own allocations
+(deterministic, unlike the resident size): what a finished batch still holds, and what a running
+batch holds at its last case, may not grow by more than a few hundred, and a few dozen, bytes a case.
 """
 
 from __future__ import annotations
