@@ -8,7 +8,9 @@ must not be numbers, euro amounts as `Decimal` with at most two decimals, ISO co
 
 import datetime as dt
 import difflib
+import os
 import re
+import threading
 import types
 import typing
 import unicodedata
@@ -382,7 +384,8 @@ class _PlanPeriod(_Model):
 
 
 class _PlanBase(_PlanPeriod):
-    goals: Goals = Field(Goals(), description="the goals: long_term and plan_period")
+    # `Goals()` would build Goals' own validator at import (deferred otherwise, and without plugins: `_built`).
+    goals: Goals = Field(Goals.model_construct(), description="the goals: long_term and plan_period")
     services: list[Service] = Field([], description="the services and measures agreed in the plan")
 
 
@@ -755,7 +758,7 @@ def build_case(loaded: LoadedCase) -> AnyCase:
         raise _fail(loaded, "kind", message, "FORMAT-KIND")
     model = CASE_MODELS[kind]
     try:
-        return model.model_validate(data)
+        return _built(model).model_validate(data)
     except ValidationError as e:
         raise CaseError(loaded.file, _findings(loaded, model, e)) from None
 
@@ -767,9 +770,38 @@ def build_claimant(loaded: LoadedCase) -> ClaimantFile:
         CaseError: with one located finding per problem, all at once.
     """
     try:
-        return ClaimantFile.model_validate(loaded.data)
+        return _built(ClaimantFile).model_validate(loaded.data)
     except ValidationError as e:
         raise CaseError(loaded.file, _findings(loaded, ClaimantFile, e)) from None
+
+
+_BUILDING = threading.Lock()
+_NO_PLUGINS = "PYDANTIC_DISABLE_PLUGINS"
+_M = typing.TypeVar("_M", bound=BaseModel)
+
+
+def _built(model: type[_M]) -> type[_M]:
+    """`model` with its validator built (once, when first used: `defer_build`), without pydantic plugins.
+
+    A pydantic plugin (an entry point of an installed package) would see every value validated,
+    and a case holds personal data, so the validators of the case format are built without any;
+    that also spares each start looking through every installed package's metadata for plugins
+    (importlib.metadata, about 20 ms of `kotodoc validate`). pydantic reads the switch from the
+    environment only, as it builds a validator: it is set for that moment, under a lock.
+    """
+    if model.__pydantic_complete__:
+        return model
+    with _BUILDING:
+        before = os.environ.get(_NO_PLUGINS)
+        os.environ[_NO_PLUGINS] = "1"
+        try:
+            model.model_rebuild()
+        finally:
+            if before is None:
+                del os.environ[_NO_PLUGINS]
+            else:
+                os.environ[_NO_PLUGINS] = before
+    return model
 
 
 def _fail(loaded: LoadedCase, path: str, message: Message, code: str, *, key: bool = False) -> CaseError:
