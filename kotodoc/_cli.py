@@ -13,6 +13,7 @@ and every case's status and time and the run's time.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
 import os
@@ -1002,10 +1003,44 @@ def _write_out(path: Path, text: str) -> None:
         write_user_file(path, text.encode("utf-8"))
 
 
+# The root's options, as `_command_of` steps over them: those that take a value, and flags.
+_ROOT_VALUED = ("--config", "--ui-lang")
+_ROOT_FLAGS = ("-q", "--quiet", "-v", "--verbose")
+
+
+def _command_of(args: Sequence[str]) -> str | None:
+    """The command a command line names, when plain to see: after root options `main` knows, if any."""
+    rest = iter(args)
+    for arg in rest:
+        if arg in _ROOT_VALUED:
+            next(rest, None)
+        elif not (arg in _ROOT_FLAGS or arg.startswith(tuple(f"{o}=" for o in _ROOT_VALUED))):
+            return None if arg.startswith("-") else arg
+    return None
+
+
+def _for(args: Sequence[str] | None) -> typer.Typer:
+    """The command line for `args`: `app` with the one command it names, else all of `app`.
+
+    typer makes click's command, with every option, for each command before parsing (about 25 ms
+    for the nine); a command line that names its command needs that one only, and says and does
+    the same with it alone (its help, its errors, the root's options). Anything else (`-h`,
+    `--version`, no command, a misspelt one, `templates`, shell completion) gets all of `app`.
+    """
+    command = _command_of(sys.argv[1:] if args is None else args)
+    infos = [info for info in app.registered_commands if info.name is not None and info.name == command]
+    if not infos or "_KOTODOC_COMPLETE" in os.environ:
+        return app
+    one = copy.copy(app)  # `app` itself stays whole (tests, and a program that imports it)
+    one.registered_commands = infos
+    one.registered_groups = []
+    return one
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of the `kotodoc` script."""
     try:
-        app(args=list(argv) if argv is not None else None, prog_name="kotodoc")
+        _for(argv)(args=list(argv) if argv is not None else None, prog_name="kotodoc")
     except SystemExit as e:
         # click reports usage errors with exit status 2 itself; keep every other status as is.
         sys.exit(e.code)

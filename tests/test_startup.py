@@ -108,3 +108,45 @@ def test_the_case_format_is_validated_without_pydantic_plugins(tmp_path: Path) -
     subprocess.run([sys.executable, "-c", library], env={**os.environ, **env}, check=True, timeout=60)
     assert not seen.exists() or "kotodoc" not in seen.read_text(encoding="utf-8"), seen.read_text(encoding="utf-8")
     assert "PYDANTIC_DISABLE_PLUGINS" not in os.environ
+
+
+COMMAND_LINES = [
+    *([command, "-h"] for command in ("render", "validate", "batch", "claim", "schema", "new", "config", "serve")),
+    ["validate"], ["--ui-lang", "fi", "validate"], ["validate", "--nope", str(TAMPERE)],
+    ["-q", "validate", str(TAMPERE)],
+    ["--ui-lang=sv", "-v", "validate", str(TAMPERE)], ["--config", "missing.toml", "validate", str(TAMPERE)],
+    ["render", str(TAMPERE), "--format", "PDF"], ["batch", str(TAMPERE), "--jobs", "0"], ["new", "plan"],
+    ["schema", "--for", "nothing"], ["claim", str(TAMPERE)], ["--ui-lang", "xx", "validate", str(TAMPERE)],
+    ["valid", str(TAMPERE)], ["-h"], ["templates", "-h"], ["--version"], [],
+]
+
+
+def test_a_command_says_the_same_built_alone(tmp_path: Path) -> None:
+    """This test ensures that `kotodoc COMMAND ...`, for which only the command named is built (typer builds
+    every command's options before parsing: about 25 ms), says and exits exactly as the whole command line
+    does: help, usage errors, option errors, root options before the command, in three languages."""
+    whole = "import sys\nfrom kotodoc._cli import app\napp(args=sys.argv[1:], prog_name='kotodoc')\n"
+    built = tmp_path / "built.txt"  # the commands typer built, one a line
+    counted = ("import runpy, sys, typer.main\n"
+               "make = typer.main.get_command_from_info\n"
+               "def counted(**kw):\n"
+               "    open(BUILT, 'a').write(f'{kw[\"command_info\"].name}\\n')\n"
+               "    return make(**kw)\n"
+               "typer.main.get_command_from_info = counted\n"
+               "runpy.run_module('kotodoc', run_name='__main__', alter_sys=True)\n").replace("BUILT", repr(str(built)))
+    for args in COMMAND_LINES:
+        built.write_text("", encoding="utf-8")
+        alone = subprocess.run([sys.executable, "-c", counted, *args], capture_output=True, text=True,
+                               stdin=subprocess.DEVNULL, timeout=120, check=False, cwd=tmp_path)
+        names = built.read_text(encoding="utf-8").split()
+        named = args[args.index("validate")] if "validate" in args else args[0] if args else None
+        if named in ("render", "validate", "batch", "claim", "schema", "new", "config", "serve"):
+            assert names == [named], (args, names)
+        elif args == ["--version"]:  # answered before typer is imported
+            assert names == []
+        else:
+            assert {"render", "validate", "serve", "check"} <= set(names), (args, names)  # all, `templates check` too
+        full = subprocess.run([sys.executable, "-c", whole, *args], capture_output=True, text=True,
+                              stdin=subprocess.DEVNULL, timeout=120, check=False, cwd=tmp_path)
+        said = [(done.returncode, done.stdout, re.sub(r"\d+\.\d+ s\b", "T s", done.stderr)) for done in (alone, full)]
+        assert said[0] == said[1], args
