@@ -7,6 +7,7 @@ other command line goes to `kotodoc._cli`, which handles `--version` too (after 
 
 from __future__ import annotations
 
+import gc
 import sys
 from collections.abc import Sequence
 
@@ -19,6 +20,9 @@ def main(argv: Sequence[str] | None = None) -> None:
 
         print(f"kotodoc {__version__}")
         return
+    # Starting kotodoc is mostly importing; the garbage collector would go through everything
+    # imported, again and again, for no garbage. kotodoc._cli resumes it as the command's work begins.
+    gc.disable()
     from kotodoc._cli import main as cli_main
 
-    cli_main(args)
+    cli_main(args, collector_paused=True)
