@@ -185,6 +185,8 @@ def _show(text: str, style: str | None = None, *, head: str | None = None) -> No
         line = Text(text, style=style or "")
         err.print(line if head is None else Text.assemble((head, "red"), " ", line))
         return
+    if sys.stderr is None:  # no stream (pythonw): rich writes nowhere too
+        return
     try:
         sys.stderr.write(plain + "\n")
         sys.stderr.flush()
