@@ -785,13 +785,15 @@ def _built(model: type[_M]) -> type[_M]:
 
     A pydantic plugin (an entry point of an installed package) would see every value validated,
     and a case holds personal data, so the validators of the case format are built without any;
-    that also spares each start looking through every installed package's metadata for plugins
-    (importlib.metadata, about 20 ms of `kotodoc validate`). pydantic reads the switch from the
-    environment only, as it builds a validator: it is set for that moment, under a lock.
+    that also spares each start looking through every installed package's entry points for
+    plugins. pydantic reads the switch from the environment only, as it builds a validator: it is
+    set for that moment, under a lock.
     """
     if model.__pydantic_complete__:
         return model
     with _BUILDING:
+        if model.__pydantic_complete__:  # built by another thread meanwhile (the service)
+            return model
         before = os.environ.get(_NO_PLUGINS)
         os.environ[_NO_PLUGINS] = "1"
         try:
