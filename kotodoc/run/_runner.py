@@ -417,6 +417,7 @@ def run(
         runner.run(todo)
     if manifest is not None:
         try:
+            manifest.sync()
             manifest.compact()
         except OSError:
             # A full disk (found by tests/test_faults.py): the run ended in "internal error (OSError)"
