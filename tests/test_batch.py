@@ -166,7 +166,7 @@ def test_the_manifest_is_synced_once_at_the_end_not_for_every_case(tmp_path: Pat
     real_fsync = os.fsync
 
     def fsync(fd: int) -> None:
-        synced.append(os.readlink(f"/proc/self/fd/{fd}"))
+        synced.append(str(Path(f"/proc/self/fd/{fd}").readlink()))
         real_fsync(fd)
 
     monkeypatch.setattr(os, "fsync", fsync)
