@@ -299,6 +299,34 @@ def test_a_field_that_jinja_writes_as_raw_xml_is_refused_after_rendering(tmp_pat
     assert "TEMPLATE-JINJA" in {p["code"] for p in check(templates)}
 
 
+# Raw XML a template could write: a picture loaded from a URL (`src`, with spaces before its `=`,
+# and a prefixed `o:href`) and a linked OLE object. The rendered part's scan looks for these only
+# where its bytes spell them: these are spelled as a template would spell them to slip past.
+RAW_LINKS = {
+    "src": '<w:r><w:pict><v:shape xmlns:v="urn:schemas-microsoft-com:vml"><v:imagedata src   = '
+           '"http://127.0.0.1:9/x.png"/></v:shape></w:pict></w:r>',
+    "o:href": '<w:r><w:pict><v:shape xmlns:v="urn:schemas-microsoft-com:vml" '
+              'xmlns:o="urn:schemas-microsoft-com:office:office"><v:imagedata o:href="file:///etc/hostname"/>'
+              '</v:shape></w:pict></w:r>',
+    "linked OLE": '<w:r><w:object><o:OLEObject xmlns:o="urn:schemas-microsoft-com:office:office" Type="Link" '
+                  'ProgID="Word.Document.12"/></w:object></w:r>',
+}
+
+
+@pytest.mark.parametrize("attack", list(RAW_LINKS))
+def test_a_link_that_jinja_writes_as_raw_xml_is_refused_after_rendering(tmp_path: Path, attack: str) -> None:
+    """This test ensures that a URL attribute or a linked OLE object Jinja writes with autoescape off is
+    caught in the rendered part, however its name is spelled (the scan passes over a part whose bytes
+    do not spell such a name)."""
+    escaped = RAW_LINKS[attack].replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    raw = "{% autoescape false %}{{ '" + escaped + "' }}{% endautoescape %}"
+    templates = municipality(tmp_path, [text(raw)])
+    result, report = render(tmp_path, templates)
+    assert result.exit_code == 1
+    assert "integration-plan.docx › word/document.xml: TEMPLATE-EXTERNAL" in failures(report)
+    assert not list((tmp_path / "out").glob("*.docx"))
+
+
 def test_a_zip_bomb_is_refused_before_it_is_unpacked(tmp_path: Path) -> None:
     """This test ensures that a template unpacking to over 100 MB is refused from its declared sizes."""
     templates = municipality(tmp_path, extra=[("word/media/filler.bin", bytes(101_000_000))])

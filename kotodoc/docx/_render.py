@@ -288,7 +288,7 @@ class CompiledTemplate:
             except etree.XMLSyntaxError as e:
                 raise TemplateRenderError(self.path, name, f"rendered XML is not well-formed: {e.msg}") from None
             # Jinja can write raw XML (`{% autoescape false %}`, `|safe`): no field may load anything.
-            if found := rendered_fields(name, tree):
+            if found := rendered_fields(name, tree, data):
                 raise TemplateUnsafeError(self.path, found[0], len(found) - 1)
             rendered[name] = data
         rendered[_CORE] = _core_properties(properties, stamp)
@@ -300,7 +300,9 @@ class CompiledTemplate:
 
     def _finish_part(self, xml: str, fix_tables: bool) -> str:
         """What docxtpl does to a part after Jinja: rejoin paragraphs, unescape, line breaks, tables."""
-        xml = re.sub(r"\n<w:p([ >])", r"<w:p\1", xml)
+        # What `re.sub(r"\n<w:p([ >])", r"<w:p\1", xml)` does, without a callback per paragraph
+        # (0.4 ms a part): the two patterns cannot overlap, nor can one replacement make the other's.
+        xml = xml.replace("\n<w:p ", "<w:p ").replace("\n<w:p>", "<w:p>")
         xml = xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
         if any(c in xml for c in "\t\a\n\f"):
             xml = _docxtpl().resolve_listing(xml)
