@@ -192,15 +192,14 @@ def authority_kind(kind: str, basis: str, f: Formatter, enum: str) -> str:
 
 def common_context(case: Case, f: Formatter) -> dict[str, Any]:
     """What every plan shows: title, Act, authority, participants, period, monitoring, signatures."""
-    a, p = case.authority, case.plan
+    p = case.plan
     act_key = "act_681_2023" if case.basis == "681/2023" else "act_1386_2010"
     if case.kind in ("minor-plan", "family-plan"):
         title_key = case.kind.replace("-", "_")
     else:
         title_key = "multi_sectoral_plan" if case.multi_sectoral else "integration_plan"
-    official = a.official
     return {
-        "t": f.terms,
+        "t": dict(f.terms),  # a copy: the formatter keeps its terms for every document
         "lang": f.lang,
         "case_id": case.case_id,
         "title": upfirst(f.terms[title_key]),
@@ -208,21 +207,7 @@ def common_context(case: Case, f: Formatter) -> dict[str, Any]:
         "basis": case.basis,
         "is_681": case.basis == "681/2023",
         "multi_sectoral": case.multi_sectoral,
-        "authority": {
-            "kind": upfirst(authority_kind(a.kind, case.basis, f, "authority_kind")),
-            "kind_name": authority_kind(a.kind, case.basis, f, "authority_kind"),
-            "is_municipality": a.kind == "municipality",
-            "name": a.name,
-            "unit": text(a.unit),
-            "address": text(a.address),
-            "business_id": text(a.business_id),
-            "official": {
-                "name": text(official.name if official else None),
-                "title": text(official.title if official else None),
-                "phone": text(official.phone if official else None),
-                "email": text(official.email if official else None),
-            },
-        },
+        "authority": authority_context(case, f),
         "participants": [
             {"kind": upfirst(authority_kind(x.kind, case.basis, f, "participant_kind")), "name": x.name,
              "contact": text(x.contact)}
@@ -244,6 +229,26 @@ def common_context(case: Case, f: Formatter) -> dict[str, Any]:
             "place": text(case.signatures.place if case.signatures else None),
             "date": f.date(case.signatures.date if case.signatures else None),
             "child_signs": bool(case.signatures and case.signatures.child_signs),
+        },
+    }
+
+
+def authority_context(case: Case, f: Formatter) -> dict[str, Any]:
+    """The authority that draws up the plan (or sends the notice), with its official."""
+    a, official = case.authority, case.authority.official
+    return {
+        "kind": upfirst(authority_kind(a.kind, case.basis, f, "authority_kind")),
+        "kind_name": authority_kind(a.kind, case.basis, f, "authority_kind"),
+        "is_municipality": a.kind == "municipality",
+        "name": a.name,
+        "unit": text(a.unit),
+        "address": text(a.address),
+        "business_id": text(a.business_id),
+        "official": {
+            "name": text(official.name if official else None),
+            "title": text(official.title if official else None),
+            "phone": text(official.phone if official else None),
+            "email": text(official.email if official else None),
         },
     }
 
@@ -414,7 +419,7 @@ def claim_context(case: InterpretationClaimCase, lang: str, rule_data: dict[str,
     contact = c.contact
     act_key = "act_681_2023" if case.basis == "681/2023" else "act_1386_2010"
     return {
-        "t": f.terms,
+        "t": dict(f.terms),  # a copy: the formatter keeps its terms for every document
         "lang": lang,
         "case_id": case.case_id,
         "title": upfirst(f.terms["interpretation_claim"]),
@@ -468,9 +473,9 @@ def notice_context(case: Case, notice: Notice, lang: str) -> dict[str, Any]:
     f = _formatter(lang)
     a, p = notice.appointment, notice.person
     address = p.address or (case.family.address if isinstance(case, FamilyPlanCase) else None)
-    authority = common_context(case, f)["authority"]
+    authority = authority_context(case, f)
     return {
-        "t": f.terms,
+        "t": dict(f.terms),  # a copy: the formatter keeps its terms for every document
         "lang": lang,
         "case_id": case.case_id,
         "title": upfirst(f.terms["no_show_fee_notice"]),
