@@ -17,6 +17,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from babel.dates import format_date
+
+from kotodoc.context import Formatter
 from kotodoc.run import check_file, documents
 
 from .conftest import ROOT, SAMPLES, STRESS
@@ -81,3 +84,18 @@ def test_the_workers_of_a_batch_import_nothing(tmp_path: Path) -> None:
                  if line.startswith("import time:") and line.rsplit("|", 1)[-1].strip() == "kotodoc.run._steps"]
     assert len(importing) == 2, importing
 
+
+
+def test_dates_read_as_babel_writes_them() -> None:
+    """This test ensures that the documents' dates, written out without Babel's pattern machinery
+    (10 µs a date, some 30 a plan), read as Babel's `format_date` with the documents' patterns writes
+    them: `5.5.2025` in fi and sv, `5 May 2025` in en, over every 97th day of the calendar and eight
+    years of days."""
+    days = [dt.date(1, 1, 1) + dt.timedelta(days=n) for n in range(0, 3_652_059, 97)]
+    days += [dt.date(2020, 1, 1) + dt.timedelta(days=n) for n in range(3000)]
+    for lang, pattern in (("fi", "d.M.yyyy"), ("sv", "d.M.yyyy"), ("en", "d MMMM yyyy")):
+        f = Formatter(lang)
+        wrong = [d for d in days if f.date(d) != format_date(d, pattern, locale=f.locale)]
+        assert not wrong, (lang, wrong[:3], [f.date(d) for d in wrong[:3]])
+    assert Formatter("sv").date(dt.date(2025, 5, 5)) == "5.5.2025"
+    assert Formatter("en").date(dt.date(2025, 5, 5)) == "5 May 2025"

@@ -118,22 +118,39 @@ def document_limits(limits: RenderLimits | None = None) -> Iterator[None]:
 
 def tick() -> None:
     """Stop the rendering when the document's time is up."""
-    if _state.deadline is not None and time.monotonic() > _state.deadline:
-        raise RenderLimitError("RENDER-TIMEOUT", f"the template ran for over {_state.seconds:g} s and was stopped "
-                               "(a loop or recursion that does not end in time)")
+    # Called some 600 times a document (every loop step, call, attribute and piece of output):
+    # the thread's deadline read once, the clock without a module lookup.
+    deadline = _state.deadline
+    if deadline is not None and _monotonic() > deadline:
+        raise _timeout()
+
+
+_monotonic = time.monotonic
+
+
+def _timeout() -> RenderLimitError:
+    return RenderLimitError("RENDER-TIMEOUT", f"the template ran for over {_state.seconds:g} s and was stopped "
+                            "(a loop or recursion that does not end in time)")
 
 
 def render_bounded(template: jinja2.Template, context: Mapping[str, Any]) -> str:
     """Render `template` piece by piece, counting the output against the document's budget."""
     pieces: list[str] = []
-    for piece in template.generate(context):
-        tick()
-        if _state.budget is not None:
-            _state.budget -= len(piece)
-            if _state.budget < 0:
-                raise RenderLimitError("RENDER-TOO-LARGE", f"the rendered document is over "
-                                       f"{_state.max_bytes / 1e6:g} MB and was stopped")
-        pieces.append(piece)
+    # The deadline and the budget in local names, the budget written back however the part ends:
+    # nothing inside the rendering reads the budget, and the next part goes on from what is left.
+    deadline, budget = _state.deadline, _state.budget
+    try:
+        for piece in template.generate(context):
+            if deadline is not None and _monotonic() > deadline:
+                raise _timeout()
+            if budget is not None:
+                budget -= len(piece)
+                if budget < 0:
+                    raise RenderLimitError("RENDER-TOO-LARGE", f"the rendered document is over "
+                                           f"{_state.max_bytes / 1e6:g} MB and was stopped")
+            pieces.append(piece)
+    finally:
+        _state.budget = budget
     return "".join(pieces)
 
 

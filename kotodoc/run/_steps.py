@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 from kotodoc._data import act_params
-from kotodoc._files import atomic_write
 from kotodoc._languages import BCP47, Edition, edition_name, parse_editions
 from kotodoc._vocabulary import overlays_in_effect
 from kotodoc.context import build_context, claim_context, claim_files, notice_context
@@ -140,8 +139,20 @@ def render_document(
                         join_cache=join_cache, cache=cache)
     with document_limits(limits):
         data = template.render(contexts, _properties(case, title, subject, doc.lang), stamp, logo)
-    atomic_write(target, data, sync=False)  # a working file (`target` is in the run's working folder)
+    _write_working_file(target, data)
     return title
+
+
+def _write_working_file(target: Path, data: bytes) -> None:
+    """Write a working file: `target` is in the run's private working folder, and read only once whole.
+
+    Not `atomic_write`: no reader sees the file before this worker has returned it, so neither a
+    temporary name nor a rename is needed (they cost half of the 0.4 ms of writing a document).
+    Owner-only, and never through a symlink.
+    """
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
 
 
 def _properties(case: AnyCase, title: str, subject: str, lang: str) -> dict[str, str]:
