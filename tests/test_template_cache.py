@@ -14,6 +14,7 @@ import hashlib
 import os
 import subprocess
 import sys
+import time
 import zipfile
 from pathlib import Path
 
@@ -98,6 +99,27 @@ def test_a_template_edited_between_runs_is_prepared_again(tmp_path: Path) -> Non
     text = _render(tmp_path / "two", templates)
     assert TWO in text and ONE not in text
     assert len(_entries()) == 2
+
+
+def test_a_template_edited_in_place_is_read_again_by_a_process_that_rendered_it(tmp_path: Path) -> None:
+    """This test ensures that a process that has rendered from a template (a batch worker, `kotodoc
+    serve`) renders from its new bytes once it is edited in place (same size, its old time of change
+    put back), although it no longer reads and hashes a settled template for each document."""
+    templates = tmp_path / "templates"
+    template = templates / "fi" / "integration-plan.docx"
+    _template(template, "fi", ONE)
+    time.sleep(2.5)  # settled: a file changed in the last two seconds is read for each document
+    for n in range(2):
+        (report,) = kotodoc.render([CASE], tmp_path / f"one-{n}", formats=["docx"], languages=["fi"],
+                                   templates=templates)
+        assert ONE in docx_text(report.outputs[0])
+    before = template.stat()
+    _template(template, "fi", TWO)
+    os.utime(template, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert template.stat().st_ino == before.st_ino and template.stat().st_size == before.st_size
+    (report,) = kotodoc.render([CASE], tmp_path / "two", formats=["docx"], languages=["fi"], templates=templates)
+    text = docx_text(report.outputs[0])
+    assert TWO in text and ONE not in text
 
 
 def test_an_entry_is_used_only_if_it_is_the_users_own_and_closed_to_others(tmp_path: Path) -> None:
