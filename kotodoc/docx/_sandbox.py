@@ -106,6 +106,9 @@ def _steps(iterable: Any) -> Iterator[Any]:
         yield item
 
 
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
 class LimitedEnvironment(ImmutableSandboxedEnvironment):
     """Jinja's immutable sandbox with the clock and size checks above.
 
@@ -172,6 +175,14 @@ class LimitedEnvironment(ImmutableSandboxedEnvironment):
     def getattr(self, obj: Any, attribute: str) -> Any:
         """Attribute access, with a clock check."""
         tick()
+        # `person.full_name` on a context's dict: what the sandbox gives too (a dict has no such
+        # attribute, so its item), without raising and catching an AttributeError first (some 170
+        # times a document). A name a dict does have (`items`, `update`) goes through the sandbox.
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except KeyError:
+                pass
         return super().getattr(obj, attribute)
 
     def getitem(self, obj: Any, argument: Any) -> Any:
