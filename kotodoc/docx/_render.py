@@ -340,7 +340,8 @@ class CompiledTemplate:
         # What `re.sub(r"\n<w:p([ >])", r"<w:p\1", xml)` does, without a callback per paragraph
         # (0.4 ms a part): the two patterns cannot overlap, nor can one replacement make the other's.
         xml = xml.replace("\n<w:p ", "<w:p ").replace("\n<w:p>", "<w:p>")
-        xml = xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
+        if "{_" in xml or "_}" in xml:  # each of the four escapes holds one or the other: two scans, not four
+            xml = xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
         if any(c in xml for c in "\t\a\n\f"):
             xml = _docxtpl().resolve_listing(xml)
         if fix_tables:
