@@ -64,6 +64,17 @@ def test_missing_variable_is_an_error(tmp_path: Path) -> None:
     assert not (tmp_path / "out.docx").exists()
 
 
+def test_escaped_braces_print_as_braces(tmp_path: Path) -> None:
+    """This test ensures that docxtpl's escapes `{_{ }_}` and `{_% %_}` print as braces beside a value,
+    the opening ones and the closing ones each alone in a part too (the rendered part looks for
+    either half before replacing)."""
+    for n, (text, shown) in enumerate([("{_{ a }_} {_% b %_} {{ v }}", "{{ a }} {% b %} x_}"),
+                                       ("{{ v }} }_} %_}", "x_} }} %}"), ("{_{ {_% {{ v }}", "{{ {% x_}")]):
+        out = tmp_path / f"out-{n}.docx"
+        render_docx(_template(tmp_path, text), {"v": "x_}"}, out, properties=PROPS, stamp=STAMP)
+        assert docx_text(out) == shown
+
+
 def test_template_syntax_error_is_located(tmp_path: Path) -> None:
     """This test ensures that a Jinja syntax error names template, part and paragraph."""
     template = _template(tmp_path, "{% if x %} unclosed")
