@@ -14,10 +14,12 @@ import os
 import shutil
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from babel.dates import format_date
+from babel.numbers import format_decimal
 
 from kotodoc.context import Formatter
 from kotodoc.run import check_file, documents
@@ -99,3 +101,16 @@ def test_dates_read_as_babel_writes_them() -> None:
         assert not wrong, (lang, wrong[:3], [f.date(d) for d in wrong[:3]])
     assert Formatter("sv").date(dt.date(2025, 5, 5)) == "5.5.2025"
     assert Formatter("en").date(dt.date(2025, 5, 5)) == "5 May 2025"
+
+
+def test_numbers_read_as_babel_writes_them_when_asked_again() -> None:
+    """This test ensures that a number the formatter has written before (it keeps them: the same hours
+    and years come back in every plan) reads as Babel writes it, each spelling on its own (12.5 and
+    12.50, 3 and 3.0)."""
+    values: list[Decimal | int] = [*range(-5, 250), *(Decimal(n) / 4 for n in range(-8, 400))]
+    values += [Decimal("12.50"), Decimal("12.5"), Decimal("3.0"), Decimal("1234567.891"), Decimal("0.0001")]
+    for lang in ("fi", "sv", "en"):
+        f = Formatter(lang)
+        for _ in range(2):
+            wrong = [v for v in values if f.number(v) != format_decimal(v, locale=f.locale)]
+            assert not wrong, (lang, wrong[:3])

@@ -50,6 +50,7 @@ class Formatter:
         # The month names of a `MMMM` date pattern; None for the numeric `d.M.yyyy`.
         self._months: dict[int, str] | None = (
             dict(self.locale.months["format"]["wide"]) if "MMMM" in _DATE_PATTERN[lang] else None)
+        self._numbers: dict[tuple[type, str], str] = {}
         # Terms by their key with `_` for `-`, as the templates name them (`t.job_search_obligation`).
         self.terms: dict[str, str] = {}
         self.enums: dict[str, dict[str, str]] = {}
@@ -81,7 +82,17 @@ class Formatter:
 
     def number(self, value: Decimal | int | None) -> str:
         """A plain number in the document's convention (`12,5`)."""
-        return format_decimal(value, locale=self.locale) if value is not None else DASH
+        if value is None:
+            return DASH
+        # The same few numbers (hours, years, counts) come back in every plan, at 12 µs each in
+        # Babel: kept by their exact spelling (12.5 and 12.50 apart), a bounded table per formatter.
+        key = (type(value), str(value))
+        found = self._numbers.get(key)
+        if found is None:
+            if len(self._numbers) >= 4096:
+                self._numbers.clear()
+            found = self._numbers[key] = format_decimal(value, locale=self.locale)
+        return found
 
     def country(self, code: str | None) -> str:
         """The country's name in the document's language ("Syyria", "Syrien", "Syria")."""
