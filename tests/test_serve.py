@@ -485,7 +485,8 @@ def test_a_hung_lane_is_restarted_and_its_request_retried() -> None:
 def test_a_lane_writes_over_the_lock_file_a_killed_libreoffice_left(tmp_path: Path) -> None:
     """This test ensures that a PDF is made although a LibreOffice killed while writing it left its
     lock file (`.~lock.NAME#`) beside it: the retry after a kill writes the same file, and the lock
-    made it fail (found by killing lanes under load)."""
+    made it fail (found by killing lanes under load); and that a lane, stopped with a kill, leaves no
+    LibreOffice pipe socket in /tmp."""
     from kotodoc.pdf import WarmLanes, uno_python
     from kotodoc.run import templates_root
 
@@ -498,6 +499,8 @@ def test_a_lane_writes_over_the_lock_file_a_killed_libreoffice_left(tmp_path: Pa
     target = tmp_path / "out" / source.with_suffix(".pdf").name
     target.parent.mkdir()
     (target.parent / f".~lock.{target.name}#").write_text("1,kotodoc,host,29.11.2026 12:00,file:///x;\n")
+    pipes = f"OSL_PIPE_{os.getuid()}_kotodoc-*"
+    before = set(Path("/tmp").glob(pipes))
     lanes = WarmLanes(1, python=python, warmup=templates_root() / "fi" / "integration-plan.docx")
     try:
         lanes.start()
@@ -505,6 +508,8 @@ def test_a_lane_writes_over_the_lock_file_a_killed_libreoffice_left(tmp_path: Pa
     finally:
         lanes.shutdown()
     assert result.error is None and target.read_bytes().startswith(b"%PDF-")
+    # A lane is stopped with a kill, and LibreOffice left its pipe's socket in /tmp at every stop.
+    assert set(Path("/tmp").glob(pipes)) <= before
 
 
 @pytest.mark.soffice

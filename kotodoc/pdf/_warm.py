@@ -29,6 +29,7 @@ import queue
 import secrets
 import selectors
 import shutil
+import stat
 import subprocess
 import threading
 import time
@@ -170,6 +171,7 @@ class _Lane:
         self._buffer = b""
         self.wanted = threading.Event()  # set: restart me
         self.died = False  # restarted because it died or hung (not after `restart_after` documents)
+        self.pipe: str | None = None  # the name of the pipe of this start's LibreOffice
 
     def start(self, timeout: float) -> None:
         """Start LibreOffice and the bridge, and wait until a first conversion has warmed them.
@@ -180,6 +182,7 @@ class _Lane:
         self.converted, self._buffer = 0, b""
         # A new pipe name at each start: a bridge can never reach an instance of an earlier start.
         pipe = f"kotodoc-{secrets.token_hex(12)}"
+        self.pipe = pipe
         self.office = subprocess.Popen(
             guarded([self.binary, f"-env:UserInstallation={self.profile.as_uri()}", *FLAGS,
                      f"--accept=pipe,name={pipe};urp;StarOffice.ComponentContext"]),
@@ -268,6 +271,9 @@ class _Lane:
         if self.office is not None:
             kill(self.office)
             self.office = None
+        if self.pipe is not None:
+            _remove_pipe(self.pipe)
+            self.pipe = None
 
     def renew_profile(self) -> None:
         """A fresh profile: LibreOffice killed while writing its profile may leave it damaged."""
@@ -278,6 +284,24 @@ class _Lane:
         """Stop, and remove the profile."""
         self.stop()
         shutil.rmtree(self.profile, ignore_errors=True)
+
+
+def _remove_pipe(name: str) -> None:
+    """Remove the socket of LibreOffice's pipe `name`, which a killed LibreOffice leaves behind.
+
+    LibreOffice makes it as /tmp/OSL_PIPE_<uid>_<name> (/var/tmp when /tmp cannot be used),
+    whatever TMPDIR says, and removes it only when it exits normally; a lane is always stopped with
+    a kill, so every stop or restart of a lane left one (found counting /tmp's sockets after a day
+    of test runs). Only this user's socket of this name is removed, never what else may be there.
+    """
+    for folder in ("/tmp", "/var/tmp"):
+        path = Path(folder) / f"OSL_PIPE_{os.getuid()}_{name}"
+        try:
+            st = path.lstat()
+            if stat.S_ISSOCK(st.st_mode) and st.st_uid == os.getuid():
+                path.unlink()
+        except OSError:
+            pass
 
 
 class WarmLanes:
